@@ -1,0 +1,127 @@
+"""Benchmark: ``parsers.pdf.read_pdf`` beside the bare text extractors, on long reports.
+
+Builds a 100-page and a 500-page PDF by concatenating the corpus PDFs (``corpus/docs/*.pdf``,
+rendered by reportlab and by LibreOffice, so ruled tables, footnotes, running headers and
+"Trang x/y" footers all occur) with pypdfium2 into a temporary folder (not committed; reused
+between runs), then times each method in its own subprocess, so the peak RSS is that of one
+whole process doing one job (interpreter, imports and one pass):
+
+- ``pdfplumber``: bare ``page.extract_text()`` with ``page.close()`` — the baseline;
+- ``pypdfium2``: bare ``textpage.get_text_bounded()`` — the floor;
+- ``read_pdf``: the whole reader (lines, paragraphs, tables, footnotes, a Document).
+
+Throughput is in-process (imports excluded), the median of ``--repeat`` runs; peak RSS is
+the median ``ru_maxrss`` of the same runs. Run from the repository root:
+
+    .venv/bin/python benchmarks/parse_pdf.py            # 100 and 500 pages, 3 runs each
+    .venv/bin/python benchmarks/parse_pdf.py --pages 100 --repeat 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = Path(tempfile.gettempdir()) / "baocao-bench-pdf"
+METHODS = ("pdfplumber", "pypdfium2", "read_pdf")
+
+
+def build(pages: int) -> Path:
+    """A PDF of exactly ``pages`` pages made of corpus PDFs appended one after another."""
+    import pypdfium2 as pdfium
+
+    out = CACHE / f"report-{pages}.pdf"
+    if out.exists():
+        return out
+    sources = sorted((ROOT / "corpus" / "docs").glob("*.pdf"))
+    if not sources:
+        raise SystemExit("corpus/docs/*.pdf is missing: build the corpus first")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    doc = pdfium.PdfDocument.new()
+    i = 0
+    while len(doc) < pages:
+        src = pdfium.PdfDocument(str(sources[i % len(sources)]))
+        take = min(len(src), pages - len(doc))
+        doc.import_pages(src, list(range(take)))
+        src.close()
+        i += 1
+    doc.save(str(out))
+    doc.close()
+    return out
+
+
+def run_one(method: str, path: Path) -> dict[str, float]:
+    """One pass of ``method`` over ``path`` in this process; prints nothing, returns figures."""
+    if method == "pdfplumber":
+        import pdfplumber
+
+        start = time.perf_counter()
+        chars = 0
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                chars += len(page.extract_text() or "")
+                page.close()
+    elif method == "pypdfium2":
+        import pypdfium2 as pdfium
+
+        start = time.perf_counter()
+        chars = 0
+        pdf = pdfium.PdfDocument(str(path))
+        for i in range(len(pdf)):
+            page = pdf[i]
+            textpage = page.get_textpage()
+            chars += len(textpage.get_text_bounded())
+            textpage.close()
+            page.close()
+        pdf.close()
+    else:
+        sys.path.insert(0, str(ROOT))
+        from parsers import parse
+
+        start = time.perf_counter()
+        chars = len(parse(path).text)
+    seconds = time.perf_counter() - start
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "chars": chars, "rss_mb": rss_mb}
+
+
+def measure(method: str, path: Path, pages: int, repeat: int) -> dict[str, float]:
+    runs = []
+    for _ in range(repeat):
+        done = subprocess.run([sys.executable, __file__, "--one", method, str(path)],
+                              check=True, capture_output=True, text=True)
+        runs.append(json.loads(done.stdout))
+    seconds = statistics.median(r["seconds"] for r in runs)
+    return {"pages_s": pages / seconds, "seconds": seconds,
+            "rss_mb": statistics.median(r["rss_mb"] for r in runs), "chars": runs[0]["chars"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, nargs="*", default=[100, 500])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--one", nargs=2, metavar=("METHOD", "PDF"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(run_one(args.one[0], Path(args.one[1]))))
+        return
+    print(f"{'pages':>5}  {'method':<10} {'pages/s':>8} {'seconds':>8} {'peak RSS':>9} "
+          f"{'chars':>9}")
+    for pages in args.pages:
+        path = build(pages)
+        for method in METHODS:
+            m = measure(method, path, pages, args.repeat)
+            print(f"{pages:>5}  {method:<10} {m['pages_s']:>8.1f} {m['seconds']:>8.2f} "
+                  f"{m['rss_mb']:>6.0f} MB {m['chars']:>9,}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,185 @@
+"""Stage 1 of extraction: every figure-shaped span of the canonical text, and what it is not.
+
+One regex pass finds dates, amounts, percentages, fractions and plain numbers. Before that,
+the spans that only look like figures are set aside: document numbers and symbols
+(566/VPUBND-HCQT, 108/2020/NĐ-CP), footnote markers, times of day, section numbers,
+identifiers after words like "Tiêu chí", and periods ("tháng 5/2024", "năm 2023", "9 tháng
+đầu năm"), which are attributes of facts, not facts. What survives goes to classification.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Literal
+
+from extractor.nlp import CueIndex
+from extractor.numbers import (
+    AMOUNT_RE,
+    DATE_RE,
+    PERIOD_RE,
+    Amount,
+    DateValue,
+    Fraction,
+    Number,
+    NumberFormatError,
+    parse_amount,
+    parse_date,
+    parse_fraction,
+    parse_number,
+)
+from parsers.outline import marker_of
+from schemas.document import Block, BlockKind, Document
+
+Form = Literal["date", "amount", "percent", "fraction", "number"]
+
+_SYMBOL = re.compile(
+    r"""(?<![\w/])
+        \d+(?:/\d{2,4})?               # number, and the year in 108/2020/NĐ-CP
+        /[A-ZĐ][\w.&-]*                # type or body: QĐ-TTg, VPUBND-HCQT, NĐ-CP
+        (?:[ -][A-ZĐ]{2,}[\w-]*)?      # a body split off by a space: 545/QĐ BGTVT
+    """, re.VERBOSE)
+_MARKER = re.compile(r"\[\d{1,3}\]")
+_TIME = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
+_FIGURE = re.compile(
+    r"""(?<![\w.,/])
+        (?P<num>\d+(?:[.,]\d+)*)               # 20.845   89,4   9.5   02
+        (?:\s?/\s?(?P<den>\d+(?:[.,]\d+)*))?   # /18   /1.836
+        (?P<pct>\s?%)?                          # %
+        (?![\w/])
+    """, re.VERBOSE)
+_IDENTIFIER_GAP = r"\s*(?:số\s*)?[:.]?\s*"
+
+
+@dataclass
+class Candidate:
+    start: int
+    end: int
+    text: str
+    form: Form
+    block: Block
+    number: Number | None = None
+    fraction: Fraction | None = None
+    date: DateValue | None = None
+    amount: Amount | None = None
+
+    @property
+    def value(self) -> float | None:
+        if self.fraction is not None:
+            return self.fraction.numerator.value
+        if self.number is not None:
+            return self.number.value
+        return self.amount.value if self.amount is not None else None
+
+
+class _Taken:
+    """Character ranges already claimed, for cheap overlap tests."""
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[int, int]] = []
+
+    def add(self, start: int, end: int) -> None:
+        i = bisect_right(self.spans, (start, end))
+        self.spans.insert(i, (start, end))
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_right(self.spans, (start, 10**12))
+        for s, e in self.spans[max(0, i - 3):i + 1]:
+            if s < end and start < e:
+                return True
+        return False
+
+
+def find_candidates(doc: Document, cues: CueIndex) -> list[Candidate]:
+    """Every figure-shaped span of ``doc.text`` that is not set aside, in text order."""
+    text = doc.text
+    taken = _set_aside(doc, cues)
+    out: list[Candidate] = []
+    for block in doc.blocks:
+        start, end = block.span
+        out.extend(_dates(text, start, end, block, taken))
+        out.extend(_amounts(text, start, end, block, taken))
+        out.extend(_figures(text, start, end, block, taken, cues))
+    out.sort(key=lambda c: c.start)
+    return out
+
+
+def _set_aside(doc: Document, cues: CueIndex) -> _Taken:
+    text = doc.text
+    taken = _Taken()
+    for rx in (_SYMBOL, _MARKER, _TIME):
+        for m in rx.finditer(text):
+            taken.add(*m.span())
+    for block in doc.blocks:
+        if block.kind is BlockKind.table and block.table is not None:
+            for cell in block.table.cells:
+                if cell.col == 0 and re.fullmatch(r"\d{1,3}(?:\.\d{1,3})*\.?", cell.text):
+                    taken.add(*cell.span)  # the Stt column: row numbers
+            continue
+        found = marker_of(text[block.span[0]:block.span[1]])
+        if found is not None and found[1] in ("roman", "arabic"):
+            taken.add(block.span[0], block.span[0] + len(found[0]))
+    return taken
+
+
+def _periods_in(text: str, start: int, end: int, taken: _Taken) -> None:
+    for m in PERIOD_RE.finditer(text, start, end):
+        if not _contains_full_date(m.group(0)):
+            taken.add(*m.span())
+
+
+def _contains_full_date(s: str) -> bool:
+    return any(d.granularity == "day" for d in map(parse_date, (m.group(0) for m in DATE_RE.finditer(s)))
+               if d is not None)
+
+
+def _dates(text: str, start: int, end: int, block: Block, taken: _Taken) -> list[Candidate]:
+    out: list[Candidate] = []
+    for m in DATE_RE.finditer(text, start, end):
+        if taken.overlaps(*m.span()):
+            continue
+        value = parse_date(m.group(0))
+        taken.add(*m.span())  # a blank or partial date is still not a number
+        if value is not None and value.granularity == "day":
+            out.append(Candidate(m.start(), m.end(), m.group(0), "date", block, date=value))
+    _periods_in(text, start, end, taken)
+    return out
+
+
+def _amounts(text: str, start: int, end: int, block: Block, taken: _Taken) -> list[Candidate]:
+    out: list[Candidate] = []
+    for m in AMOUNT_RE.finditer(text, start, end):
+        if taken.overlaps(*m.span()):
+            continue
+        amount = parse_amount(m.group(0))
+        if amount is not None:
+            taken.add(*m.span())
+            out.append(Candidate(m.start(), m.end(), m.group(0), "amount", block, amount=amount))
+    return out
+
+
+def _figures(text: str, start: int, end: int, block: Block, taken: _Taken,
+             cues: CueIndex) -> list[Candidate]:
+    out: list[Candidate] = []
+    for m in _FIGURE.finditer(text, start, end):
+        if taken.overlaps(*m.span()) or cues.before("identifier_cues", m.start(), text,
+                                                     _IDENTIFIER_GAP):
+            continue
+        candidate = _figure(m, block)
+        if candidate is not None:
+            out.append(candidate)
+    return out
+
+
+def _figure(m: re.Match[str], block: Block) -> Candidate | None:
+    try:
+        if m.group("den"):
+            frac = parse_fraction(f"{m.group('num')}/{m.group('den')}")
+            form: Form = "percent" if m.group("pct") else "fraction"
+            return Candidate(m.start(), m.end(), m.group(0), form, block, fraction=frac)
+        number = parse_number(m.group("num"))
+    except NumberFormatError:
+        return None
+    form = "percent" if m.group("pct") else "number"
+    return Candidate(m.start(), m.end(), m.group(0), form, block, number=number)

@@ -1,0 +1,562 @@
+"""Checks: every relation the document claims between its figures, recomputed.
+
+Relations are found from the text (breakdown cues, parentheses, share cues), the footnotes
+(a marker on a total whose note says "Trong đó: ..."), the outline ("... cụ thể như sau:"
+followed by numbered fields) and the catalog (a framework's maxima). Each check shows its
+arithmetic in Vietnamese number style and is ``pass``, ``fail`` or ``unverifiable``; a check
+is only ``fail`` when the relation itself is certain: a false alarm costs a reviewer more than
+a missed one.
+
+Rules (``Check.rule``): sum, subset, share, shares_total, points, components, maxima,
+difference, enumeration, bound, date_after_document, deadline_before_document,
+catalog_maximum, rank_pool.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from extractor.arith import close, half_unit, sum_tolerance, vi, written
+from extractor.catalog import frameworks, lookup, match_indicator
+from extractor.vocab import cues
+from schemas.document import Block, BlockKind, Document, Section
+from schemas.extraction import Check, CheckStatus, Extraction, Fact, FactKind
+
+PASS, FAIL, UNSURE = CheckStatus.passed, CheckStatus.failed, CheckStatus.unverifiable
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
+_TOTALS = (FactKind.count, FactKind.score)
+
+
+@cache
+def _family_of() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for family in cues().unit_families:
+        for unit in family:
+            out[unit.lower()] = family[0].lower()
+    return out
+
+
+def family(f: Fact) -> str:
+    unit = (f.unit or "").lower()
+    return f"{f.kind.value}:{_family_of().get(unit, unit)}"
+
+
+@cache
+def _cue_re(name: str) -> re.Pattern[str]:
+    words = getattr(cues(), name)
+    alt = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alt})(?!\w)", re.IGNORECASE)
+
+
+@dataclass
+class _Relation:
+    whole: Fact
+    parts: list[Fact]
+
+
+@dataclass
+class Checker:
+    ex: Extraction
+    doc: Document
+    out: list[Check] = field(default_factory=list)
+    wholes: dict[str, _Relation] = field(default_factory=dict)   # part id -> its relation
+    seen: set[tuple[str, tuple[str, ...]]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.text = self.ex.text
+        self.facts = sorted(self.ex.facts, key=lambda f: f.span)
+
+    # -- plumbing ------------------------------------------------------------------------
+    def add(self, rule: str, status: CheckStatus, facts: list[Fact], explanation: str,
+            expected: float | str | None = None, actual: float | str | None = None,
+            tolerance: float | None = None) -> None:
+        key = (rule, tuple(sorted(f.id for f in facts)))
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        self.out.append(Check(id=f"c{len(self.out) + 1}", rule=rule, status=status,
+                              facts=[f.id for f in facts], expected=expected, actual=actual,
+                              tolerance=tolerance, explanation=explanation))
+
+    def block_of(self, f: Fact) -> Block:
+        return self.doc.blocks[f.location.block]
+
+    def facts_in(self, start: int, end: int) -> list[Fact]:
+        return [f for f in self.facts if start <= f.span[0] and f.span[1] <= end]
+
+    def in_parens(self, start: int, pos: int) -> bool:
+        between = self.text[start:pos]
+        return between.count("(") > between.count(")")
+
+    def sentence_end(self, pos: int, limit: int) -> int:
+        m = _SENTENCE_END.search(self.text, pos, limit)
+        return m.start() if m else limit
+
+    def run(self) -> list[Check]:
+        for step in (self.inline_breakdowns, self.footnote_breakdowns, self.outline_breakdowns,
+                     self.list_breakdowns, self.shares, self.complements, self.points,
+                     self.differences, self.enumerations, self.bounds, self.dates,
+                     self.catalog_maxima, self.rank_pools):
+            step()
+        return self.out
+
+    # -- breakdowns ------------------------------------------------------------------------
+    def sum_check(self, total: Fact, candidates: list[Fact], explicit: list[Fact] | None,
+                  strict: bool) -> None:
+        """Pass on the shortest prefix of candidates that adds up; else judge the explicit parts."""
+        for k in range(2, len(candidates) + 1):
+            parts = candidates[:k]
+            tol = sum_tolerance(parts) + half_unit(total.decimals)
+            if close(sum(float(p.value) for p in parts), float(total.value), tol):  # type: ignore[arg-type]
+                self._sum(total, parts, PASS, tol)
+                return
+        if explicit and len(explicit) >= 2:
+            tol = sum_tolerance(explicit) + half_unit(total.decimals)
+            got = sum(float(p.value) for p in explicit)  # type: ignore[arg-type]
+            over = got > float(total.value) + tol  # type: ignore[arg-type]
+            self._sum(total, explicit, FAIL if (over or strict) else UNSURE, tol)
+
+    def _sum(self, total: Fact, parts: list[Fact], status: CheckStatus, tol: float) -> None:
+        got = sum(float(p.value) for p in parts)  # type: ignore[arg-type]
+        decimals = max([p.decimals or 0 for p in parts] + [total.decimals or 0])
+        mark = {PASS: "=", FAIL: "≠", UNSURE: "≠"}[status]
+        sign = {PASS: "✓", FAIL: "✗", UNSURE: "?"}[status]
+        expl = f"{' + '.join(written(p) for p in parts)} = {vi(got, decimals)} {mark} {written(total)} {sign}"
+        if status is UNSURE:
+            expl += " (the list may be partial)"
+        self.add("sum", status, [total, *parts], expl, float(total.value), got, tol)  # type: ignore[arg-type]
+        if status is PASS:
+            for p in parts:
+                self.wholes.setdefault(p.id, _Relation(total, parts))
+
+    def subset_check(self, whole: Fact, part: Fact) -> None:
+        ok = float(part.value) <= float(whole.value)  # type: ignore[arg-type]
+        self.add("subset", PASS if ok else FAIL, [whole, part],
+                 f"{written(part)} {'≤' if ok else '>'} {written(whole)} {'✓' if ok else '✗'}",
+                 float(whole.value), float(part.value), 0.0)  # type: ignore[arg-type]
+
+    def inline_breakdowns(self) -> None:
+        """ "T, trong đó a, b" / "T, gồm: a; b" / "T (a, b)" / "T (trong đó có a)" in one block."""
+        for total in self.facts:
+            if total.kind not in _TOTALS:
+                continue
+            block = self.block_of(total)
+            same = [f for f in self.facts_in(total.span[1], block.span[1]) if family(f) == family(total)]
+            cue = self._cue_after(total, same, block)
+            if cue is None:
+                continue
+            start, word = cue
+            if word == "(":
+                inside = self._paren_facts(start, same)
+                if inside and re.match(r"\(\s*trong đó có", self.text[start:], re.IGNORECASE):
+                    self.subset_check(total, inside[0])
+                elif len(inside) >= 2:
+                    self.sum_check(total, inside, inside, strict=True)
+                continue
+            parts = [f for f in same if f.span[0] > start and not self.in_parens(start, f.span[0])]
+            if not parts:
+                continue
+            end = self.sentence_end(start, block.span[1])
+            explicit = [f for f in parts if f.span[0] < end]
+            if len(explicit) == 1 and word.lower().startswith("trong đó") and len(parts) == 1:
+                self.subset_check(total, explicit[0])
+                continue
+            self.sum_check(total, parts, explicit, strict=word.lower() in ("gồm", "bao gồm"))
+
+    def _cue_after(self, total: Fact, same: list[Fact], block: Block) -> tuple[int, str] | None:
+        limit = same[0].span[0] if same else block.span[1]
+        end = self.sentence_end(total.span[1], block.span[1])
+        nxt = _SENTENCE_END.search(self.text, end + 1, block.span[1]) if end < block.span[1] else None
+        window_end = min(limit, nxt.start() if nxt else block.span[1])
+        segment = self.text[total.span[1]:window_end]
+        m = _cue_re("breakdown_cues").search(segment)
+        paren = segment.find("(")
+        if 0 <= paren and total.span[1] + paren < end and not re.search(r"\d", segment[:paren]) \
+                and (m is None or paren < m.start()):
+            return total.span[1] + paren, "("
+        if m is not None and (total.span[1] + m.start() < end or
+                              self.text[end + 1:].lstrip().lower().startswith(m.group(0).lower())):
+            return total.span[1] + m.start(), m.group(0)
+        return None
+
+    def _paren_facts(self, start: int, same: list[Fact]) -> list[Fact]:
+        close_at = self.text.find(")", start)
+        return [f for f in same if start < f.span[0] and (close_at < 0 or f.span[1] <= close_at)
+                and not self.in_parens(start + 1, f.span[0])]
+
+    def footnote_breakdowns(self) -> None:
+        """A footnote marker on a total's clause, the note listing its parts."""
+        for note in self.doc.footnotes:
+            note_text = self.text[note.span[0]:note.span[1]]
+            in_note = self.facts_in(*note.span)
+            for marker in note.markers:
+                total = self._total_before_marker(marker[0])
+                if total is None:
+                    continue
+                parts = [f for f in in_note if family(f) == family(total)]
+                if len(parts) >= 2:
+                    strict = bool(re.match(r"\[\d+\]\s*(?:Bao gồm|Gồm)", note_text, re.IGNORECASE))
+                    self.sum_check(total, parts, parts, strict=strict)
+
+    def _total_before_marker(self, pos: int) -> Fact | None:
+        before = [f for f in self.facts if f.span[1] <= pos and f.kind in _TOTALS
+                  and f.location.block == self.doc.block_at(pos).id]  # type: ignore[union-attr]
+        if not before:
+            return None
+        last = before[-1]
+        gap = self.text[last.span[1]:pos]
+        return last if len(gap) < 120 and not _SENTENCE_END.search(gap) else None
+
+    def outline_breakdowns(self) -> None:
+        """ "... 65,7/90 điểm, cụ thể từng lĩnh vực như sau:" then numbered fields, one figure each."""
+        for block in self.doc.blocks:
+            text = self.text[block.span[0]:block.span[1]].rstrip()
+            if not text.endswith(":") or block.kind is BlockKind.table:
+                continue
+            totals = [f for f in self.facts_in(*block.span) if f.kind in _TOTALS]
+            children = self._children_after(block)
+            if not totals or len(children) < 2:
+                continue
+            by_family: dict[str, list[Fact]] = {}
+            for t in totals:
+                by_family.setdefault(family(t), []).append(t)
+            for fam, ts in by_family.items():
+                for i, total in enumerate(ts):
+                    self._outline_sum(total, fam, i, children)
+
+    def _children_after(self, block: Block) -> list[Section]:
+        """The numbered subsections that follow ``block`` inside its own (innermost) section."""
+        chain = [s for s in self.doc.sections_at(block.span[0]) if s.style in ("roman", "arabic", "letter")]
+        if not chain:
+            return []
+        return [c for c in chain[-1].children if c.span[0] >= block.span[1]
+                and c.style in ("arabic", "roman", "letter")]
+
+    def _outline_sum(self, total: Fact, fam: str, i: int, children: list[Section]) -> None:
+        parts: list[Fact] = []
+        for child in children:
+            mine = [f for f in self.facts_in(*child.span) if family(f) == fam
+                    and not f.qualifier.value == "at_most"]
+            if len(mine) > i:
+                parts.append(mine[i])
+        complete = len(parts) == len(children)
+        if len(parts) >= 2:
+            self.sum_check(total, parts, parts if complete else None, strict=complete)
+        if total.kind is FactKind.score and complete and total.denominator is not None \
+                and all(p.denominator is not None for p in parts):
+            got = sum(float(p.denominator) for p in parts)  # type: ignore[arg-type]
+            ok = close(got, total.denominator, 1e-6)
+            self.add("maxima", PASS if ok else FAIL, [total, *parts],
+                     f"{' + '.join(vi(p.denominator) for p in parts)} = {vi(got)} "  # type: ignore[arg-type]
+                     f"{'=' if ok else '≠'} {vi(total.denominator)} {'✓' if ok else '✗'}",
+                     total.denominator, got, 0.0)
+
+    def list_breakdowns(self) -> None:
+        """ "thực hiện 04 thủ tục hành chính bao gồm:" then paragraphs each with its count."""
+        for block in self.doc.blocks:
+            text = self.text[block.span[0]:block.span[1]].rstrip()
+            if not text.endswith(":") or self._children_after(block):
+                continue
+            totals = [f for f in self.facts_in(*block.span) if f.kind is FactKind.count]
+            if not totals:
+                continue
+            total = totals[-1]  # scores are left out: achieved and lost points read alike
+            following: list[Fact] = []
+            for nxt in self.doc.blocks[block.id + 1:block.id + 12]:
+                if nxt.kind is BlockKind.heading:
+                    break
+                mine = [f for f in self.facts_in(*nxt.span) if family(f) == family(total)]
+                following += mine[:1]
+            self.sum_check(total, following, None, strict=False)
+
+    # -- shares ----------------------------------------------------------------------------
+    def shares(self) -> None:
+        for pct in self.facts:
+            if pct.kind is not FactKind.percentage or pct.denominator is not None:
+                continue
+            part = self._share_part(pct)
+            if part is None:
+                continue
+            if part.denominator is not None:
+                whole_value, whole = float(part.denominator), part
+            elif part.id in self.wholes:
+                whole = self.wholes[part.id].whole
+                whole_value = float(whole.value)  # type: ignore[arg-type]
+            else:
+                continue
+            got = 100 * float(part.value) / whole_value if whole_value else float("nan")  # type: ignore[arg-type]
+            tol = half_unit(pct.decimals) or 0.5
+            ok = close(got, float(pct.value), tol)  # type: ignore[arg-type]
+            facts = [part, pct] if whole is part else [part, whole, pct]
+            denom = vi(whole_value)
+            self.add("share", PASS if ok else FAIL, facts,
+                     f"{written(part)} / {denom} = {vi(got, (pct.decimals or 0) + 1)} % "
+                     f"{'≈' if ok else '≠'} {written(pct)} % {'✓' if ok else '✗'}",
+                     float(pct.value), round(got, 4), tol)  # type: ignore[arg-type]
+
+    def _share_part(self, pct: Fact) -> Fact | None:
+        block = self.block_of(pct)
+        before = [f for f in self.facts_in(block.span[0], pct.span[0]) if f.kind is FactKind.count]
+        if not before:
+            return None
+        part = before[-1]
+        gap = self.text[part.span[1]:pct.span[0]]
+        if _SENTENCE_END.search(gap) or ";" in gap or len(gap) > 160:
+            return None
+        tail = gap.rstrip()
+        m = _cue_re("share_cues").search(tail[-25:])
+        return part if m is not None and tail.lower().endswith(m.group(0).lower()) else None
+
+    def complements(self) -> None:
+        """Shares of one whole that must add up to 100 %."""
+        groups: dict[str, list[Fact]] = {}
+        for check in [c for c in self.out if c.rule == "share" and c.status is PASS]:
+            if len(check.facts) == 3:
+                groups.setdefault(check.facts[1], []).append(self._fact(check.facts[2]))
+        for whole_id, pcts in groups.items():
+            relation = next((r for r in self.wholes.values() if r.whole.id == whole_id), None)
+            if relation is not None and len(pcts) == len(relation.parts) >= 2:
+                self._total_100(pcts, certain=True)
+        for block in self.doc.blocks:
+            self._labelled_complements(block)
+
+    def _labelled_complements(self, block: Block) -> None:
+        for words in cues().complement_sets:
+            ordered = sorted(words, key=len, reverse=True)
+            found: dict[str, Fact] = {}
+            for f in self.facts_in(*block.span):
+                if f.kind is not FactKind.percentage or f.subject or not f.label:
+                    continue
+                word = next((w for w in ordered if re.search(rf"(?<!\w){re.escape(w)}(?!\w)",
+                                                             f.label, re.IGNORECASE)), None)
+                if word and word not in found:
+                    found[word] = f
+            if len(found) >= 2:
+                pcts = sorted(found.values(), key=lambda f: f.span)
+                self._total_100(pcts, certain=len(found) == len(words) or len(found) == 2)
+
+    def _total_100(self, pcts: list[Fact], certain: bool) -> None:
+        got = sum(float(p.value) for p in pcts)  # type: ignore[arg-type]
+        tol = sum_tolerance(pcts)
+        ok = close(got, 100.0, tol)
+        status = PASS if ok else (FAIL if certain else UNSURE)
+        decimals = max(p.decimals or 0 for p in pcts)
+        self.add("shares_total", status, pcts,
+                 f"{' + '.join(written(p) + ' %' for p in pcts)} = {vi(got, decimals)} % "
+                 f"{'=' if ok else '≠'} 100 % {'✓' if ok else '✗' if status is FAIL else '?'}",
+                 100.0, round(got, 6), tol)
+
+    def _fact(self, fact_id: str) -> Fact:
+        return next(f for f in self.facts if f.id == fact_id)
+
+    # -- scores ----------------------------------------------------------------------------
+    def points(self) -> None:
+        """A field's x/y and its stated points not reached d: x + d = y; itemised losses too."""
+        for section in self.doc.iter_sections():
+            scores = [f for f in self.facts_in(*section.span) if f.kind is FactKind.score]
+            head = next((f for f in scores if f.denominator is not None), None)
+            if head is None or self._innermost(head) is not section:
+                continue
+            own = [f for f in scores if self._innermost(f) is section]
+            lost = [f for f in own if f.span[0] > head.span[0] and self._lost(f)]
+            stated = [f for f in lost if self._stated_lost(f)]
+            items = [f for f in lost if f not in stated]
+            gap = float(head.denominator) - float(head.value)  # type: ignore[arg-type]
+            if stated:
+                d = stated[0]
+                tol = half_unit(head.decimals) + half_unit(d.decimals)
+                ok = close(float(head.value) + float(d.value), float(head.denominator), tol)  # type: ignore[arg-type]
+                self.add("points", PASS if ok else FAIL, [head, d],
+                         f"{written(head)} + {written(d)} = {vi(float(head.value) + float(d.value))} "  # type: ignore[arg-type]
+                         f"{'=' if ok else '≠'} {vi(head.denominator)} {'✓' if ok else '✗'}",  # type: ignore[arg-type]
+                         head.denominator, float(head.value) + float(d.value), tol)  # type: ignore[arg-type]
+            if len(items) >= 1:
+                got = sum(float(f.value) for f in items)  # type: ignore[arg-type]
+                tol = sum_tolerance(items) + half_unit(head.decimals)
+                ok = close(got, gap, tol)
+                self.add("points", PASS if ok else UNSURE, [head, *items],
+                         f"{' + '.join(written(f) for f in items)} = {vi(got)} "
+                         f"{'=' if ok else '≠'} {vi(head.denominator)} − {written(head)} = {vi(gap)} "  # type: ignore[arg-type]
+                         f"{'✓' if ok else '(points lost may be listed only in part)'}",
+                         gap, got, tol)
+
+    def _innermost(self, f: Fact) -> Section | None:
+        chain = [s for s in self.doc.sections_at(f.span[0]) if s.style in ("roman", "arabic", "letter")]
+        return chain[-1] if chain else None
+
+    def _lost(self, f: Fact) -> bool:
+        before = self.text[max(0, f.span[0] - 25):f.span[0]]
+        after = self.text[f.span[1]:f.span[1] + 22]
+        rx = _cue_re("lost_points_cues")
+        return bool(rx.search(before)) or bool(re.match(r"\s*điểm\s+(?:chưa|không)\s+đạt", after))
+
+    def _stated_lost(self, f: Fact) -> bool:
+        before = self.text[max(0, f.span[0] - 30):f.span[0]].lower()
+        return "số điểm" in before
+
+    def differences(self) -> None:
+        """ "thấp hơn mức điểm cao nhất 0,66 điểm (tỉnh Hòa Bình đạt 99,93 điểm)"."""
+        vocab = cues().difference_cues
+        for diff in self.facts:
+            if diff.kind is not FactKind.score:
+                continue
+            before = self.text[max(0, diff.span[0] - 40):diff.span[0]].lower()
+            direction = next((d for d, words in vocab.items() if any(w in before for w in words)), None)
+            ref = self._reference_after(diff)
+            if direction is None or ref is None:
+                continue
+            d, r = float(diff.value), float(ref.value)  # type: ignore[arg-type]
+            own_value = r - d if direction == "lower" else r + d
+            tol = half_unit(diff.decimals) + half_unit(ref.decimals) + half_unit(ref.decimals)
+            owns = [f for f in self.facts if f.kind is FactKind.score and f.span[0] < diff.span[0]
+                    and not f.subject and f.id != diff.id]
+            match = next((f for f in reversed(owns) if close(float(f.value), own_value, tol)), None)  # type: ignore[arg-type]
+            op = "+" if direction == "lower" else "−"
+            if match is not None:
+                self.add("difference", PASS, [match, diff, ref],
+                         f"{written(match)} {op} {written(diff)} = {written(ref)} ✓",
+                         r, float(match.value) + (d if direction == "lower" else -d), tol)  # type: ignore[arg-type]
+
+    def _reference_after(self, diff: Fact) -> Fact | None:
+        m = re.match(r"\s*(?:điểm\s*)?\(", self.text[diff.span[1]:diff.span[1] + 12])
+        if m is None:
+            return None
+        close_at = self.text.find(")", diff.span[1])
+        inside = [f for f in self.facts_in(diff.span[1], close_at if close_at > 0 else diff.span[1] + 80)
+                  if f.kind is FactKind.score]
+        return inside[0] if inside else None
+
+    # -- enumerations, bounds, dates, catalog ---------------------------------------------
+    def enumerations(self) -> None:
+        for note in self.doc.footnotes:
+            body = self.text[note.span[0]:note.span[1]]
+            m = re.match(r"\[\d+\]\s*(?:Bao gồm|Gồm)\s*:\s*(.+)$", body, re.IGNORECASE | re.DOTALL)
+            if m is None or self.facts_in(*note.span):
+                continue
+            items = [i for i in re.split(r";\s*", m.group(1).rstrip(". ")) if i.strip()]
+            for marker in note.markers:
+                count = self._total_before_marker(marker[0])
+                if count is not None and count.kind is FactKind.count:
+                    self._enumeration(count, len(items))
+        for block in self.doc.blocks:
+            self._list_enumeration(block)
+
+    def _list_enumeration(self, block: Block) -> None:
+        text = self.text[block.span[0]:block.span[1]].rstrip()
+        counts = [f for f in self.facts_in(*block.span) if f.kind is FactKind.count]
+        if not counts or not text.endswith(":") or not re.fullmatch(
+                r"\s*[^\d]{0,60}:", self.text[counts[-1].span[1]:block.span[1]]):
+            return
+        n, marker = 0, None
+        for nxt in self.doc.blocks[block.id + 1:]:
+            first = self.text[nxt.span[0]:nxt.span[0] + 1]
+            if nxt.kind is not BlockKind.list_item or (marker is not None and first != marker):
+                break
+            marker, n = first, n + 1
+        if n:
+            self._enumeration(counts[-1], n)
+
+    def _enumeration(self, count: Fact, n: int) -> None:
+        ok = float(count.value) == n  # type: ignore[arg-type]
+        self.add("enumeration", PASS if ok else FAIL, [count],
+                 f"{n} listed {'=' if ok else '≠'} {written(count)} {'✓' if ok else '✗'}",
+                 float(count.value), float(n), 0.0)  # type: ignore[arg-type]
+
+    def bounds(self) -> None:
+        """Only what breaks: a score above its maximum, a rank outside its pool."""
+        for f in self.facts:
+            if f.denominator is None or not isinstance(f.value, float):
+                continue
+            if f.kind in (FactKind.score, FactKind.count) and f.value > f.denominator + half_unit(f.decimals):
+                self.add("bound", FAIL, [f], f"{written(f)} > {vi(f.denominator)} ✗",
+                         f.denominator, f.value, half_unit(f.decimals))
+            if f.kind is FactKind.rank and not 1 <= f.value <= f.denominator:
+                self.add("bound", FAIL, [f], f"hạng {written(f)} ∉ 1..{vi(f.denominator)} ✗",
+                         f.denominator, f.value, 0.0)
+
+    def _doc_range(self) -> tuple[str, str] | None:
+        date = self.ex.meta.date
+        if date is None or not date.value:
+            return None
+        v = date.value
+        if len(v) == 10:
+            return v, v
+        if len(v) == 7:
+            return f"{v}-01", f"{v}-31"
+        return f"{v}-01-01", f"{v}-12-31"
+
+    def dates(self) -> None:
+        rng = self._doc_range()
+        if rng is None:
+            return
+        start, end = rng
+        for f in self.facts:
+            if f.kind is FactKind.date and isinstance(f.value, str) and f.value > end:
+                self.add("date_after_document", FAIL, [f],
+                         f"{f.text} ({f.value}) is after the document's own date "
+                         f"({self.ex.meta.date.text if self.ex.meta.date else end}) ✗", end, f.value)
+            if f.kind is FactKind.deadline and isinstance(f.value, str) and f.value < start:
+                self.add("deadline_before_document", FAIL, [f],
+                         f"deadline {f.value} is before the document's own date ({start}) ✗",
+                         start, f.value)
+
+    def catalog_maxima(self) -> None:
+        for f in self.facts:
+            if f.kind is not FactKind.score or f.denominator is None or f.indicator is None:
+                continue
+            found = lookup(f.indicator)
+            if found is None or found[1].max is None or \
+                    match_indicator(f.label, "", [found[0]]) != f.indicator:
+                continue  # matched through the section only: it may be a sub-criterion
+            ok = close(found[1].max, f.denominator, 1e-6)
+            self.add("catalog_maximum", PASS if ok else FAIL, [f],
+                     f"stated maximum {vi(f.denominator)} {'=' if ok else '≠'} "
+                     f"{vi(found[1].max)} for {found[0].name}: {found[1].name} {'✓' if ok else '✗'}",
+                     found[1].max, f.denominator, 0.0)
+
+    def rank_pools(self) -> None:
+        rng = self._doc_range()
+        pools = [p for fw in frameworks() for p in fw.pools]
+        if rng is None or not pools:
+            return
+        sizes = {p.size for p in pools}
+        for f in self.facts:
+            if f.kind is not FactKind.rank or f.denominator not in sizes or f.subject:
+                continue
+            fits = [p for p in pools if (p.since or "0000") <= rng[1] and rng[0] <= (p.until or "9999")]
+            expected = fits[0].size if len(fits) == 1 else None
+            if expected is None:
+                continue
+            ok = expected == f.denominator
+            self.add("rank_pool", PASS if ok else FAIL, [f],
+                     f"pool {vi(f.denominator)} {'=' if ok else '≠'} {expected} tỉnh, thành phố "
+                     f"at {self.ex.meta.date.value if self.ex.meta.date else ''} {'✓' if ok else '✗'}",
+                     float(expected), f.denominator, 0.0)
+
+
+def run_checks(extraction: Extraction, doc: Document) -> list[Check]:
+    """Every check of one document, in the order the rules ran."""
+    return Checker(extraction, doc).run()
+
+
+def cross_document_checks(extractions: list[Extraction]) -> list[Check]:
+    """The same indicator, subject and period given different values in different documents."""
+    seen: dict[tuple[str, str, str, str], list[tuple[Extraction, Fact]]] = {}
+    for ex in extractions:
+        for f in ex.facts:
+            if f.indicator and f.period and f.period.start and isinstance(f.value, float):
+                subject = f.subject or ex.meta.place or ex.meta.issuer or ""
+                key = (f.indicator, subject, f"{f.period.start}..{f.period.end}", f.kind.value)
+                seen.setdefault(key, []).append((ex, f))
+    out: list[Check] = []
+    for (indicator, subject, period, _), found in seen.items():
+        values = {f.value for _, f in found}
+        if len({ex.source.sha256 for ex, _ in found}) < 2 or len(values) < 2:
+            continue
+        listing = "; ".join(f"{ex.source.path}: {f.text}" for ex, f in found)
+        out.append(Check(id=f"x{len(out) + 1}", rule="cross_document", status=FAIL,
+                         facts=[f"{ex.source.path}#{f.id}" for ex, f in found],
+                         explanation=f"{indicator} of {subject or '?'} for {period}: {listing} ✗"))
+    return out

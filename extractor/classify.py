@@ -1,0 +1,224 @@
+"""Stage 2: what each candidate figure is — count, score, rank, percentage, date, deadline, amount.
+
+Rules read the cue words right around the figure (``data/cues.yaml``) and, inside tables, the
+column header. A candidate no rule claims is not a fact: a bare number with no unit and no
+cue ("chỉ số 766", "View count: 32") says nothing a reviewer could check.
+Strategies are tried in a fixed, named order and each fact records the one that claimed it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extractor.candidates import Candidate
+from extractor.nlp import Cue, CueIndex
+from schemas.document import Cell, Document
+from schemas.extraction import FactKind, Qualifier
+
+_SCORE_GAP = r"[ :]*(?:(?:chưa |không )?(?:đạt được|đạt|là)[ :]*)*"
+_RANK_GAP = r"[ :]*(?:thứ ?)?"
+_UNIT_GAP = r" ?"
+_COUNT_BEFORE_GAP = re.compile(r"[^\d;.()\[\]:\n|]{0,60}")
+_OF_TOTAL = re.compile(r" trong (?:số|tổng số) ")
+_RANGE_JOIN = re.compile(r" *(?:đến|tới|-|–) *(?:dưới|trên|ngày)? *")
+_POOL_AFTER = re.compile(r" *(?:trong (?:số )?(?P<den>\d+) )?(?P<pool>[^\d,;.()\[\]\n|]{2,60})")
+_HEADER_LINE = re.compile(r"^[^,\n]{2,40},\s*ngày\b", re.IGNORECASE)
+
+
+@dataclass
+class Draft:
+    """A classified candidate, before labels, periods and ids are attached."""
+
+    candidate: Candidate
+    kind: FactKind
+    value: float | str | None
+    denominator: float | None = None
+    unit: str | None = None
+    qualifier: Qualifier = Qualifier.exact
+    strategy: str = "pattern"
+    confidence: float = 0.9
+    cell: Cell | None = None
+    pool: str | None = None
+    extra: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def start(self) -> int:
+        return self.candidate.start
+
+    @property
+    def end(self) -> int:
+        return self.candidate.end
+
+
+class Classifier:
+    """Applies the rules to candidates of one document."""
+
+    def __init__(self, doc: Document, cues: CueIndex) -> None:
+        self.doc = doc
+        self.text = doc.text
+        self.cues = cues
+
+    def classify(self, c: Candidate) -> Draft | None:
+        cell = self.doc.cell_at(c.start) if c.block.table is not None else None
+        if c.form == "date":
+            draft = self._date(c)
+        elif c.form == "amount":
+            draft = Draft(c, FactKind.amount, c.value, unit=c.amount.currency if c.amount else None)
+        elif c.form == "percent":
+            draft = Draft(c, FactKind.percentage, c.value, unit="%",
+                          denominator=_den(c))
+        else:
+            draft = self._number(c, cell)
+        if draft is not None:
+            draft.cell = cell
+            draft.qualifier = self._qualifier(draft)
+        return draft
+
+    # dates -----------------------------------------------------------------------------
+    def _date(self, c: Candidate) -> Draft | None:
+        assert c.date is not None
+        block_text = self.text[c.block.span[0]:c.block.span[1]]
+        if c.block.id < 8 and _HEADER_LINE.match(block_text):
+            return None  # the document's own place-and-date line: metadata
+        digits = c.start + _first_digit(c.text)
+        cue = self.cues.before("deadline_cues", digits, self.text, r"[ :(]*(?:ngày)?[ :]*")
+        kind = FactKind.deadline if cue is not None else FactKind.date
+        draft = Draft(c, kind, c.date.iso(), strategy="date")
+        if cue is not None:
+            draft.extra["cue_start"] = str(cue.start)
+        return draft
+
+    # numbers and fractions ------------------------------------------------------------
+    def _number(self, c: Candidate, cell: Cell | None) -> Draft | None:
+        for rule in (self._rank, self._score_after, self._count_after, self._score_before,
+                     self._count_before, self._table):
+            draft = rule(c, cell)
+            if draft is not None:
+                return draft
+        if c.form == "fraction":
+            return Draft(c, FactKind.score, c.value, _den(c), unit="điểm",
+                         strategy="fraction-default", confidence=0.6)
+        return None
+
+    def _rank(self, c: Candidate, cell: Cell | None) -> Draft | None:
+        cue = self.cues.before("rank_cues", c.start, self.text, _RANK_GAP)
+        if cue is None:
+            return None
+        draft = Draft(c, FactKind.rank, c.value, _den(c), strategy="rank-cue")
+        m = _POOL_AFTER.match(self.text, c.end)
+        if m is not None:
+            if draft.denominator is None and m.group("den"):
+                draft.denominator = float(m.group("den"))
+                draft.extra["consumes"] = str(m.start("den") + len(m.group("den")))
+            draft.pool = _clean_pool(m.group("pool"))
+        if cue.text.lower() == "top":
+            draft.extra["top"] = "1"
+        return draft
+
+    def _score_after(self, c: Candidate, cell: Cell | None) -> Draft | None:
+        cue = self.cues.after("score_units", c.end, self.text, _UNIT_GAP)
+        if cue is None:
+            return None
+        return Draft(c, FactKind.score, c.value, _den(c), unit=cue.text, strategy="score-unit")
+
+    def _count_after(self, c: Candidate, cell: Cell | None) -> Draft | None:
+        pos = c.end
+        m = _OF_TOTAL.match(self.text, pos)
+        if m is not None:  # "3 trong số 5 chỉ số thành phần": the unit comes after the total
+            nxt = re.match(r"\d+(?:[.,]\d+)*", self.text[m.end():])
+            if nxt is not None:
+                pos = m.end() + nxt.end()
+        cue = self.cues.after("units", pos, self.text, _UNIT_GAP)
+        if cue is None:
+            return None
+        return Draft(c, FactKind.count, c.value, _den(c), unit=cue.text, strategy="unit-after")
+
+    def _score_before(self, c: Candidate, cell: Cell | None) -> Draft | None:
+        cue = self.cues.before("score_cues", c.start, self.text, _SCORE_GAP)
+        if cue is None:
+            return None
+        return Draft(c, FactKind.score, c.value, _den(c), unit="điểm", strategy="score-cue")
+
+    def _count_before(self, c: Candidate, cell: Cell | None) -> Draft | None:
+        """ "Tổng số hồ sơ tiếp nhận 20.845", "số dịch vụ công ... là 522": số + unit, then N."""
+        if c.form != "number":
+            return None
+        lo = max(c.block.span[0], c.start - 90)
+        for cue in reversed(self.cues.within("units", lo, c.start)):
+            between = self.text[cue.end:c.start]
+            lead = self.text[max(lo, cue.start - 12):cue.start].lower()
+            if _COUNT_BEFORE_GAP.fullmatch(between) and re.search(r"(?:^|\s)số\s*$", lead):
+                return Draft(c, FactKind.count, c.value, unit=cue.text, strategy="unit-before",
+                             confidence=0.8)
+        return None
+
+    def _table(self, c: Candidate, cell: Cell | None) -> Draft | None:
+        """A bare figure in a table: the column header and the row's label say what it is."""
+        if cell is None or c.block.table is None:
+            return None
+        header = " ".join(h.text for h in c.block.table.cells
+                          if h.header and h.col <= cell.col < h.col + h.col_span).lower()
+        row_label = " ".join(x.text for x in c.block.table.cells
+                             if x.row == cell.row and x.col < cell.col).lower()
+        if "tỷ lệ" in header and ("tỷ lệ" in row_label or "điểm" not in header):
+            return Draft(c, FactKind.percentage, c.value, unit="%", strategy="table-header",
+                         confidence=0.75)
+        if "điểm" in header:
+            return Draft(c, FactKind.score, c.value, _den(c), unit="điểm",
+                         strategy="table-header", confidence=0.75)
+        return None
+
+    # qualifiers -----------------------------------------------------------------------
+    def _qualifier(self, d: Draft) -> Qualifier:
+        if d.extra.get("top"):
+            return Qualifier.at_most
+        pos = d.start + (_first_digit(d.candidate.text) if d.kind in
+                         (FactKind.date, FactKind.deadline) else 0)
+        cue = self.cues.before("qualifier", pos, self.text, r"[ :]*(?:tỷ lệ|ngày)?[ :]*")
+        if cue is not None:
+            return Qualifier(cue.key)
+        if d.kind is FactKind.percentage and d.value == 100 and self._is_instruction(d):
+            return Qualifier.target
+        return Qualifier.exact
+
+    def _is_instruction(self, d: Draft) -> bool:
+        if self.cues.before("result_cues", d.start, self.text, r"\s*") is not None:
+            return False
+        start, _ = _sentence_around(self.text, d.start, d.candidate.block.span[0])
+        return bool(self.cues.within("target_sentence_cues", start, d.start))
+
+
+def mark_ranges(drafts: list[Draft], text: str) -> None:
+    """Both ends of "từ X đến Y", "X% đến dưới Y%" are a range, whatever cue stood before Y."""
+    for a, b in zip(drafts, drafts[1:]):
+        if a.kind is b.kind and _RANGE_JOIN.fullmatch(text[a.end:b.start]):
+            lead = text[max(0, a.start - 12):a.start].lower()
+            if "từ" in lead.split() or a.kind is FactKind.percentage or "ngày" in lead:
+                a.qualifier = b.qualifier = Qualifier.range
+
+
+def _den(c: Candidate) -> float | None:
+    return c.fraction.denominator.value if c.fraction is not None else None
+
+
+def _first_digit(s: str) -> int:
+    m = re.search(r"\d", s)
+    return m.start() if m else 0
+
+
+def _clean_pool(pool: str) -> str | None:
+    pool = re.split(r"\s+(?:và|nhưng|có|đạt|với)\s+", pool.strip())[0].strip(" ,")
+    return pool or None
+
+
+def _sentence_around(text: str, pos: int, floor: int) -> tuple[int, int]:
+    m = None
+    for m in re.finditer(r"[.!?]\s", text[floor:pos]):
+        pass
+    start = floor + m.end() if m else floor
+    return start, pos
+
+
+def cue_text(cue: Cue | None) -> str | None:
+    return cue.text if cue else None

@@ -1,0 +1,127 @@
+"""Stage 4: the period and the subject each figure belongs to.
+
+Period: the nearest period written for it — in its table column's header, earlier in its
+sentence, at the head of its block ("- Năm 2023: ..."), in the block that introduces it
+("... từ ngày 01/01/2023 đến ngày 20/9/2023 cụ thể như sau:"), in its section titles, and
+finally the document's own reporting period.
+Subject: a named place before it in its clause ("tỉnh Hòa Bình đạt 99,93 điểm"), a named
+place in a parenthesis right after it ("1,5 (thành phố Hà Nội)"), or the administrative
+level that heads its part of the sentence ("Cấp huyện: Số hồ sơ ...").
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from functools import cache
+
+from extractor.classify import Draft
+from extractor.numbers import PERIOD_RE, PeriodValue, parse_period
+from extractor.vocab import cues
+from schemas.document import Document
+from schemas.extraction import Period
+
+_NAME = r"(?:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ][\wÀ-ỹ]*(?:\s|$)){1,4}"
+
+
+@cache
+def _subject_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    prefixes = sorted(cues().subject_prefixes, key=len, reverse=True)
+    alt = "|".join(re.escape(p) for p in prefixes)
+    named = re.compile(rf"(?<!\w)(?i:{alt})\s+{_NAME}")
+    levels = re.compile(r"(?<!\w)cấp\s+(?:tỉnh|huyện|xã)(?:,\s*(?:xã|huyện))?(?!\w)", re.IGNORECASE)
+    return named, levels
+
+
+def is_named_subject(phrase: str) -> bool:
+    """A place or level and nothing else: "tỉnh Hòa Bình", "cấp huyện, xã"."""
+    named, levels = _subject_res()
+    phrase = phrase.strip()
+    return bool(named.fullmatch(phrase + " ") or named.fullmatch(phrase) or levels.fullmatch(phrase))
+
+
+def to_period(p: PeriodValue) -> Period:
+    return Period(text=p.text, kind=p.kind, granularity=p.granularity, start=p.start,
+                  end=p.end, year=p.year)
+
+
+class Context:
+    """Periods and subjects of one document, looked up by position."""
+
+    def __init__(self, doc: Document, default_year: int | None, own: Period | None) -> None:
+        self.doc = doc
+        self.text = doc.text
+        self.own = own
+        self._periods: list[tuple[int, int, Period]] = []
+        for m in PERIOD_RE.finditer(doc.text):
+            value = parse_period(m.group(0), default_year=default_year)
+            if value is not None:
+                self._periods.append((m.start(), m.end(), to_period(value)))
+        self._starts = [p[0] for p in self._periods]
+
+    def _last_between(self, lo: int, hi: int) -> Period | None:
+        i = bisect_left(self._starts, hi)
+        while i > 0:
+            i -= 1
+            start, end, period = self._periods[i]
+            if start < lo:
+                return None
+            if end <= hi:
+                return period
+        return None
+
+    def period(self, d: Draft) -> Period | None:
+        block = d.candidate.block
+        if d.cell is not None and block.table is not None:
+            for h in block.table.cells:
+                if h.header and h.col <= d.cell.col < h.col + h.col_span:
+                    found = self._last_between(*h.span)
+                    if found:
+                        return found
+        sentence_start = _sentence_start(self.text, block.span[0], d.start)
+        found = self._last_between(sentence_start, d.start) or \
+            self._last_between(block.span[0], min(block.span[1], block.span[0] + 40))
+        if found is None and block.id > 0:
+            before = self.doc.blocks[block.id - 1]
+            if self.text[before.span[0]:before.span[1]].rstrip().endswith(":"):
+                found = self._last_between(*before.span)
+        if found is None:
+            for section in reversed(self.doc.sections_at(d.start)):
+                block_span = self.doc.blocks[section.heading_block].span
+                found = self._last_between(*block_span)
+                if found:
+                    break
+        return found or self.own
+
+    def subject(self, d: Draft) -> str | None:
+        named, levels = _subject_res()
+        block = d.candidate.block
+        clause_start = _clause_start(self.text, block.span[0], d.start)
+        hit = None
+        for hit in named.finditer(self.text, clause_start, d.start):
+            pass
+        if hit is not None:
+            return hit.group(0).strip()
+        after = re.match(r"\s*\(([^()]{3,60})\)", self.text[d.end:d.end + 70])
+        if after:
+            inner = named.match(after.group(1).strip())
+            if inner:
+                return inner.group(0).strip()
+        level = None
+        for level in levels.finditer(self.text, block.span[0], d.start):
+            pass
+        return level.group(0) if level else None
+
+
+def _sentence_start(text: str, floor: int, pos: int) -> int:
+    m = None
+    for m in re.finditer(r"[.!?;]\s", text[floor:pos]):
+        pass
+    return floor + m.end() if m else floor
+
+
+def _clause_start(text: str, floor: int, pos: int) -> int:
+    m = None
+    for m in re.finditer(r"[.!?;,:]\s|\(", text[floor:pos]):
+        pass
+    return floor + m.end() if m else floor

@@ -1,0 +1,237 @@
+"""Stage 3: what each figure measures, in the document's own words.
+
+The label comes from the nearest place that names it, in this order:
+1. a table row's label (the first wordy cell left of the figure);
+2. the clause right before the figure, cut at punctuation and trimmed of verbs and cue words
+   (``label_trim`` in ``data/cues.yaml``), at most ``MAX_WORDS`` Vietnamese words long
+   (underthesea segmentation, so a word like "tỷ lệ" is never cut in half);
+3. a quoted name (“...”, "...") earlier in the block or in the block that introduces it;
+4. the label of the previous figure in the same sentence ("đúng hạn 15.739 hồ sơ chiếm tỷ lệ
+   89,4%": the share is of the on-time dossiers);
+5. the title of the enclosing section, climbing past generic titles ("Kết quả đạt được").
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from extractor.classify import Draft
+from extractor.numbers import PERIOD_RE
+from schemas.extraction import FactKind
+from extractor.nlp import words
+from extractor.vocab import cues
+from schemas.document import Block, Document
+
+MAX_WORDS = 10
+_STRONG_BREAK = re.compile(r"[.;\n()\[\]|]|\s-\s|\s–\s")
+_QUOTED = re.compile(r"[“\"]([^”\"]{3,120})[”\"]")
+_MARKUP = re.compile(r"^[-–+•*\s]+|^(?:[IVX]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s+")
+_NUMBERISH = re.compile(r"^[\d.,/%\s]+$")
+_SYLLABLE = re.compile(r"\w+")
+
+
+@cache
+def _trim_pattern() -> re.Pattern[str]:
+    vocab = cues()
+    phrases = set(vocab.label_trim)
+    for words_ in vocab.qualifiers.values():
+        phrases |= set(words_)
+    alternation = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"^(?:(?:{alternation})(?!\w)[\s,:]*)+|(?:(?<!\w)(?:{alternation})[\s,:]*)+$",
+                      re.IGNORECASE)
+
+
+@cache
+def _weak() -> frozenset[str]:
+    """Phrases that alone say nothing of what is measured: units, levels, cue words."""
+    vocab = cues()
+    return frozenset(p.lower() for p in [*vocab.units, *vocab.score_units, *vocab.subject_prefixes,
+                                          *vocab.rank_cues, *vocab.generic_labels])
+
+
+@cache
+def _weak_re() -> re.Pattern[str]:
+    alternation = "|".join(re.escape(p) for p in sorted(_weak(), key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
+
+
+def _substantive(label: str) -> bool:
+    """Something is left once units, levels, cue words and named places are taken out."""
+    from extractor.context import is_named_subject
+    rest = _weak_re().sub(" ", label)
+    return len(_SYLLABLE.findall(rest)) >= 2 and not is_named_subject(label)
+
+
+@cache
+def _reference_re() -> re.Pattern[str]:
+    from extractor.meta import layout
+    words_ = "|".join(re.escape(w) for w in layout().legal_doc_words)
+    return re.compile(rf"(?:{words_})\s+(?:số\s+)?\d+(?:/[\w.-]+)+(?:\s[A-ZĐ]{{2,}}[\w-]*)?\s*$",
+                      re.IGNORECASE)
+
+
+@cache
+def _generic() -> frozenset[str]:
+    vocab = cues()
+    return frozenset(p.lower() for p in
+                     [*vocab.generic_titles, *vocab.generic_labels, *vocab.rank_cues, *vocab.label_trim])
+
+
+def trim(phrase: str) -> str:
+    """Strip markup, cue words and verbs from both ends of a label phrase."""
+    phrase = _MARKUP.sub("", phrase.strip(" ,:;-–"))
+    prev = None
+    while prev != phrase:
+        prev = phrase
+        phrase = _trim_pattern().sub("", phrase).strip(" ,:;-–*")
+    return phrase
+
+
+def _useful(label: str) -> bool:
+    low = label.lower()
+    return bool(label) and low not in _generic() and low not in _weak() \
+        and not _NUMBERISH.match(label) and len(_SYLLABLE.findall(label)) >= 2 \
+        and not PERIOD_RE.fullmatch(label)
+
+
+def _cap_words(phrase: str) -> str:
+    """Keep the last MAX_WORDS words of a long phrase, cut at a word boundary."""
+    if len(phrase.split()) <= MAX_WORDS:
+        return phrase
+    kept = [w for w in words(phrase) if re.search(r"\w", w)][-MAX_WORDS:]
+    n_syllables = sum(len(_SYLLABLE.findall(w)) for w in kept)
+    syllables = list(_SYLLABLE.finditer(phrase))
+    return phrase[syllables[-n_syllables].start():] if 0 < n_syllables <= len(syllables) else phrase
+
+
+def _digits_at(s: str) -> int:
+    m = re.search(r"\d", s)
+    return m.start() if m else 0
+
+
+def _clause_before(text: str, lo: int, pos: int) -> str:
+    left = text[lo:pos]
+    cut = None
+    for cut in _STRONG_BREAK.finditer(left):
+        pass
+    if cut is not None:
+        left = left[cut.end():]
+    parts = [p for p in left.split(":")]
+    for part in reversed(parts):
+        phrase = trim(_comma_segment(part))
+        if _useful(phrase) and _substantive(phrase):
+            return phrase
+    return ""
+
+
+def _comma_segment(part: str) -> str:
+    segments = part.split(",")
+    last = segments[-1]
+    if len(segments) > 1 and len(words(trim(last)) if trim(last) else []) < 2:
+        return part
+    return last
+
+
+class Labeller:
+    """Attaches labels to the drafts of one document, in text order."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.text = doc.text
+
+    def label(self, drafts: list[Draft]) -> list[str | None]:
+        out: list[str | None] = []
+        prev_end = 0
+        prev: tuple[Draft, str | None] | None = None
+        for d in drafts:
+            label = self._one(d, prev_end, prev)
+            out.append(label)
+            prev_end = d.end
+            prev = (d, label)
+        return out
+
+    def _one(self, d: Draft, prev_end: int, prev: tuple[Draft, str | None] | None) -> str | None:
+        block = d.candidate.block
+        lo = max(block.span[0], prev_end if prev_end <= d.start else block.span[0])
+        if d.cell is not None:
+            lo = max(lo, d.cell.span[0])
+        if d.kind in (FactKind.date, FactKind.deadline):
+            return self._date_label(d, lo)
+        if d.cell is not None and block.table is not None:
+            return self._row_label(d, block) or self._section_title(d.start)
+        label = _clause_before(self.text, lo, d.start)
+        if not label and d.kind is FactKind.count:
+            label = self._after_unit(d) or ""
+        if label:
+            return _cap_words(label)
+        quoted = self._quoted(block, d.start)
+        if quoted:
+            return quoted
+        if prev is not None and prev[1] and self._same_sentence(prev[0], d):
+            return prev[1]
+        return self._before_parenthesis(d, lo) or self._section_title(d.start)
+
+    def _before_parenthesis(self, d: Draft, lo: int) -> str | None:
+        """"... kế hoạch số hoá mới chỉ ban hành (không đạt 2,5 điểm)": the clause the note is on."""
+        opening = self.text.rfind("(", d.candidate.block.span[0], d.start)
+        if opening < 0 or ")" in self.text[opening:d.start]:
+            return None
+        label = _clause_before(self.text, d.candidate.block.span[0], opening)
+        return _cap_words(label.split(",")[0].strip()) if label else None
+
+    def _date_label(self, d: Draft, lo: int) -> str | None:
+        """The cited document ("Công văn số 566/VPUBND-HCQT"), the deadline's name or task,
+        or the words before the date."""
+        cue_start = d.extra.get("cue_start")
+        if cue_start is not None:
+            cue = self.text[int(cue_start):d.start + _digits_at(d.candidate.text)]
+            cue = re.sub(r"[\s(:]*(?:ngày)?[\s:]*$", "", cue).strip()
+            if _substantive(cue) and len(_SYLLABLE.findall(cue)) >= 3:
+                return cue  # "Hạn xử lý", "thời hạn hoàn thành": the deadline has a name
+            task = _clause_before(self.text, lo, int(cue_start))
+            return _cap_words(task) if task else cue or None
+        left = self.text[lo:d.start].rstrip()
+        ref = _reference_re().search(left)
+        if ref:
+            return ref.group(0).strip()
+        label = _clause_before(self.text, lo, d.start)
+        return " ".join(label.split()[-6:]) if label else None
+
+    def _after_unit(self, d: Draft) -> str | None:
+        """For a count with a thin left side, the unit and the words after it."""
+        m = re.match(r" ?([^.;:()\[\]\n|]{3,80})", self.text[d.end:d.end + 90])
+        if m is None:
+            return None
+        phrase = re.split(r",\s|\s(?:trong đó|gồm|bao gồm)\s", m.group(1))[0].strip()
+        return phrase if len(_SYLLABLE.findall(phrase)) >= 2 else None
+
+    def _row_label(self, d: Draft, block: Block) -> str | None:
+        assert d.cell is not None and block.table is not None
+        for cell in sorted(block.table.cells, key=lambda c: c.col):
+            name = _MARKUP.sub("", cell.text).strip()
+            if cell.row == d.cell.row and cell.col < d.cell.col and \
+                    len(_SYLLABLE.findall(name)) >= 1 and not _NUMBERISH.match(name):
+                return name
+        return None
+
+    def _quoted(self, block: Block, pos: int) -> str | None:
+        found = list(_QUOTED.finditer(self.text, block.span[0], pos))
+        if not found and block.id > 0:
+            before = self.doc.blocks[block.id - 1]
+            if self.text[before.span[0]:before.span[1]].rstrip().endswith(":"):
+                found = list(_QUOTED.finditer(self.text, *before.span))
+        return found[-1].group(1).strip() if found else None
+
+    def _same_sentence(self, a: Draft, b: Draft) -> bool:
+        if a.candidate.block.id != b.candidate.block.id:
+            return False
+        return not re.search(r"[.;](?:\s|$)", self.text[a.end:b.start])
+
+    def _section_title(self, pos: int) -> str | None:
+        for section in reversed(self.doc.sections_at(pos)):
+            title = _QUOTED.search(section.title)
+            candidate = title.group(1) if title else trim(section.title)
+            if _useful(candidate):
+                return _cap_words(candidate)
+        return None

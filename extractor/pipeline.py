@@ -1,0 +1,139 @@
+"""Document → Extraction, one readable stage after another.
+
+    candidates  = find_candidates(doc, cues)        # figure-shaped spans, non-facts set aside
+    drafts      = classify each candidate            # kind, value, unit, qualifier
+    labels      = Labeller(doc).label(drafts)       # what each figure measures
+    meta        = read_meta(doc)                     # type, number, issuer, date, period...
+    facts       = drafts + labels + period + subject + indicator + location
+    checks      = run_checks(extraction)             # arithmetic the document claims
+
+Each stage is a module of its own; ``debug_stages`` returns every intermediate result so a
+reviewer (or a test) can see why a fact was or was not produced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from extractor.candidates import Candidate, find_candidates
+from extractor.catalog import Framework, frameworks_for, match_indicator
+from extractor.classify import Classifier, Draft, mark_ranges
+from extractor.context import Context
+from extractor.labels import Labeller
+from extractor.meta import read_meta
+from extractor.nlp import CueIndex
+from schemas.document import Document
+from schemas.extraction import (
+    Extraction,
+    Fact,
+    FactKind,
+    FactLocation,
+    Meta,
+    SourceRef,
+)
+
+
+@dataclass
+class Stages:
+    candidates: list[Candidate]
+    drafts: list[Draft]
+    labels: list[str | None]
+    meta: Meta
+    facts: list[Fact]
+
+
+def classify_all(doc: Document, cues: CueIndex, candidates: list[Candidate]) -> list[Draft]:
+    classifier = Classifier(doc, cues)
+    drafts: list[Draft] = []
+    consumed = -1
+    for c in candidates:
+        if c.start < consumed:
+            continue  # part of the previous figure: "top 5 trong 63 tỉnh"
+        draft = classifier.classify(c)
+        if draft is not None:
+            drafts.append(draft)
+            consumed = int(draft.extra.get("consumes") or -1)
+    mark_ranges(drafts, doc.text)
+    return drafts
+
+
+def debug_stages(doc: Document) -> Stages:
+    """Every intermediate result of the extraction of ``doc``."""
+    cues = CueIndex(doc.text)
+    candidates = find_candidates(doc, cues)
+    drafts = classify_all(doc, cues, candidates)
+    labels = Labeller(doc).label(drafts)
+    meta = read_meta(doc)
+    default_year = _year(meta)
+    context = Context(doc, default_year, meta.period)
+    fws = frameworks_for(doc.text)
+    facts = [_fact(i, d, label, doc, context, fws) for i, (d, label) in
+             enumerate(zip(drafts, labels), start=1)]
+    return Stages(candidates, drafts, labels, meta, facts)
+
+
+def extract_document(doc: Document) -> Extraction:
+    """Facts, metadata and checks of a parsed document."""
+    from extractor.checks import run_checks
+
+    stages = debug_stages(doc)
+    extraction = Extraction(
+        source=SourceRef(path=doc.source.path, sha256=doc.source.sha256,
+                         format=doc.source.format, pages=doc.source.pages),
+        text=doc.text, meta=stages.meta, facts=stages.facts, warnings=list(doc.warnings))
+    extraction.checks = run_checks(extraction, doc)
+    return extraction
+
+
+def _year(meta: Meta) -> int | None:
+    if meta.date is not None and meta.date.value:
+        return int(meta.date.value[:4])
+    return meta.period.year if meta.period is not None else None
+
+
+def _fact(i: int, d: Draft, label: str | None, doc: Document, context: Context,
+          fws: list[Framework]) -> Fact:
+    block = d.candidate.block
+    sections = doc.sections_at(d.start)
+    section_titles = " ".join(s.title for s in sections)
+    indicator = None
+    if d.kind in (FactKind.score, FactKind.rank, FactKind.percentage):
+        indicator = match_indicator(label, section_titles, fws, d.denominator)
+    extra: dict[str, Any] = {}
+    if d.kind is FactKind.deadline:
+        extra["task"] = label
+        extra["responsible"] = d.extra.get("responsible")
+    if d.kind in (FactKind.date, FactKind.deadline) and d.candidate.date is not None:
+        extra["granularity"] = d.candidate.date.granularity
+    return Fact(
+        id=f"f{i}", kind=d.kind, value=d.value, denominator=d.denominator, unit=d.unit,
+        qualifier=d.qualifier, label=label, indicator=indicator, period=context.period(d),
+        subject=context.subject(d), text=d.candidate.text, span=(d.start, d.end),
+        location=_location(d, doc, sections), confidence=d.confidence, strategy=d.strategy,
+        decimals=_decimals(d.candidate), pool=d.pool, **extra)
+
+
+def _decimals(c: Candidate) -> int | None:
+    if c.fraction is not None:
+        return c.fraction.numerator.decimals
+    return c.number.decimals if c.number is not None else None
+
+
+def _location(d: Draft, doc: Document, sections: list[Any]) -> FactLocation:
+    block = d.candidate.block
+    loc = block.location
+    bbox, page = loc.bbox, loc.page
+    for frag in block.lines:
+        if frag.span[0] <= d.start < frag.span[1] + 1:
+            bbox, page = frag.bbox, frag.page
+            break
+    if d.cell is not None and d.cell.location is not None:
+        bbox = d.cell.location.bbox or bbox
+        page = d.cell.location.page or page
+    return FactLocation(
+        block=block.id, page=page, bbox=bbox, body_index=loc.body_index,
+        element_path=loc.element_path, line=(d.cell.location.line if d.cell and d.cell.location
+                                             else loc.line), part=loc.part,
+        cell=(d.cell.row, d.cell.col) if d.cell is not None else None,
+        section=" > ".join(s.number for s in sections if s.style in ("roman", "arabic")) or None)

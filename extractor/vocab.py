@@ -1,0 +1,86 @@
+"""Load and validate the reviewed vocabulary in ``extractor/data/cues.yaml``.
+
+The file is data a Vietnamese-speaking reviewer edits; this module only checks its shape
+(a malformed file is an error at start, not a silent gap) and hands it out, loaded once.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import cache
+from importlib.resources import files
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from schemas.extraction import Qualifier
+
+
+class VocabularyError(ValueError):
+    """A data file of the extractor is malformed."""
+
+
+def _clean(values: list[str]) -> list[str]:
+    out = [unicodedata.normalize("NFC", v).strip() for v in values]
+    if any(not v for v in out):
+        raise ValueError("empty entry")
+    if len(set(v.lower() for v in out)) != len(out):
+        dupes = sorted({v for v in out if [w.lower() for w in out].count(v.lower()) > 1})
+        raise ValueError(f"duplicate entries: {dupes}")
+    return out
+
+
+class Cues(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: int
+    units: list[str]
+    score_units: list[str]
+    score_cues: list[str]
+    rank_cues: list[str]
+    deadline_cues: list[str]
+    qualifiers: dict[Qualifier, list[str]]
+    target_sentence_cues: list[str]
+    result_cues: list[str]
+    identifier_cues: list[str]
+    breakdown_cues: list[str]
+    label_trim: list[str]
+    generic_titles: list[str]
+    generic_labels: list[str]
+    subject_prefixes: list[str]
+    unit_families: list[list[str]]
+    complement_sets: list[list[str]]
+    share_cues: list[str]
+    lost_points_cues: list[str]
+    difference_cues: dict[Literal["lower", "higher"], list[str]]
+
+    @field_validator("units", "score_units", "score_cues", "rank_cues", "deadline_cues",
+                     "target_sentence_cues", "result_cues", "identifier_cues",
+                     "breakdown_cues", "label_trim", "generic_titles", "generic_labels",
+                     "subject_prefixes", "share_cues", "lost_points_cues")
+    @classmethod
+    def _entries(cls, v: list[str]) -> list[str]:
+        return _clean(v)
+
+    @field_validator("qualifiers")
+    @classmethod
+    def _qualifier_entries(cls, v: dict[Qualifier, list[str]]) -> dict[Qualifier, list[str]]:
+        return {k: _clean(words) for k, words in v.items()}
+
+
+def load_yaml(name: str) -> Any:
+    """A YAML file from ``extractor/data``; any syntax error becomes a VocabularyError."""
+    try:
+        return yaml.safe_load((files("extractor") / "data" / name).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise VocabularyError(f"extractor/data/{name}: {e}") from e
+
+
+@cache
+def cues() -> Cues:
+    """The cue vocabulary, validated once per process."""
+    try:
+        return Cues.model_validate(load_yaml("cues.yaml"))
+    except ValueError as e:
+        raise VocabularyError(f"extractor/data/cues.yaml: {e}") from e

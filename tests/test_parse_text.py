@@ -1,0 +1,87 @@
+"""The text/Markdown reader and the shared builder: blocks, spans, tables, footnotes, outline."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from parsers import parse
+from schemas.document import BlockKind
+from tests.conftest import CORPUS, SEEDS
+
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.name)
+def test_text_every_figure_of_the_seed_is_in_the_text(path: Path) -> None:
+    doc = parse(path)
+    raw = path.read_text(encoding="utf-8")
+    missing = [n for n in NUMBER.findall(raw) if n not in doc.text]
+    assert not missing
+
+
+@pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.name)
+def test_text_blocks_are_their_spans(path: Path) -> None:
+    doc = parse(path)
+    assert "**" not in doc.text
+    for b in doc.blocks:
+        assert doc.text[b.span[0]:b.span[1]].strip() == doc.text[b.span[0]:b.span[1]]
+        if b.table is not None:
+            for c in b.table.cells:
+                assert doc.text[c.span[0]:c.span[1]] == c.text
+
+
+def test_text_split_table_becomes_one_table() -> None:
+    doc = parse(CORPUS / "seeds/001_422e18ebd3f30e83.txt")
+    tables = [b.table for b in doc.blocks if b.table is not None]
+    assert len(tables) == 2 and len(tables[0].pieces) == 2
+    rows = tables[0].rows()
+    assert ["1", "Công khai minh bạch", "11,1/18"] in rows
+    assert ["4.2", "Tỷ lệ hài lòng trong tiếp nhận, giải quyết TTHC", "88,15%"] in rows
+    assert sum(r[1] == "Nhóm chỉ số" for r in rows) == 1, "the repeated header is dropped"
+    assert tables[0].header_rows == 2
+
+
+def test_text_footnotes_linked_to_markers() -> None:
+    doc = parse(CORPUS / "seeds/003_93ee7d9315423c01.txt")
+    assert [f.label for f in doc.footnotes] == [str(n) for n in range(1, 8)]
+    for note in doc.footnotes:
+        assert len(note.markers) == 1
+        start, end = note.markers[0]
+        assert doc.text[start:end] == f"[{note.label}]"
+        assert doc.blocks[note.block].kind is BlockKind.footnote
+    six = doc.footnotes[5]
+    assert "67.995" in doc.text[six.span[0]:six.span[1]]
+
+
+def test_text_outline_tree() -> None:
+    doc = parse(CORPUS / "seeds/004_1ab22aee8a00dbb0.txt")
+    top = [(s.number, s.title) for s in doc.sections]
+    assert top[0] == ("I.", "VIỆC THỰC HIỆN CÁC NHIỆM VỤ CỦA KẾ HOẠCH CCHC NĂM 2023")
+    assert [s.number for s in doc.sections] == ["I.", "II.", "III.", "IV."]
+    second = doc.sections[1]
+    assert [c.number for c in second.children][:3] == ["1.", "2.", "3."]
+    pos = doc.text.index("9.5/17")
+    assert [s.number for s in doc.sections_at(pos)] == ["II.", "3."]
+
+
+def test_text_outline_nested_numbers() -> None:
+    doc = parse(CORPUS / "seeds/000_823effeef226c2f0.txt")
+    pos = doc.text.index("86,57/100")
+    assert [s.number for s in doc.sections_at(pos)][:2] == ["4.", "4.1."]
+
+
+def test_text_unicode_normalised(tmp_path: Path) -> None:
+    path = tmp_path / "nfd.txt"
+    path.write_text("Tỷ\u00a0lệ  hài lòng\u200b đạt 99,5%.\n".replace("ỷ", "y\u0309\u0323"[:2]),
+                    encoding="utf-8")
+    doc = parse(path)
+    assert doc.text == "Tỷ lệ hài lòng đạt 99,5%."
+
+
+def test_text_old_and_new_tone_placement_kept(tmp_path: Path) -> None:
+    path = tmp_path / "tones.txt"
+    path.write_text("tỉnh Hoà Bình và tỉnh Hòa Bình\n", encoding="utf-8")
+    assert parse(path).text == "tỉnh Hoà Bình và tỉnh Hòa Bình"
