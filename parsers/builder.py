@@ -60,11 +60,12 @@ def guess_kind(text: str) -> BlockKind:
     """
     if _LIST_START.match(text):
         return BlockKind.list_item
-    short = len(text) <= 160 and not text.endswith((".", ";", ","))
-    if short and _NUMBERED.match(text):
+    if len(text) > 160 or text.endswith((".", ";", ",")):
+        return BlockKind.paragraph
+    if _NUMBERED.match(text):
         return BlockKind.heading
     letters = [c for c in text if c.isalpha()]
-    if short and len(letters) >= 4 and all(c.isupper() for c in letters):
+    if len(letters) >= 4 and all(c.isupper() for c in letters):
         return BlockKind.heading
     return BlockKind.paragraph
 

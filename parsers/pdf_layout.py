@@ -47,6 +47,7 @@ _MARKER_START = re.compile(
     re.VERBOSE,
 )
 _NOTE_START = re.compile(r"^\[(?P<label>\d{1,3})\]\s+")
+_BARE_NOTE = re.compile(r"^(?P<label>\d{1,3})\s+(?=\S)")
 _PAGE_NUMBER = re.compile(
     r"""^(?:trang|page|tr\.)?\s*      # "Trang 2", "Page 2", "Tr. 2"
         [-–—]?\s*\d{1,4}\s*[-–—]?     # "2", "- 2 -"
@@ -68,6 +69,7 @@ class Line:
     bbox: BBox
     size: float
     hang: float = 0.0          # x where the text after a short leading token ("-", "1.") starts
+    note: str | None = None    # the footnote label this line starts, set by ``mark_notes``
 
     @property
     def text(self) -> str:
@@ -79,14 +81,24 @@ class Line:
         return "".join(t if not sup else f"[{t}]" if t in labels else t.translate(_SUPERSCRIPT)
                        for t, sup in self.parts)
 
-    @property
-    def note_label(self) -> str | None:
-        """The footnote label this line starts with (superscript or written ``[n] ``), if any."""
+    def note_label(self, markers: set[str]) -> str | None:
+        """The footnote label this line starts with: a raised number, a written ``[n] ``, or
+        (LibreOffice, Word) a plain number that is one of the page's ``markers``."""
         if self.parts and self.parts[0][1]:
             rest = "".join(t for t, _ in self.parts[1:]).lstrip()
             return self.parts[0][0] if rest[:1].isalnum() or rest[:1] in "(“\"" else None
-        m = _NOTE_START.match(self.text)
-        return m.group("label") if m else None
+        m = _NOTE_START.match(self.text) or _BARE_NOTE.match(self.text)
+        if m is None or (m.re is _BARE_NOTE and m.group("label") not in markers):
+            return None
+        return m.group("label")
+
+    def note_text(self, labels: set[str]) -> str:
+        """The rendered text of a footnote's first line, without its label."""
+        if self.parts and self.parts[0][1]:
+            return Line(self.parts[1:], self.page, self.bbox, self.size).render(labels)
+        text = self.render(labels)
+        m = _NOTE_START.match(text) or _BARE_NOTE.match(text)
+        return text[m.end("label"):].lstrip("] ") if m else text
 
 
 @dataclass
@@ -211,6 +223,22 @@ def _tidy(parts: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
     return out
 
 
+# --- footnotes --------------------------------------------------------------------------
+
+def mark_notes(pages: Sequence[PageText]) -> None:
+    """Set ``Line.note`` on every line that starts a footnote. A plain leading number counts
+    only in a font smaller than the body's and when a raised marker with that number stands
+    on the same page or an earlier one (LibreOffice and Word set the note's own number plain)."""
+    sizes = Counter(round(ln.size * 2) / 2 for page in pages for ln in page.lines)
+    body = sizes.most_common(1)[0][0] if sizes else 0.0
+    markers: set[str] = set()
+    for page in pages:
+        markers.update(t for ln in page.lines for t, sup in ln.parts[1:] if sup)
+        for ln in page.lines:
+            label = ln.note_label(markers if ln.size < (1 - _SAME_SIZE / 2) * body else set())
+            ln.note = label
+
+
 # --- running headers, footers and page numbers -------------------------------------------
 
 def _band_lines(page: PageText) -> list[Line]:
@@ -320,7 +348,7 @@ def _new_block(prev: Line, cur: Line, lay: _Layout) -> bool:
     size = max(prev.size, cur.size)
     short = prev.bbox[2] < lay.right - _SHORT_LINE * size
     full_stop = canonical(prev.text).endswith(_TERMINAL)
-    if cur.note_label is not None or ((short or full_stop) and _MARKER_START.match(cur.text)):
+    if cur.note is not None or ((short or full_stop) and _MARKER_START.match(cur.text)):
         return True                                    # "1.", "a)", "- " after a finished line
     if abs(prev.size - cur.size) > _SAME_SIZE * size:
         return True
@@ -349,7 +377,7 @@ def _continues_page(prev: list[Line], cur: Line) -> bool:
     text = canonical(cur.text)
     return (cur.page == last.page + 1 and not canonical(last.text).endswith(_TERMINAL)
             and text[:1].islower() and _MARKER_START.match(text) is None
-            and cur.note_label is None and abs(last.size - cur.size) <= _SAME_SIZE * last.size)
+            and cur.note is None and abs(last.size - cur.size) <= _SAME_SIZE * last.size)
 
 
 # --- the whole document -------------------------------------------------------------------
@@ -359,6 +387,7 @@ Item = list[Line] | TableIn
 
 def flow_document(pages: Sequence[PageText]) -> tuple[list[Item], list[list[Line]]]:
     """Body items (paragraph line groups and tables) in reading order, and footnote groups."""
+    mark_notes(pages)
     lay = _Layout(usual_pitch(pages))
     body: list[Item] = []
     notes: list[list[Line]] = []
@@ -381,7 +410,7 @@ def flow_document(pages: Sequence[PageText]) -> tuple[list[Item], list[list[Line
                 current.append(item)
             else:
                 current = [item]
-                (notes if item.note_label is not None else body).append(current)
+                (notes if item.note is not None else body).append(current)
             first = False
         tail = _page_tail(body, page.number)
     return body, notes
@@ -408,7 +437,7 @@ def _union(lines: Sequence[Line]) -> BBox:
 
 def emit(builder: DocumentBuilder, body: list[Item], notes: list[list[Line]]) -> None:
     """Feed the builder: paragraphs with their line boxes, tables, then footnotes."""
-    labels = {label for group in notes if (label := group[0].note_label) is not None}
+    labels = {label for group in notes if (label := group[0].note) is not None}
     for item in body:
         if isinstance(item, TableIn):
             builder.add_table(item.cells, Location(page=item.page, bbox=item.bbox),
@@ -418,8 +447,7 @@ def emit(builder: DocumentBuilder, body: list[Item], notes: list[list[Line]]) ->
         builder.add_lines([(ln.render(labels), ln.page, ln.bbox) for ln in item],
                           Location(page=item[0].page, bbox=_union(first_page)))
     for group in notes:
-        label = group[0].note_label or ""
-        text = " ".join(ln.render(labels) for ln in group)
-        text = _NOTE_START.sub("", canonical(text), count=1)
+        label = group[0].note or ""
+        text = " ".join([group[0].note_text(labels)] + [ln.render(labels) for ln in group[1:]])
         first_page = [ln for ln in group if ln.page == group[0].page]
         builder.add_footnote(label, text, Location(page=group[0].page, bbox=_union(first_page)))

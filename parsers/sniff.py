@@ -18,6 +18,7 @@ _CLAIMS = {
     ".txt": Format.text, ".md": Format.text,
 }
 _BINARY = {Format.pdf, Format.docx}
+_CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32)])
 
 
 def sniff(path: Path, head: bytes) -> Format:
@@ -78,5 +79,5 @@ def _looks_binary(head: bytes) -> bool:
     sample = head[:_HEAD]
     if b"\x00" in sample and not (sample.startswith((b"\xff\xfe", b"\xfe\xff"))):
         return True
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
     return controls > len(sample) // 20

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from parsers.base import Limits
 from parsers.builder import CellIn, DocumentBuilder
-from parsers.encoding import decode_bytes
+from parsers.encoding import charset_warning, decode_bytes
 from parsers.errors import EmptyFileError, ResourceLimitError
 from parsers.outline import marker_of
 from schemas.document import BlockKind, Document, Location, Source
@@ -37,10 +37,11 @@ def strip_emphasis(text: str) -> str:
 
 def read_text(path: Path, source: Source, limits: Limits) -> Document:
     """Read a text or Markdown file into a Document (``Location.line`` is 1-based)."""
-    text, encoding = decode_bytes(path.read_bytes())
+    text, encoding = decode_bytes(path.read_bytes(), path=str(path))
     builder = DocumentBuilder(source)
-    if encoding.replace("-", "").lower() not in {"utf8", "ascii", "utf8sig"}:
-        builder.warn(f"charset: read as {encoding}")
+    warning = charset_warning(None, encoding)
+    if warning:
+        builder.warn(warning)
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise EmptyFileError("the file has no text", path=str(path))

@@ -231,6 +231,37 @@ def test_pdf_superscript_marker_becomes_bracketed_and_linked(tmp_path: Path) -> 
     assert doc.text[note.span[0]:note.span[1]] == "[1] Trong đó: 110 dịch vụ một phần."
 
 
+def test_pdf_plain_numbered_footnote_is_linked_to_its_marker(tmp_path: Path) -> None:
+    story = [Paragraph('Đã cập nhật 1.836/1.836 TTHC<super rise="4" size="7">3</super>.', style()),
+             Paragraph("2 đơn vị chưa báo cáo (một dòng chữ nhỏ, không phải chú thích).",
+                       style(8.5)),
+             Spacer(1, 300),
+             Paragraph("3 Bao gồm: cấp tỉnh 1.464 thủ tục hành chính.", style(8.5))]
+    doc = read(build(tmp_path / "lo-note.pdf", story))           # LibreOffice sets "3" plain
+    (note,) = doc.footnotes
+    assert note.label == "3" and len(note.markers) == 1
+    assert doc.text[note.span[0]:note.span[1]] == "[3] Bao gồm: cấp tỉnh 1.464 thủ tục hành chính."
+    assert "2 đơn vị chưa báo cáo" in doc.text
+
+
+def test_pdf_layout_raised_digit_stays_on_its_line_as_marker() -> None:
+    from parsers.pdf_layout import build_lines
+
+    glyphs = [(c, 100 + 7 * i, 700.0, 106 + 7 * i, 714.0, 12.0, False) for i, c in enumerate("522")]
+    glyphs += [("1", 121.0, 695.0, 125.0, 704.0, 7.0, False), (".", 125.0, 700.0, 128.0, 714.0, 12.0,
+                                                                 False)]
+    (line,) = build_lines(glyphs, 1)
+    assert line.text == "522[1]." and line.render(set()) == "522¹."
+
+
+def test_pdf_layout_wide_gap_on_one_baseline_starts_a_line() -> None:
+    from parsers.pdf_layout import build_lines
+
+    left = [(c, 60 + 7 * i, 100.0, 66 + 7 * i, 114.0, 12.0, False) for i, c in enumerate("UBND")]
+    right = [(c, 330 + 7 * i, 100.0, 336 + 7 * i, 114.0, 12.0, False) for i, c in enumerate("CỘNG")]
+    assert [ln.text for ln in build_lines(left + right, 1)] == ["UBND", "CỘNG"]
+
+
 def test_pdf_running_header_and_page_numbers_are_dropped(tmp_path: Path) -> None:
     story = [Paragraph(f"{i}. {BODY}", style()) for i in range(1, 40)]
     doc = read(build(tmp_path / "furniture.pdf", story, header="ỦY BAN NHÂN DÂN TỈNH BÌNH PHƯỚC"))
