@@ -166,12 +166,26 @@ def check_cmd(files: tuple[Path, ...], show_all: bool) -> None:
 @click.option("--details", is_flag=True, help="list missed, spurious and mislabelled facts")
 def eval_cmd(corpus: Path, only: str, details: bool) -> None:
     """Precision, recall and F1 per kind and for labels against corpus/gold."""
-    from extractor.evaluate import evaluate_corpus, render_details
+    from extractor.evaluate import (
+        evaluate_corpus,
+        evaluate_relations,
+        relations_table,
+        render_details,
+    )
 
     table, scores = evaluate_corpus(corpus, only)
+    click.echo("facts and labels:")
     click.echo(table.to_string())
+    relations = evaluate_relations(corpus, only)
+    click.echo("\nrelations (checks) against corpus/gold/*.relations.yaml:")
+    click.echo(relations_table(relations).to_string())
     if details:
         click.echo(render_details(scores))
+        for name, rel in relations:
+            for line in [*(f"  missed relation  {m}" for m in rel.missed),
+                         *(f"  wrong status     {m}" for m in rel.wrong_status),
+                         *(f"  false alarm      {m}" for m in rel.false_alarms)]:
+                click.echo(f"{name}{line}")
 
 
 @main.command("run")

@@ -96,7 +96,7 @@ class Checker:
 
     def run(self) -> list[Check]:
         for step in (self.inline_breakdowns, self.footnote_breakdowns, self.outline_breakdowns,
-                     self.list_breakdowns, self.shares, self.complements, self.points,
+                     self.list_breakdowns, self.table_components, self.of_total, self.shares, self.complements, self.points,
                      self.differences, self.enumerations, self.bounds, self.dates,
                      self.catalog_maxima, self.rank_pools):
             step()
@@ -116,12 +116,14 @@ class Checker:
             tol = sum_tolerance(explicit) + half_unit(total.decimals)
             got = sum(float(p.value) for p in explicit)  # type: ignore[arg-type]
             over = got > float(total.value) + tol  # type: ignore[arg-type]
-            self._sum(total, explicit, FAIL if (over or strict) else UNSURE, tol)
+            status = PASS if close(got, float(total.value), tol) else (  # type: ignore[arg-type]
+                FAIL if (over or strict) else UNSURE)
+            self._sum(total, explicit, status, tol)
 
     def _sum(self, total: Fact, parts: list[Fact], status: CheckStatus, tol: float) -> None:
         got = sum(float(p.value) for p in parts)  # type: ignore[arg-type]
         decimals = max([p.decimals or 0 for p in parts] + [total.decimals or 0])
-        mark = {PASS: "=", FAIL: "≠", UNSURE: "≠"}[status]
+        mark = {PASS: "=" if got == float(total.value) else "≈", FAIL: "≠", UNSURE: "≠"}[status]  # type: ignore[arg-type]
         sign = {PASS: "✓", FAIL: "✗", UNSURE: "?"}[status]
         expl = f"{' + '.join(written(p) for p in parts)} = {vi(got, decimals)} {mark} {written(total)} {sign}"
         if status is UNSURE:
@@ -246,12 +248,7 @@ class Checker:
             self.sum_check(total, parts, parts if complete else None, strict=complete)
         if total.kind is FactKind.score and complete and total.denominator is not None \
                 and all(p.denominator is not None for p in parts):
-            got = sum(float(p.denominator) for p in parts)  # type: ignore[arg-type]
-            ok = close(got, total.denominator, 1e-6)
-            self.add("maxima", PASS if ok else FAIL, [total, *parts],
-                     f"{' + '.join(vi(p.denominator) for p in parts)} = {vi(got)} "  # type: ignore[arg-type]
-                     f"{'=' if ok else '≠'} {vi(total.denominator)} {'✓' if ok else '✗'}",
-                     total.denominator, got, 0.0)
+            self._maxima(total, parts)
 
     def list_breakdowns(self) -> None:
         """ "thực hiện 04 thủ tục hành chính bao gồm:" then paragraphs each with its count."""
@@ -270,6 +267,62 @@ class Checker:
                 mine = [f for f in self.facts_in(*nxt.span) if family(f) == family(total)]
                 following += mine[:1]
             self.sum_check(total, following, None, strict=False)
+
+    def table_components(self) -> None:
+        """A table's total row (Tổng hợp) against its numbered group rows (or their sub-rows)."""
+        labels = tuple(w.lower() for w in cues().total_row_labels)
+        for block in self.doc.blocks:
+            table = block.table
+            if table is None:
+                continue
+            scores = [f for f in self.facts_in(*block.span) if f.kind is FactKind.score
+                      and f.location.cell is not None]
+            by_row: dict[int, list[Fact]] = {}
+            for f in scores:
+                by_row.setdefault(f.location.cell[0], []).append(f)  # type: ignore[index]
+            rows = table.rows()
+            total_row = next((r for r, cells in enumerate(rows)
+                              if cells and cells[0].strip().lower().startswith(labels) and r in by_row), None)
+            if total_row is None:
+                continue
+            parts, complete = self._group_rows(rows, by_row, total_row)
+            total = by_row[total_row][0]
+            if len(parts) >= 2:
+                self.sum_check(total, [], parts, strict=complete)
+                if complete and total.denominator is not None and all(p.denominator for p in parts):
+                    self._maxima(total, parts)
+
+    def _group_rows(self, rows: list[list[str]], by_row: dict[int, list[Fact]],
+                    total_row: int) -> tuple[list[Fact], bool]:
+        groups = [r for r, cells in enumerate(rows) if re.fullmatch(r"\d{1,2}\.?", cells[0].strip())]
+        parts: list[Fact] = []
+        complete = bool(groups)
+        for g in groups:
+            if g in by_row:
+                parts.append(by_row[g][0])
+                continue
+            number = rows[g][0].strip().rstrip(".")
+            subs = [by_row[r][0] for r, cells in enumerate(rows) if r in by_row and r != total_row
+                    and re.fullmatch(rf"{number}\.\d{{1,2}}\.?", cells[0].strip())
+                    and by_row[r][0].denominator is not None]
+            parts += subs
+            complete = complete and bool(subs)
+        return parts, complete
+
+    def _maxima(self, total: Fact, parts: list[Fact]) -> None:
+        got = sum(float(p.denominator) for p in parts)  # type: ignore[arg-type]
+        ok = close(got, total.denominator, 1e-6)  # type: ignore[arg-type]
+        self.add("maxima", PASS if ok else FAIL, [total, *parts],
+                 f"{' + '.join(vi(p.denominator) for p in parts)} = {vi(got)} "  # type: ignore[arg-type]
+                 f"{'=' if ok else '≠'} {vi(total.denominator)} {'✓' if ok else '✗'}",  # type: ignore[arg-type]
+                 total.denominator, got, 0.0)
+
+    def of_total(self) -> None:
+        """ "3 trong số 5 chỉ số thành phần": a part of a stated whole."""
+        for a, b in zip(self.facts, self.facts[1:]):
+            if a.kind is FactKind.count and b.kind is FactKind.count and \
+                    re.fullmatch(r"\s+trong\s+(?:số|tổng số)\s+", self.text[a.span[1]:b.span[0]]):
+                self.subset_check(b, a)
 
     # -- shares ----------------------------------------------------------------------------
     def shares(self) -> None:
@@ -442,6 +495,20 @@ class Checker:
                     self._enumeration(count, len(items))
         for block in self.doc.blocks:
             self._list_enumeration(block)
+        for f in self.facts:
+            if f.kind is FactKind.count and f.unit:
+                self._paren_enumeration(f)
+
+    def _paren_enumeration(self, count: Fact) -> None:
+        """ "02 chỉ số thành phần (chỉ số số hóa ... và chỉ số thanh toán ...)": named in parens."""
+        m = re.match(rf"\s*{re.escape(count.unit or '')}\s*\(([^()]{{3,300}})\)", self.text[count.span[1]:],
+                     re.IGNORECASE)
+        if m is None:
+            return
+        head = (count.unit or "").split()[0].lower()
+        items = [i.strip() for i in re.split(r",|;|\s+và\s+", m.group(1)) if i.strip()]
+        if len(items) >= 2 and all(i.lower().startswith(head) for i in items):
+            self._enumeration(count, len(items))
 
     def _list_enumeration(self, block: Block) -> None:
         text = self.text[block.span[0]:block.span[1]].rstrip()
@@ -455,13 +522,15 @@ class Checker:
             if nxt.kind is not BlockKind.list_item or (marker is not None and first != marker):
                 break
             marker, n = first, n + 1
-        if n:
-            self._enumeration(counts[-1], n)
+        if n:  # list markers differ by format (bullets, "+", "-"): a mismatch is not proof
+            self._enumeration(counts[-1], n, certain=False)
 
-    def _enumeration(self, count: Fact, n: int) -> None:
+    def _enumeration(self, count: Fact, n: int, certain: bool = True) -> None:
         ok = float(count.value) == n  # type: ignore[arg-type]
-        self.add("enumeration", PASS if ok else FAIL, [count],
-                 f"{n} listed {'=' if ok else '≠'} {written(count)} {'✓' if ok else '✗'}",
+        status = PASS if ok else (FAIL if certain else UNSURE)
+        self.add("enumeration", status, [count],
+                 f"{n} listed {'=' if ok else '≠'} {written(count)} "
+                 f"{'✓' if ok else '✗' if certain else '?'}",
                  float(count.value), float(n), 0.0)  # type: ignore[arg-type]
 
     def bounds(self) -> None:

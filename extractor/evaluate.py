@@ -161,3 +161,96 @@ def render_details(scores: list[DocScore]) -> str:
         lines += [f"  spurious {m['kind']:<10} {m['text']:<12} | {m['context']!r}" for m in s.spurious]
         lines += [f"  label    {t:<12} got {got!r}, gold {want!r}" for t, got, want in s.wrong_labels]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- relations
+
+RULE_FAMILIES = {"components": {"sum", "maxima"}, "sum": {"sum"}, "points": {"points"}}
+_REF_FIELDS = ("total", "parts", "part", "whole", "stated", "own", "reference", "score",
+               "maximum", "lost", "items", "date", "value", "count", "fact", "facts")
+
+
+@dataclass
+class RelationScore:
+    gold: int = 0
+    found: int = 0
+    correct: int = 0
+    false_alarms: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+    wrong_status: list[str] = field(default_factory=list)
+
+
+def _refs(relation: dict[str, Any]) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
+    for name in _REF_FIELDS:
+        value = relation.get(name)
+        if isinstance(value, dict) and "text" in value:
+            out.append(value)
+        elif isinstance(value, list):
+            out += [v for v in value if isinstance(v, dict) and "text" in v]
+    return out
+
+
+def _gold_key(ref: dict[str, str], gold: list[dict[str, Any]]) -> Key | None:
+    for g in gold:
+        if g.get("text") == ref["text"] and g.get("context") == ref.get("context"):
+            return _key(g["kind"], g["value"], g.get("denominator"))
+    return None
+
+
+def _overlap(a: list[Key], b: list[Key]) -> int:
+    return sum(min(a.count(k), b.count(k)) for k in set(a))
+
+
+def score_relations(extraction: Extraction, gold: list[dict[str, Any]],
+                    relations: list[dict[str, Any]]) -> RelationScore:
+    """Gold relations found by a check of a matching rule over (mostly) the same figures."""
+    facts = {f.id: _key(f.kind.value, f.value, f.denominator) for f in extraction.facts}
+    checks = [(c, [facts[i] for i in c.facts if i in facts]) for c in extraction.checks]
+    result = RelationScore(gold=len(relations))
+    matched: set[str] = set()
+    for rel in relations:
+        keys = [k for k in (_gold_key(r, gold) for r in _refs(rel)) if k is not None]
+        rules = RULE_FAMILIES.get(rel["rule"], {rel["rule"]})
+        if rel["rule"] == "components":
+            rules = {"maxima"} if rel.get("measure") == "maximum" else {"sum"}
+        hit = next((c for c, ck in checks if c.rule in rules and keys and ck
+                    and _overlap(keys, ck) >= 0.6 * max(len(keys), len(ck))), None)
+        label = f"{rel['rule']} {rel.get('arithmetic', '')}".strip()
+        if hit is None:
+            result.missed.append(label)
+            continue
+        matched.add(hit.id)
+        result.found += 1
+        if hit.status.value == rel["status"]:
+            result.correct += 1
+        else:
+            result.wrong_status.append(f"{label}: got {hit.status.value}, gold {rel['status']}")
+    fails_gold = {c.id for c, _ in checks if c.id in matched}
+    result.false_alarms = [f"{c.rule}: {c.explanation}" for c, _ in checks
+                           if c.status.value == "fail" and c.id not in fails_gold] + \
+        [w for w in result.wrong_status if "got fail" in w]
+    return result
+
+
+def relations_table(pairs: list[tuple[str, RelationScore]]) -> pd.DataFrame:
+    rows = [{"document": name, "gold": s.gold, "found": s.found, "checked correctly": s.correct,
+             "false alarms": len(s.false_alarms)} for name, s in pairs]
+    total = {"document": "all", **{k: sum(r[k] for r in rows) for k in
+                                   ("gold", "found", "checked correctly", "false alarms")}}
+    return pd.DataFrame([*rows, total]).set_index("document")
+
+
+def evaluate_relations(root: Path, only: str = "",
+                       extract: Callable[[Path], Extraction] | None = None
+                       ) -> list[tuple[str, RelationScore]]:
+    if extract is None:
+        from baocao.api import extract
+    out: list[tuple[str, RelationScore]] = []
+    for doc, gold in corpus_files(root):
+        rel_path = gold.with_name(gold.name.replace(".yaml", ".relations.yaml"))
+        if only not in doc.name or not rel_path.exists():
+            continue
+        relations = yaml.safe_load(rel_path.read_text(encoding="utf-8"))["relations"]
+        out.append((doc.name, score_relations(extract(doc), load_gold(gold), relations)))
+    return out

@@ -54,11 +54,12 @@ class Cues(BaseModel):
     share_cues: list[str]
     lost_points_cues: list[str]
     difference_cues: dict[Literal["lower", "higher"], list[str]]
+    total_row_labels: list[str]
 
     @field_validator("units", "score_units", "score_cues", "rank_cues", "deadline_cues",
                      "target_sentence_cues", "result_cues", "identifier_cues",
                      "breakdown_cues", "label_trim", "generic_titles", "generic_labels",
-                     "subject_prefixes", "share_cues", "lost_points_cues")
+                     "subject_prefixes", "share_cues", "lost_points_cues", "total_row_labels")
     @classmethod
     def _entries(cls, v: list[str]) -> list[str]:
         return _clean(v)

@@ -73,13 +73,17 @@ _LINE_END_HYPHEN = 0x02  # PDFium's code for a "-" ending a line ("Bà Rịa-" /
 _SKIP = frozenset((0x0A, 0x0D, 0xFFFE, 0xFFFF))
 _SPACES = frozenset((0x20, 0xA0, 0x09, 0x3000))
 # U+F000-F0FF is where Symbol/Wingdings glyphs land without a Unicode mapping; in these
-# documents they are list bullets (Word's U+F0B7 "", U+F0A7 "", U+F0D8 ""), read as "•".
+# documents they are list bullets (Word's U+F0B7, U+F0A7, U+F0D8), read as "•".
 
 
 def read_pdf(path: Path, source: Source, limits: Limits) -> Document:
     """Read a born-digital PDF; raise a typed ``ParseError`` for anything unreadable."""
     where = str(path)
-    if path.stat().st_size == 0:
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise CorruptFileError(f"cannot read the file ({e.strerror})", path=where) from e
+    if size == 0:
         raise EmptyFileError("the file is empty", path=where)
     pages = _read_pages(path, limits)
     builder = DocumentBuilder(source.model_copy(update={"pages": len(pages)}))
@@ -280,13 +284,13 @@ def _index(grid: list[float], v: float) -> int:
 def _table_in(table: Any, page: int, limits: Limits, where: str) -> TableIn | None:
     """A pdfplumber table as grid cells: each merged region once, at its top-left, with
     row/col spans computed from the cell rectangles against the table's distinct edges."""
-    if len(table.cells) > limits.max_table_cells:
-        raise ResourceLimitError(f"a table of {len(table.cells):,} cells on page {page} is over "
-                                 f"the {limits.max_table_cells:,}-cell limit",
-                                 path=where)
     xs = _grid_lines([c[0] for c in table.cells] + [c[2] for c in table.cells])
     ys = _grid_lines([c[1] for c in table.cells] + [c[3] for c in table.cells])
-    if (len(xs) - 1) * (len(ys) - 1) <= 1:
+    size = (len(xs) - 1) * (len(ys) - 1)
+    if size > limits.max_table_cells:
+        raise ResourceLimitError(f"a table of {size:,} cells on page {page} is over the "
+                                 f"{limits.max_table_cells:,}-cell limit", path=where)
+    if size <= 1:
         return None                                   # a framed paragraph, not a table
     cells: list[CellIn] = []
     for row, texts in zip(table.rows, table.extract()):

@@ -102,8 +102,16 @@ def test_checks_difference_with_the_reference(tmp_path: Path) -> None:
     assert check.status.value == "pass" and check.explanation == "90,5 + 2,25 = 92,75 ✓"
 
 
-def test_checks_enumeration_of_a_list(tmp_path: Path) -> None:
+def test_checks_enumeration_of_a_list_is_unverifiable_when_short(tmp_path: Path) -> None:
+    """Bullets are rendered differently by each format: a short list is not proof of an error."""
     ex = _extract(tmp_path, "Có 03 đơn vị chưa hoàn thành:\n\n- Phòng Tư pháp;\n- Phòng Nội vụ.")
+    [check] = _checks(ex, "enumeration")
+    assert check.status.value == "unverifiable" and check.explanation == "2 listed ≠ 3 ?"
+
+
+def test_checks_enumeration_in_parentheses(tmp_path: Path) -> None:
+    ex = _extract(tmp_path, "Khắc phục 03 chỉ số thành phần (chỉ số số hóa hồ sơ và chỉ số thanh "
+                            "toán trực tuyến).")
     [check] = _checks(ex, "enumeration")
     assert check.status.value == "fail" and check.explanation == "2 listed ≠ 3 ✗"
 

@@ -13,7 +13,9 @@ import pytest
 from extractor.evaluate import evaluate_corpus, label_matches
 from tests.conftest import CORPUS, ROOT, extraction_of
 
-FLOORS = json.loads((ROOT / "tests/eval_floors.json").read_text(encoding="utf-8"))
+_ALL_FLOORS = json.loads((ROOT / "tests/eval_floors.json").read_text(encoding="utf-8"))
+FLOORS_RELATIONS = _ALL_FLOORS.pop("relations")
+FLOORS = _ALL_FLOORS
 
 
 @pytest.fixture(scope="module")
@@ -42,3 +44,13 @@ def test_eval_label_match_rule() -> None:
     assert label_matches("số điểm", "số điểm chưa đạt")
     assert not label_matches("Năm 2022", "Cải cách thủ tục hành chính")
     assert not label_matches(None, "đúng hạn")
+
+
+def test_eval_relations_found_checked_and_no_false_alarm() -> None:
+    from extractor.evaluate import evaluate_relations, relations_table
+
+    totals = relations_table(evaluate_relations(CORPUS, extract=extraction_of)).loc["all"]
+    floor = FLOORS_RELATIONS
+    assert totals["found"] / totals["gold"] >= floor["found"], totals.to_dict()
+    assert totals["checked correctly"] / totals["gold"] >= floor["checked correctly"], totals.to_dict()
+    assert totals["false alarms"] <= floor["false alarms"], totals.to_dict()

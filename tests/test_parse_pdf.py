@@ -233,6 +233,7 @@ def test_pdf_superscript_marker_becomes_bracketed_and_linked(tmp_path: Path) -> 
 
 def test_pdf_plain_numbered_footnote_is_linked_to_its_marker(tmp_path: Path) -> None:
     story = [Paragraph('Đã cập nhật 1.836/1.836 TTHC<super rise="4" size="7">3</super>.', style()),
+             Paragraph(BODY * 3, style()),
              Paragraph("2 đơn vị chưa báo cáo (một dòng chữ nhỏ, không phải chú thích).",
                        style(8.5)),
              Spacer(1, 300),
@@ -248,8 +249,8 @@ def test_pdf_layout_raised_digit_stays_on_its_line_as_marker() -> None:
     from parsers.pdf_layout import build_lines
 
     glyphs = [(c, 100 + 7 * i, 700.0, 106 + 7 * i, 714.0, 12.0, False) for i, c in enumerate("522")]
-    glyphs += [("1", 121.0, 695.0, 125.0, 704.0, 7.0, False), (".", 125.0, 700.0, 128.0, 714.0, 12.0,
-                                                                 False)]
+    glyphs.append(("1", 121.0, 701.0, 125.0, 709.0, 7.0, False))      # 7 pt, raised 5 pt
+    glyphs.append((".", 125.0, 700.0, 128.0, 714.0, 12.0, False))
     (line,) = build_lines(glyphs, 1)
     assert line.text == "522[1]." and line.render(set()) == "522¹."
 
