@@ -15,11 +15,13 @@ the median ``ru_maxrss`` of the same runs. Run from the repository root:
 
     .venv/bin/python benchmarks/parse_pdf.py            # 100 and 500 pages, 3 runs each
     .venv/bin/python benchmarks/parse_pdf.py --pages 100 --repeat 5
+    .venv/bin/python benchmarks/parse_pdf.py --pages 100 --tables-only   # every page a table
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import resource
 import statistics
@@ -34,11 +36,14 @@ CACHE = Path(tempfile.gettempdir()) / "baocao-bench-pdf"
 METHODS = ("pdfplumber", "pypdfium2", "read_pdf")
 
 
-def build(pages: int) -> Path:
-    """A PDF of exactly ``pages`` pages made of corpus PDFs appended one after another."""
+def build(pages: int, tables_only: bool = False) -> Path:
+    """A PDF of exactly ``pages`` pages made of corpus PDF pages appended one after another:
+    every page of every corpus PDF in turn, or (``tables_only``) only pages with a ruled
+    table, the reader's worst case."""
     import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
 
-    out = CACHE / f"report-{pages}.pdf"
+    out = CACHE / f"{'tables' if tables_only else 'report'}-{pages}.pdf"
     if out.exists():
         return out
     sources = sorted((ROOT / "corpus" / "docs").glob("*.pdf"))
@@ -46,13 +51,15 @@ def build(pages: int) -> Path:
         raise SystemExit("corpus/docs/*.pdf is missing: build the corpus first")
     CACHE.mkdir(parents=True, exist_ok=True)
     doc = pdfium.PdfDocument.new()
-    i = 0
-    while len(doc) < pages:
+    for i in itertools.count():
         src = pdfium.PdfDocument(str(sources[i % len(sources)]))
-        take = min(len(src), pages - len(doc))
-        doc.import_pages(src, list(range(take)))
+        keep = [k for k in range(len(src)) if not tables_only or len(list(
+            src[k].get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH]))) >= 4]
+        if keep:                               # import_pages([]) would import every page
+            doc.import_pages(src, keep[:pages - len(doc)])
         src.close()
-        i += 1
+        if len(doc) >= pages:
+            break
     doc.save(str(out))
     doc.close()
     return out
@@ -108,6 +115,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, nargs="*", default=[100, 500])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--tables-only", action="store_true",
+                        help="use only corpus pages that hold a ruled table (worst case)")
     parser.add_argument("--one", nargs=2, metavar=("METHOD", "PDF"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -116,7 +125,7 @@ def main() -> None:
     print(f"{'pages':>5}  {'method':<10} {'pages/s':>8} {'seconds':>8} {'peak RSS':>9} "
           f"{'chars':>9}")
     for pages in args.pages:
-        path = build(pages)
+        path = build(pages, args.tables_only)
         for method in METHODS:
             m = measure(method, path, pages, args.repeat)
             print(f"{pages:>5}  {method:<10} {m['pages_s']:>8.1f} {m['seconds']:>8.2f} "

@@ -23,12 +23,15 @@ from extractor.nlp import words
 from extractor.vocab import cues
 from schemas.document import Block, Document
 
-MAX_WORDS = 10
+MAX_WORDS = 8
 _STRONG_BREAK = re.compile(r"[.;\n()\[\]|]|\s-\s|\s–\s")
 _QUOTED = re.compile(r"[“\"]([^”\"]{3,120})[”\"]")
 _MARKUP = re.compile(r"^[-–+•*\s]+|^(?:[IVX]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s+")
 _NUMBERISH = re.compile(r"^[\d.,/%\s]+$")
 _SYLLABLE = re.compile(r"\w+")
+_SENTENCE_GAP = re.compile(r"[.!?](?=\s)")
+_CLOSED_PARENS = re.compile(r"\([^()]*\)")
+_RANGE_JOIN = re.compile(r"\s*(?:đến|tới|-|–)\s*(?:dưới|trên|ngày)?\s*", re.IGNORECASE)
 
 
 @cache
@@ -60,7 +63,8 @@ def _substantive(label: str) -> bool:
     """Something is left once units, levels, cue words and named places are taken out."""
     from extractor.context import is_named_subject
     rest = _weak_re().sub(" ", label)
-    return len(_SYLLABLE.findall(rest)) >= 2 and not is_named_subject(label)
+    return len(_SYLLABLE.findall(rest)) >= 2 and not is_named_subject(label) \
+        and not is_named_subject(trim(label))
 
 
 @cache
@@ -69,6 +73,18 @@ def _reference_re() -> re.Pattern[str]:
     words_ = "|".join(re.escape(w) for w in layout().legal_doc_words)
     return re.compile(rf"(?:{words_})\s+(?:số\s+)?\d+(?:/[\w.-]+)+(?:\s[A-ZĐ]{{2,}}[\w-]*)?\s*$",
                       re.IGNORECASE)
+
+
+@cache
+def _unit_start_re() -> re.Pattern[str]:
+    alt = "|".join(re.escape(w) for w in sorted(cues().units, key=len, reverse=True))
+    return re.compile(rf"(?:{alt})(?!\w)", re.IGNORECASE)
+
+
+@cache
+def _breakdown_re() -> re.Pattern[str]:
+    alt = "|".join(re.escape(w) for w in sorted(cues().breakdown_cues, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alt})(?!\w)", re.IGNORECASE)
 
 
 @cache
@@ -96,13 +112,17 @@ def _useful(label: str) -> bool:
 
 
 def _cap_words(phrase: str) -> str:
-    """Keep the last MAX_WORDS words of a long phrase, cut at a word boundary."""
+    """Keep the first MAX_WORDS words of a long phrase, cut at a word boundary.
+
+    A Vietnamese clause names what it measures first ("cập nhật công khai trên Cơ sở dữ liệu
+    quốc gia và liên kết ..."); the words nearest the figure are usually complements.
+    """
     if len(phrase.split()) <= MAX_WORDS:
         return phrase
-    kept = [w for w in words(phrase) if re.search(r"\w", w)][-MAX_WORDS:]
+    kept = [w for w in words(phrase) if re.search(r"\w", w)][:MAX_WORDS]
     n_syllables = sum(len(_SYLLABLE.findall(w)) for w in kept)
     syllables = list(_SYLLABLE.finditer(phrase))
-    return phrase[syllables[-n_syllables].start():] if 0 < n_syllables <= len(syllables) else phrase
+    return phrase[:syllables[n_syllables - 1].end()] if 0 < n_syllables <= len(syllables) else phrase
 
 
 def _digits_at(s: str) -> int:
@@ -111,7 +131,7 @@ def _digits_at(s: str) -> int:
 
 
 def _clause_before(text: str, lo: int, pos: int) -> str:
-    left = text[lo:pos]
+    left = _CLOSED_PARENS.sub(" ", text[lo:pos])  # "(mức độ 4)", "(tính đến ...)" are asides
     cut = None
     for cut in _STRONG_BREAK.finditer(left):
         pass
@@ -119,10 +139,21 @@ def _clause_before(text: str, lo: int, pos: int) -> str:
         left = left[cut.end():]
     parts = [p for p in left.split(":")]
     for part in reversed(parts):
-        phrase = trim(_comma_segment(part))
+        raw = _comma_segment(part)
+        phrase = trim(raw)
         if _useful(phrase) and _substantive(phrase):
             return phrase
+        light = _light_trim(raw)  # "số điểm chưa đạt là" keeps what it says was not reached
+        if light != phrase and _useful(light) and _substantive(light):
+            return light
     return ""
+
+
+def _light_trim(phrase: str) -> str:
+    """Only connectors at the start and a copula at the end: "đến nay đã đạt" → "đã đạt"."""
+    phrase = _MARKUP.sub("", phrase.strip(" ,:;-–"))
+    phrase = re.sub(r"^(?:(?:đến nay|và|trong đó|cụ thể|theo|với)\s+)+", "", phrase, flags=re.IGNORECASE)
+    return re.sub(r"(?:\s+(?:là|có))+$", "", phrase, flags=re.IGNORECASE).strip(" ,:")
 
 
 def _comma_segment(part: str) -> str:
@@ -144,9 +175,11 @@ class Labeller:
         out: list[str | None] = []
         prev_end = 0
         prev: tuple[Draft, str | None] | None = None
+        self._done: list[tuple[Draft, str | None]] = []
         for d in drafts:
             label = self._one(d, prev_end, prev)
             out.append(label)
+            self._done.append((d, label))
             prev_end = d.end
             prev = (d, label)
         return out
@@ -160,17 +193,56 @@ class Labeller:
             return self._date_label(d, lo)
         if d.cell is not None and block.table is not None:
             return self._row_label(d, block) or self._section_title(d.start)
+        if d.kind is FactKind.percentage:
+            after = self._after_unit(d, units_only=True)
+            if after and _substantive(after):
+                return _cap_words(after)  # "đạt 89,4% hồ sơ giải quyết đúng hạn"
         label = _clause_before(self.text, lo, d.start)
-        if not label and d.kind is FactKind.count:
-            label = self._after_unit(d) or ""
         if label:
             return _cap_words(label)
+        if self._done and self._done[-1][1] and \
+                _RANGE_JOIN.fullmatch(self.text[self._done[-1][0].end:d.start]):
+            return self._done[-1][1]  # the upper end of a range measures what the lower end does
+        inherited = self._from_total(d)
+        if inherited:
+            return inherited
+        if d.kind in (FactKind.count, FactKind.score):
+            after = self._after_unit(d)
+            if after and _substantive(after):
+                return _cap_words(after)
+        same = [(p, lab) for p, lab in reversed(self._done[-6:])
+                if lab and self._same_sentence(p, d)]
+        same.sort(key=lambda pl: pl[0].kind is not d.kind)  # a rank takes a rank's label first
+        if same:
+            return same[0][1]
         quoted = self._quoted(block, d.start)
         if quoted:
             return quoted
-        if prev is not None and prev[1] and self._same_sentence(prev[0], d):
-            return prev[1]
         return self._before_parenthesis(d, lo) or self._section_title(d.start)
+
+    def _from_total(self, d: Draft) -> str | None:
+        """A part named only by its level ("cấp tỉnh có 03 đơn vị") measures what its total does:
+        the total is the last figure of its kind before the breakdown cue (or the footnote marker)."""
+        block = d.candidate.block
+        if block.footnote is not None:
+            note = next((n for n in self.doc.footnotes if n.label == block.footnote), None)
+            if note is None or not note.markers:
+                return None
+            anchor, home = note.markers[0][0], self.doc.block_at(note.markers[0][0])
+        else:
+            cues_ = list(_breakdown_re().finditer(self.text, block.span[0], d.start))
+            if not cues_:
+                return None
+            anchor, home = cues_[-1].start(), block
+        for prev, label in reversed(self._done):
+            if prev.end > anchor or home is None or prev.candidate.block.id != home.id:
+                continue
+            if _SENTENCE_GAP.search(self.text, prev.end, anchor) or anchor - prev.end > 150:
+                return None
+            if prev.kind is d.kind and label and (prev.unit == d.unit or d.kind is FactKind.score
+                                                  or block.footnote is not None):
+                return label
+        return None
 
     def _before_parenthesis(self, d: Draft, lo: int) -> str | None:
         """"... kế hoạch số hoá mới chỉ ban hành (không đạt 2,5 điểm)": the clause the note is on."""
@@ -196,12 +268,21 @@ class Labeller:
         if ref:
             return ref.group(0).strip()
         label = _clause_before(self.text, lo, d.start)
-        return " ".join(label.split()[-6:]) if label else None
+        if label:
+            return " ".join(label.split()[-6:])
+        if self._done and re.fullmatch(r"\s*(?:đến|tới|-)\s*(?:ngày)?\s*",
+                                       self.text[self._done[-1][0].end:d.start]):
+            return self._done[-1][1]  # the end of "từ ngày X đến ngày Y" is labelled like X
+        after = re.match(r"[\s,]*([^.;:()\n|]{3,80})", self.text[d.end:d.end + 90])
+        return " ".join(after.group(1).split()[:6]) if after else None
 
-    def _after_unit(self, d: Draft) -> str | None:
-        """For a count with a thin left side, the unit and the words after it."""
+    def _after_unit(self, d: Draft, units_only: bool = False) -> str | None:
+        """For a count with a thin left side, the unit and the words after it; for a percentage
+        (``units_only``), the counted thing it is a share of when a unit follows it."""
         m = re.match(r" ?([^.;:()\[\]\n|]{3,80})", self.text[d.end:d.end + 90])
         if m is None:
+            return None
+        if units_only and not _unit_start_re().match(m.group(1)):
             return None
         phrase = re.split(r",\s|\s(?:trong đó|gồm|bao gồm)\s", m.group(1))[0].strip()
         return phrase if len(_SYLLABLE.findall(phrase)) >= 2 else None
