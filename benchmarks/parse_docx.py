@@ -29,6 +29,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import own_peak_rss_mb, peak_rss_mb, timed  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 CORPUS = ROOT / "corpus" / "docs"
@@ -122,42 +125,13 @@ def build_long(sources: list[Path], pages: float, out: Path) -> tuple[Path, floa
     return out, total
 
 
-def timed(fn: Callable[[list[Path]], int], paths: list[Path], runs: int) -> tuple[float, int]:
-    chars = fn(paths)  # warm-up: imports, caches
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn(paths)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), chars
-
-
-def _own_peak_rss_mb() -> float:
-    """This process's peak RSS. VmHWM, because Linux carries ru_maxrss over from the forking
-    parent across exec, which would charge the benchmark's own memory to the child."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def peak_rss_mb(name: str, paths: list[Path]) -> float:
-    """Whole-process peak RSS of one pass of ``name`` in a fresh interpreter."""
-    cmd = [sys.executable, __file__, "--rss-of", name, *map(str, paths)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    return float(out.strip().splitlines()[-1])
-
-
 def report(label: str, paths: list[Path], pages: float, runs: int) -> None:
     size_mb = sum(p.stat().st_size for p in paths) / 1e6
     print(f"\n{label}: {len(paths)} file(s), {pages:g} page-eq, {size_mb:.2f} MB")
     print(f"  {'contender':42} {'median s':>9} {'page-eq/s':>10} {'MB/s':>6} {'peak RSS':>9} {'chars':>8}")
     for name, fn in CONTENDERS.items():
         seconds, chars = timed(fn, paths, runs)
-        rss = peak_rss_mb(name, paths)
+        rss = peak_rss_mb(__file__, name, paths)
         print(f"  {name:42} {seconds:9.4f} {pages / seconds:10.0f} {size_mb / seconds:6.2f} "
               f"{rss:7.0f} MB {chars:8d}")
 
@@ -171,7 +145,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.rss_of:  # child mode: one pass, then print this process's peak RSS in MB
         CONTENDERS[args.rss_of]([Path(p) for p in args.paths])
-        print(_own_peak_rss_mb())
+        print(own_peak_rss_mb())
         return
     sources = sorted(CORPUS.glob("*.docx"))
     if not sources:

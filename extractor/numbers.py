@@ -27,6 +27,8 @@ from typing import Annotated, Literal, NamedTuple
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 
+from extractor.vocab import VocabularyError
+
 Convention = Literal["vi", "en", "plain", "ambiguous"]
 Granularity = Literal["day", "month", "quarter", "half", "year"]
 PeriodKind = Literal["year", "quarter", "half", "month", "months_to_date", "range", "as_of", "day"]
@@ -35,10 +37,6 @@ _FINEST: tuple[Granularity, ...] = ("day", "month", "quarter", "half", "year")
 
 class NumberFormatError(ValueError):
     """The text is not a number (or a fraction of numbers) in any convention read here."""
-
-
-class VocabularyError(ValueError):
-    """extractor/data/numbers.yaml is not valid YAML or does not fit the Vocabulary schema."""
 
 
 # ---------------------------------------------------------------- vocabulary (data, not code)

@@ -102,12 +102,28 @@ class Line:
 
 
 @dataclass
+class CellBox:
+    """A table cell at its top-left grid slot, with the spans it covers and its text lines."""
+
+    row: int
+    col: int
+    row_span: int
+    col_span: int
+    bbox: BBox
+    lines: list[Line]
+
+    @property
+    def text(self) -> str:
+        return " ".join(ln.text for ln in self.lines)
+
+
+@dataclass
 class TableIn:
     """A table found on a page: its box and grid cells (merged cells resolved)."""
 
     page: int
     bbox: BBox
-    cells: list[CellIn]
+    cells: list[CellBox]
     header_rows: int = 0
 
 
@@ -234,6 +250,8 @@ def mark_notes(pages: Sequence[PageText]) -> None:
     markers: set[str] = set()
     for page in pages:
         markers.update(t for ln in page.lines for t, sup in ln.parts[1:] if sup)
+        markers.update(t for table in page.tables for cell in table.cells
+                       for ln in cell.lines for t, sup in ln.parts if sup)
         for ln in page.lines:
             label = ln.note_label(markers if ln.size < (1 - _SAME_SIZE / 2) * body else set())
             ln.note = label
@@ -440,7 +458,10 @@ def emit(builder: DocumentBuilder, body: list[Item], notes: list[list[Line]]) ->
     labels = {label for group in notes if (label := group[0].note) is not None}
     for item in body:
         if isinstance(item, TableIn):
-            builder.add_table(item.cells, Location(page=item.page, bbox=item.bbox),
+            cells = [CellIn(c.row, c.col, " ".join(ln.render(labels) for ln in c.lines),
+                            c.row_span, c.col_span, Location(page=item.page, bbox=c.bbox))
+                     for c in item.cells]
+            builder.add_table(cells, Location(page=item.page, bbox=item.bbox),
                               header_rows=item.header_rows)
             continue
         first_page = [ln for ln in item if ln.page == item[0].page]

@@ -1,0 +1,65 @@
+"""Extraction speed: parsed Document → facts, metadata and checks (with the NLP), one core.
+
+Run from the repository root:  .venv/bin/python benchmarks/extract.py [--runs 5]
+
+Documents are parsed once (parsing is measured by the parse_* benchmarks); then every corpus
+document is extracted ``--runs`` times and the median characters per second is reported,
+beside two baselines measured in the same run on the same canonical texts: a bare figure
+regex pass (the floor) and underthesea's word_tokenize over the whole text (what running the
+NLP on whole documents would cost). Goal (issue 3): at least 100,000 characters per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from extractor.pipeline import extract_document  # noqa: E402
+from parsers import parse  # noqa: E402
+
+FIGURE = re.compile(r"\d+(?:[.,]\d+)*(?:\s?/\s?\d+(?:[.,]\d+)*)?\s?%?")
+
+
+def _rate(func, texts_or_docs, chars: int, runs: int) -> float:  # noqa: ANN001
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        for item in texts_or_docs:
+            func(item)
+        times.append(time.perf_counter() - start)
+    return chars / statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    args = ap.parse_args()
+    files = sorted((ROOT / "corpus/seeds").glob("*")) + sorted((ROOT / "corpus/docs").glob("*"))
+    docs = [parse(f) for f in files]
+    texts = [d.text for d in docs]
+    chars = sum(len(t) for t in texts)
+    for d in docs[:3]:
+        extract_document(d)  # warm caches: vocabulary, spaCy matcher, underthesea model
+    from underthesea import word_tokenize
+
+    word_tokenize("khởi động")
+    rows = [
+        ("regex figure pass (floor)", _rate(lambda t: FIGURE.findall(t), texts, chars, args.runs)),
+        ("underthesea word_tokenize, whole text", _rate(word_tokenize, texts, chars, 1)),
+        ("baocao extract_document (facts+meta+checks)", _rate(extract_document, docs, chars, args.runs)),
+    ]
+    print(f"{len(docs)} documents, {chars:,} characters of canonical text, median of {args.runs} runs")
+    print(f"{'what':<46} {'chars/s':>12}")
+    for name, rate in rows:
+        print(f"{name:<46} {rate:>12,.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,419 @@
+"""The database (or plain Extractions) as pandas DataFrames, and writers for other systems.
+
+Three tables: **facts** (one row per fact of each document's latest version, as read by its
+current extraction, with the document's metadata, the source text and span, and the
+reviewer's corrected values beside the extracted ones), **checks** and **documents**.
+Facts a reviewer added appear with status ``added``; rejected facts stay, with status
+``rejected``, so consumers decide. The columns of a fact row are ``ExportedFact``, whose
+JSON Schema ``baocao schema export`` prints; every writer produces exactly those columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from schemas.extraction import Extraction, Fact
+from store.db import resolve_url, session_scope
+from store.models import (
+    CheckRow,
+    CorrectionRow,
+    DocumentRow,
+    ExtractionRow,
+    FactRow,
+    FlagRow,
+    RelationRow,
+    ReviewRow,
+    UserRow,
+    VersionRow,
+)
+from store.repository import fact_keys, fact_values
+
+FORMATS = ("jsonl", "csv", "parquet", "xlsx")
+FactStatus = Literal["extracted", "corrected", "rejected", "confirmed", "added"]
+_STATUS = {"edit": "corrected", "reject": "rejected", "confirm": "confirmed", "add": "added"}
+CORRECTABLE = ("kind", "value", "denominator", "unit", "label", "indicator", "period", "subject")
+
+
+class ExportedFact(BaseModel):
+    """One exported fact: where it is from, what was extracted, what a reviewer corrected."""
+
+    model_config = ConfigDict(extra="forbid", title="ExportedFact")
+    document_id: int | None = Field(description="database id of the document (null outside a DB)")
+    path: str = Field(description="file path, or archive.zip!member")
+    sha256: str = Field(description="content hash of the version the fact was read from")
+    format: str
+    doc_version: int = Field(description="1 for the first content of the path, then 2, 3...")
+    extractor_version: str | None
+    doc_type: str | None
+    number: str | None
+    symbol: str | None
+    issuer: str | None
+    place: str | None
+    doc_date: str | None = Field(description="ISO date, or YYYY-MM / YYYY when parts are blank")
+    title: str | None
+    fact_key: str = Field(description="stable across versions; corrections are attached to it")
+    fact_id: str | None = Field(description="id within the extraction (f12); null for added facts")
+    kind: str
+    value: float | None = Field(description="the number as extracted (null for dates)")
+    value_text: str | None = Field(description="ISO date of date/deadline facts")
+    denominator: float | None
+    unit: str | None
+    qualifier: str | None
+    label: str | None
+    indicator: str | None
+    period_text: str | None
+    period_start: str | None
+    period_end: str | None
+    period_year: int | None
+    subject: str | None
+    source_text: str = Field(description="the figure as written; text[span_start:span_end]")
+    span_start: int
+    span_end: int
+    page: int | None
+    section: str | None
+    confidence: float | None
+    strategy: str | None
+    status: FactStatus
+    corrected_fields: str | None = Field(description="comma-separated fields the reviewer set")
+    corrected_kind: str | None
+    corrected_value: float | None
+    corrected_value_text: str | None
+    corrected_denominator: float | None
+    corrected_unit: str | None
+    corrected_label: str | None
+    corrected_indicator: str | None
+    corrected_period_text: str | None
+    corrected_subject: str | None
+    corrected_by: str | None
+    corrected_at: str | None = Field(description="ISO timestamp of the correction")
+    correction_reason: str | None
+    flagged: bool = Field(description="a new extraction differs from the reviewer's correction")
+
+
+FACT_COLUMNS = list(ExportedFact.model_fields)
+CHECK_COLUMNS = ["document_id", "path", "sha256", "format", "doc_version", "extractor_version",
+                 "place", "check_id", "rule", "status", "expected", "actual", "tolerance",
+                 "explanation", "fact_ids", "fact_keys"]
+DOCUMENT_COLUMNS = ["document_id", "path", "doc_version", "versions", "sha256", "format", "size",
+                    "pages", "extractor_version", "doc_type", "number", "symbol", "issuer",
+                    "place", "doc_date", "title", "period_text", "period_year", "signer_title",
+                    "signer_name", "n_facts", "n_checks_failed", "review_state", "open_flags",
+                    "ingested_at"]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Export filters; several values of one filter are alternatives (OR)."""
+
+    indicator: Sequence[str] = ()
+    period: Sequence[str] = ()
+    place: Sequence[str] = ()
+    status: Sequence[str] = ()
+    check_status: Sequence[str] = ()
+
+
+def _dtype(annotation: Any) -> str:
+    args = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+    base = next((a for a in args if a is not type(None)), str)
+    return {int: "Int64", float: "Float64", bool: "boolean"}.get(base, "string")
+
+
+FACT_DTYPES = {name: _dtype(f.annotation) for name, f in ExportedFact.model_fields.items()}
+
+
+def typed_frame(records: list[dict[str, Any]], columns: list[str],
+                dtypes: dict[str, str] | None = None) -> pd.DataFrame:
+    """A DataFrame with exactly ``columns``, nullable dtypes (stable Parquet/CSV types)."""
+    frame = pd.DataFrame.from_records(records, columns=columns)
+    for name, dtype in (dtypes or {}).items():
+        frame[name] = frame[name].astype(dtype)
+    return frame
+
+
+# ── facts ────────────────────────────────────────────────────────────────────────────────
+
+def facts_from_extraction(ex: Extraction, *, path: str | None = None, doc_version: int = 1,
+                          extractor_version: str | None = None) -> list[dict[str, Any]]:
+    """Export records of one Extraction, outside any database (nothing corrected)."""
+    doc = _extraction_doc(ex, path, doc_version, extractor_version)
+    return [_fact_record(doc, f, key) for f, key in zip(ex.facts, fact_keys(ex))]
+
+
+def _extraction_doc(ex: Extraction, path: str | None, doc_version: int,
+                    extractor_version: str | None) -> dict[str, Any]:
+    m = ex.meta
+    return {"document_id": None, "path": path or ex.source.path, "sha256": ex.source.sha256,
+            "format": ex.source.format.value, "doc_version": doc_version,
+            "extractor_version": extractor_version, "doc_type": m.doc_type, "number": m.number,
+            "symbol": m.symbol, "issuer": m.issuer, "place": m.place,
+            "doc_date": m.date.value if m.date else None, "title": m.title}
+
+
+def _fact_record(doc: dict[str, Any], f: Fact, key: str) -> dict[str, Any]:
+    values = fact_values(f)
+    return {**doc, "fact_key": key, "fact_id": f.id, **values, "source_text": f.text,
+            "span_start": f.span[0], "span_end": f.span[1], "page": f.location.page,
+            "section": f.location.section, "confidence": f.confidence, "strategy": f.strategy,
+            "status": "extracted", "corrected_fields": None, "flagged": False}
+
+
+def _facts_query() -> Any:
+    f, x, v, d, c, u = FactRow, ExtractionRow, VersionRow, DocumentRow, CorrectionRow, UserRow
+    flagged = exists().where(FlagRow.extraction_id == f.extraction_id, FlagRow.fact_key == f.key,
+                             FlagRow.resolved_at.is_(None))
+    return (select(*_doc_columns(), f.key.label("fact_key"), f.ordinal.label("fact_id"), f.kind,
+                   f.value, f.value_text, f.denominator, f.unit, f.qualifier, f.label,
+                   f.indicator, f.period_text, f.period_start, f.period_end, f.period_year,
+                   f.subject, f.text.label("source_text"), f.span_start, f.span_end, f.page,
+                   f.section, f.confidence, f.strategy, flagged.label("flagged"),
+                   c.id.label("correction_id"), u.name.label("corrected_by"))
+            .join(x, f.extraction_id == x.id).join(v, x.version_id == v.id)
+            .join(d, v.document_id == d.id)
+            .outerjoin(c, and_(c.document_id == f.document_id, c.fact_key == f.key))
+            .outerjoin(u, c.user_id == u.id)
+            .where(x.is_current.is_(True), v.is_latest.is_(True))
+            .order_by(d.path, f.span_start, f.id))
+
+
+def _doc_columns() -> list[Any]:
+    d, v, x = DocumentRow, VersionRow, ExtractionRow
+    return [d.id.label("document_id"), d.path, v.sha256, v.format,
+            v.number.label("doc_version"), x.extractor_version, x.doc_type, x.number, x.symbol,
+            x.issuer, x.place, x.date_value.label("doc_date"), x.title]
+
+
+def _with_correction(record: dict[str, Any], c: CorrectionRow | None) -> dict[str, Any]:
+    """Fill status and the corrected_* columns from the fact's correction, if any."""
+    if c is None:
+        return {**record, "status": record.get("status") or "extracted"}
+    record["status"] = _STATUS[c.action]
+    fields = [] if c.action == "add" else list(c.fields or [])
+    record["corrected_fields"] = ",".join(fields) or None
+    for name in fields:
+        if name == "value":
+            record["corrected_value"], record["corrected_value_text"] = c.value, c.value_text
+        elif name == "period":
+            record["corrected_period_text"] = (c.period or {}).get("text")
+        else:
+            record[f"corrected_{name}"] = getattr(c, name)
+    record["corrected_at"] = c.updated_at.isoformat() if c.updated_at else None
+    record["correction_reason"] = c.reason
+    return record
+
+
+def _db_fact_records(session: Session) -> list[dict[str, Any]]:
+    corrections = {c.id: c for c in session.scalars(select(CorrectionRow))}
+    records = []
+    for row in session.execute(_facts_query()).mappings():
+        record = dict(row)
+        correction = corrections.get(record.pop("correction_id"))
+        record["flagged"] = bool(record["flagged"])
+        records.append(_with_correction(record, correction))
+    return records + _added_fact_records(session, corrections.values())
+
+
+def _added_fact_records(session: Session, corrections: Iterable[CorrectionRow]
+                        ) -> list[dict[str, Any]]:
+    """Facts reviewers added, on their document's latest version (when not extracted since)."""
+    added = [c for c in corrections if c.action == "add"]
+    if not added:
+        return []
+    extracted = set(session.execute(select(FactRow.document_id, FactRow.key)
+                                    .join(ExtractionRow).where(ExtractionRow.is_current.is_(True))))
+    docs = {r.document_id: dict(r) for r in session.execute(
+        select(*_doc_columns()).join(ExtractionRow, ExtractionRow.version_id == VersionRow.id)
+        .join(DocumentRow, VersionRow.document_id == DocumentRow.id)
+        .where(ExtractionRow.is_current.is_(True), VersionRow.is_latest.is_(True))).mappings()}
+    users = dict(session.execute(select(UserRow.id, UserRow.name)).tuples().all())
+    records = []
+    for c in added:
+        if (c.document_id, c.fact_key) in extracted or c.document_id not in docs:
+            continue
+        p = c.period or {}
+        record = {**docs[c.document_id], "fact_key": c.fact_key, "fact_id": None,
+                  "kind": c.kind or "count", "value": c.value, "value_text": c.value_text,
+                  "denominator": c.denominator, "unit": c.unit, "label": c.label,
+                  "indicator": c.indicator, "period_text": p.get("text"),
+                  "period_start": p.get("start"), "period_end": p.get("end"),
+                  "period_year": p.get("year"), "subject": c.subject,
+                  "source_text": c.text or "", "span_start": c.span_start or 0,
+                  "span_end": c.span_end or 0, "flagged": False,
+                  "corrected_by": users.get(c.user_id) if c.user_id else None}
+        records.append(_with_correction(record, c))
+    return records
+
+
+def facts_frame(source: str | Session | Extraction | Iterable[Extraction],
+                filters: Filters | None = None) -> pd.DataFrame:
+    """Facts as a DataFrame, from a database URL, a Session, or Extraction(s)."""
+    if isinstance(source, Extraction):
+        source = [source]
+    if isinstance(source, Session):
+        records = _db_fact_records(source)
+    elif isinstance(source, str):
+        with session_scope(resolve_url(source)) as session:
+            records = _db_fact_records(session)
+    else:
+        records = [r for ex in source for r in facts_from_extraction(ex)]
+    return filter_facts(typed_frame(records, FACT_COLUMNS, FACT_DTYPES), filters or Filters())
+
+
+def _contains(series: pd.Series, needles: Sequence[str]) -> pd.Series:
+    text = series.astype("string").fillna("").str.casefold()
+    mask = pd.Series(False, index=series.index)
+    for needle in needles:
+        mask |= text.str.contains(needle.casefold(), regex=False)
+    return mask
+
+
+def filter_facts(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """Rows matching every filter given: indicator (exact, corrected first), period (year or
+    words of the period), place (words of the place), status."""
+    mask = pd.Series(True, index=frame.index)
+    if filters.indicator:
+        indicator = frame["corrected_indicator"].fillna(frame["indicator"])
+        mask &= indicator.isin(list(filters.indicator)).fillna(False).astype(bool)
+    if filters.period:
+        years = frame["period_year"].astype("string").fillna("")
+        in_text = _contains(frame["corrected_period_text"].fillna(frame["period_text"]),
+                            filters.period)
+        mask &= years.isin(list(filters.period)).astype(bool) | in_text
+    if filters.place:
+        mask &= _contains(frame["place"], filters.place)
+    if filters.status:
+        mask &= frame["status"].isin(list(filters.status)).astype(bool)
+    return frame[mask.astype(bool)].reset_index(drop=True)
+
+
+# ── checks and documents ─────────────────────────────────────────────────────────────────
+
+def checks_frame(source: str | Session, filters: Filters | None = None) -> pd.DataFrame:
+    """The checks of each document's current extraction, with the facts they relate."""
+    if isinstance(source, str):
+        with session_scope(resolve_url(source)) as session:
+            return checks_frame(session, filters)
+    filters = filters or Filters()
+    keys: dict[int, list[str]] = {}
+    for check_id, key in source.execute(select(RelationRow.check_id, FactRow.key)
+                                        .join(FactRow).order_by(RelationRow.position)):
+        keys.setdefault(check_id, []).append(key)
+    rows = source.execute(
+        select(*_doc_columns()[:6], ExtractionRow.place, CheckRow.id, CheckRow.ordinal,
+               CheckRow.rule, CheckRow.status, CheckRow.expected, CheckRow.actual,
+               CheckRow.tolerance, CheckRow.explanation, CheckRow.data)
+        .join(ExtractionRow, CheckRow.extraction_id == ExtractionRow.id)
+        .join(VersionRow, ExtractionRow.version_id == VersionRow.id)
+        .join(DocumentRow, VersionRow.document_id == DocumentRow.id)
+        .where(ExtractionRow.is_current.is_(True), VersionRow.is_latest.is_(True))
+        .order_by(DocumentRow.path, CheckRow.id)).mappings()
+    records = [{**{k: r[k] for k in CHECK_COLUMNS[:7]}, "check_id": r["ordinal"],
+                "rule": r["rule"], "status": r["status"], "expected": r["expected"],
+                "actual": r["actual"], "tolerance": r["tolerance"],
+                "explanation": r["explanation"], "fact_ids": ",".join(r["data"].get("facts", [])),
+                "fact_keys": ",".join(keys.get(r["id"], []))} for r in rows]
+    frame = typed_frame(records, CHECK_COLUMNS, _check_dtypes())
+    mask = pd.Series(True, index=frame.index)
+    if filters.place:
+        mask &= _contains(frame["place"], filters.place)
+    if filters.check_status:
+        mask &= frame["status"].isin(list(filters.check_status)).astype(bool)
+    return frame[mask.astype(bool)].reset_index(drop=True)
+
+
+def _check_dtypes() -> dict[str, str]:
+    numbers = {"expected", "actual", "tolerance"}
+    return {c: ("Float64" if c in numbers else "Int64" if c in ("document_id", "doc_version")
+                else "string") for c in CHECK_COLUMNS}
+
+
+def documents_frame(source: str | Session, filters: Filters | None = None) -> pd.DataFrame:
+    """One row per document: its latest version, current extraction's metadata, review state."""
+    if isinstance(source, str):
+        with session_scope(resolve_url(source)) as session:
+            return documents_frame(session, filters)
+    filters = filters or Filters()
+    n_versions = (select(func.count()).where(VersionRow.document_id == DocumentRow.id)
+                  .correlate(DocumentRow).scalar_subquery())
+    open_flags = (select(func.count()).where(FlagRow.document_id == DocumentRow.id,
+                                             FlagRow.resolved_at.is_(None))
+                  .correlate(DocumentRow).scalar_subquery())
+    x = ExtractionRow
+    rows = source.execute(
+        select(DocumentRow.id.label("document_id"), DocumentRow.path,
+               VersionRow.number.label("doc_version"), n_versions.label("versions"),
+               VersionRow.sha256, VersionRow.format, VersionRow.size, VersionRow.pages,
+               x.extractor_version, x.doc_type, x.number, x.symbol, x.issuer, x.place,
+               x.date_value.label("doc_date"), x.title, x.period_text, x.period_year, x.meta,
+               x.n_facts, x.n_checks_failed, ReviewRow.state.label("review_state"),
+               open_flags.label("open_flags"), x.created_at.label("ingested_at"))
+        .join(VersionRow, VersionRow.document_id == DocumentRow.id)
+        .join(x, x.version_id == VersionRow.id)
+        .outerjoin(ReviewRow, ReviewRow.document_id == DocumentRow.id)
+        .where(x.is_current.is_(True), VersionRow.is_latest.is_(True))
+        .order_by(DocumentRow.path)).mappings()
+    records = [{**{k: v for k, v in r.items() if k != "meta"},
+                "signer_title": r["meta"].get("signer_title"),
+                "signer_name": r["meta"].get("signer_name"),
+                "ingested_at": _iso(r["ingested_at"])} for r in rows]
+    ints = {"document_id", "doc_version", "versions", "size", "pages", "period_year", "n_facts",
+            "n_checks_failed", "open_flags"}
+    frame = typed_frame(records, DOCUMENT_COLUMNS,
+                        {c: "Int64" if c in ints else "string" for c in DOCUMENT_COLUMNS})
+    if filters.place:
+        frame = frame[_contains(frame["place"], filters.place)].reset_index(drop=True)
+    return frame
+
+
+def _iso(value: datetime | str | None) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+# ── writers ──────────────────────────────────────────────────────────────────────────────
+
+def export_frames(url: str, filters: Filters | None = None) -> dict[str, pd.DataFrame]:
+    """The three tables, filtered alike (checks and documents follow the facts' place)."""
+    with session_scope(resolve_url(url)) as session:
+        return {"facts": facts_frame(session, filters), "checks": checks_frame(session, filters),
+                "documents": documents_frame(session, filters)}
+
+
+def write_frames(frames: dict[str, pd.DataFrame], fmt: str, out: Path) -> list[Path]:
+    """Write each table as ``out/NAME.FMT`` (xlsx: one workbook, a sheet per table)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r}: one of {', '.join(FORMATS)}")
+    if fmt == "xlsx":
+        target = out if out.suffix == ".xlsx" else out / "baocao.xlsx"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with pd.ExcelWriter(target, engine="openpyxl") as book:
+            for name, frame in frames.items():
+                frame.to_excel(book, sheet_name=name, index=False)
+        return [target]
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in frames.items():
+        target = out / f"{name}.{fmt}"
+        write_frame(frame, fmt, target)
+        written.append(target)
+    return written
+
+
+def write_frame(frame: pd.DataFrame, fmt: str, target: Any) -> None:
+    """One table in one format; ``target`` is a path or a text stream (jsonl, csv)."""
+    if fmt == "jsonl":
+        frame.to_json(target, orient="records", lines=True, force_ascii=False)
+    elif fmt == "csv":
+        frame.to_csv(target, index=False)
+    elif fmt == "parquet":
+        frame.to_parquet(target, engine="pyarrow", index=False)
+    else:
+        raise ValueError(f"cannot write one table as {fmt!r}")

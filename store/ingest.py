@@ -1,0 +1,248 @@
+"""``baocao ingest``: list the inputs, skip what is stored, extract the rest in parallel, store.
+
+    inputs ──expand──► items ──hash, skip done──► tasks ──WorkerPool (N processes)──► results
+                                                                         │
+                                  parent: one writer, one transaction per document ◄┘
+
+Workers only parse and extract (``store.worker.process``) and send back the Extraction as
+JSON; the parent alone writes, so SQLite has a single writer, and it commits each document
+on its own, so a run killed at any instant (even ``kill -9``) has lost only the files in
+flight. Work is keyed by content hash and extractor version (``repository.done_keys``): the
+rerun skips everything committed and finishes the rest, with unique constraints as the
+guarantee against duplicates.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from parsers.base import Limits
+from parsers.errors import BaocaoError
+from schemas.extraction import Extraction
+from store import version
+from store.db import display_url, session_scope, upgrade
+from store.errors import FileTimeoutError, WorkerCrashError
+from store.inputs import Hasher, Item, expand
+from store.models import Run, utcnow
+from store.pool import WorkerPool
+from store.repository import done_keys, record_error, save_extraction
+from store.worker import Task, process
+
+DEFAULT_TIMEOUT = 120.0
+
+
+def default_workers() -> int:
+    """The machine's cores available to this process."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+@dataclass
+class IngestReport:
+    """What one run did; ``render.ingest_summary`` prints it."""
+
+    db: str
+    engine: str = "local"
+    workers: int = 1
+    run_id: int | None = None
+    files: int = 0
+    new: int = 0
+    skipped: int = 0
+    failed: int = 0
+    facts: int = 0
+    pages: int = 0
+    flags: int = 0
+    checks_failed: Counter[str] = field(default_factory=Counter)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def processed(self) -> int:
+        return self.new + self.failed
+
+    def stats(self) -> dict[str, Any]:
+        keys = ("files", "new", "skipped", "failed", "facts", "pages", "flags", "seconds")
+        return {**{k: getattr(self, k) for k in keys}, "checks_failed": dict(self.checks_failed),
+                "errors": Counter(e["code"] for e in self.errors)}
+
+
+class Progress:
+    """The progress bar: files done, failed, facts, checks failed, rate and time left.
+
+    tqdm, not rich: it is already installed with spaCy, computes rate and ETA itself, writes
+    one line to stderr that degrades to periodic lines when stderr is not a terminal, and
+    disappears entirely with ``--quiet`` (cron).
+    """
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, unit="file", disable=quiet, file=sys.stderr,
+                        dynamic_ncols=True, mininterval=0.5, smoothing=0.1)
+        self.report: IngestReport | None = None
+
+    def update(self, report: IngestReport) -> None:
+        self.bar.set_postfix_str(f"new {report.new}, skipped {report.skipped}, failed "
+                                 f"{report.failed}, facts {report.facts}, checks failed "
+                                 f"{sum(report.checks_failed.values())}", refresh=False)
+        self.bar.update(1)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+class Writer:
+    """The parent's single writer: stores each result in its own transaction."""
+
+    def __init__(self, session: Session, report: IngestReport, extractor_version: str,
+                 progress: Progress) -> None:
+        self.session, self.report, self.progress = session, report, progress
+        self.extractor_version = extractor_version
+
+    def stored(self, task: Task, result: dict[str, Any]) -> None:
+        if not result["ok"]:
+            self.failed(task.path, result["error"], sha256=task.sha256, size=task.size)
+            return
+        ex = Extraction.model_validate_json(result["json"])
+        try:
+            saved = save_extraction(self.session, ex, path=task.path, size=task.size,
+                                    extractor_version=self.extractor_version,
+                                    run_id=self.report.run_id)
+            self.session.commit()
+        except IntegrityError:  # another writer stored it between our check and our insert
+            self.session.rollback()
+            self.skipped()
+            return
+        if saved.status == "skipped":
+            self.skipped()
+            return
+        self.report.new += 1
+        self.report.facts += saved.n_facts
+        self.report.pages += int(result.get("pages") or 0)
+        self.report.flags += saved.flags
+        self.report.checks_failed.update(saved.failed_rules)
+        self.progress.update(self.report)
+
+    def failed(self, path: str, record: dict[str, Any], *, sha256: str | None = None,
+               size: int | None = None) -> None:
+        record = {**record, "path": path}
+        record_error(self.session, record, key=sha256 or path, path=path, sha256=sha256,
+                     size=size, extractor_version=self.extractor_version,
+                     run_id=self.report.run_id)
+        self.session.commit()
+        self.report.failed += 1
+        self.report.errors.append(record)
+        self.progress.update(self.report)
+
+    def skipped(self) -> None:
+        self.report.skipped += 1
+        self.progress.update(self.report)
+
+
+def plan(items: Iterable[Item], done: set[str], writer: Writer, limits: Limits) -> Iterator[Task]:
+    """Tasks for the items not yet done; refusals and unreadable items are recorded here.
+
+    Lazy: each item is hashed only when a worker is free for it, so workers start at once.
+    """
+    hasher = Hasher(limits)
+    try:
+        for item in items:
+            if item.error is not None:
+                if item.path not in done:
+                    writer.failed(item.path, item.error, size=item.size)
+                else:
+                    writer.skipped()
+                continue
+            try:
+                sha256, size = hasher(item)
+            except BaocaoError as e:
+                writer.failed(item.path, e.record(), size=item.size)
+                continue
+            if sha256 in done:
+                writer.skipped()
+                continue
+            done.add(sha256)  # a second copy of the same bytes in this run is a duplicate
+            yield Task(item.path, item.file, item.member, sha256, size, limits)
+    finally:
+        hasher.close()
+
+
+def ingest(inputs: Iterable[str | Path], *, db: str | None = None, workers: int | None = None,
+           quiet: bool = False, timeout: float = DEFAULT_TIMEOUT,
+           limits: Limits | None = None) -> IngestReport:
+    """Ingest ``inputs`` into the database at ``db`` (see ``store.db.resolve_url``)."""
+    url = upgrade(db)
+    limits = limits or Limits()
+    workers = default_workers() if workers is None else workers
+    items = expand(inputs, limits)
+    report = IngestReport(db=display_url(url), workers=workers, files=len(items))
+    started = time.perf_counter()
+    with session_scope(url) as session:
+        ev = version.extractor_version()
+        run = start_run(session, "local", workers, ev, inputs)
+        report.run_id = run.id
+        progress = Progress(len(items), quiet)
+        writer = Writer(session, report, ev, progress)
+        try:
+            tasks = plan(items, done_keys(session, ev), writer, limits)
+            for task, result in _results(tasks, workers, timeout):
+                writer.stored(task, result)
+        finally:
+            progress.close()
+            report.seconds = time.perf_counter() - started
+            finish_run(session, run, report)
+    return report
+
+
+def _results(tasks: Iterator[Task], workers: int, timeout: float
+             ) -> Iterator[tuple[Task, dict[str, Any]]]:
+    """(task, result) pairs: in this process when ``workers`` is 0, else from the pool."""
+    if workers <= 0:
+        for task in tasks:
+            yield task, process(task)
+        return
+    with WorkerPool(workers, process, timeout=timeout, on_timeout=_timeout_result(timeout),
+                    on_crash=_crash_result) as pool:
+        yield from pool.map_unordered(tasks)
+
+
+def _timeout_result(timeout: float) -> Callable[[Task], dict[str, Any]]:
+    def result(task: Task) -> dict[str, Any]:
+        error = FileTimeoutError(f"not read within {timeout:g} s; the worker was replaced",
+                                 path=task.path)
+        return {"ok": False, "error": error.record()}
+    return result
+
+
+def _crash_result(task: Task, exitcode: int | None) -> dict[str, Any]:
+    error = WorkerCrashError(f"the worker died (exit code {exitcode}) reading this file",
+                             path=task.path)
+    return {"ok": False, "error": error.record()}
+
+
+def start_run(session: Session, engine: str, workers: int, ev: str,
+              inputs: Iterable[str | Path]) -> Run:
+    run = Run(engine=engine, workers=workers, extractor_version=ev,
+              inputs=[str(i) for i in inputs], stats={})
+    session.add(run)
+    session.commit()
+    return run
+
+
+def finish_run(session: Session, run: Run, report: IngestReport) -> None:
+    session.rollback()  # whatever an interruption left half-done is not part of the run
+    run.finished_at, run.stats = utcnow(), report.stats()
+    session.add(run)
+    session.commit()

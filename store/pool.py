@@ -1,0 +1,162 @@
+"""A process pool with a time limit per task, whose stuck or dead workers are replaced.
+
+Why not ``concurrent.futures.ProcessPoolExecutor``: it cannot stop one task. A file that
+hangs a parser keeps its worker forever, and killing that worker from outside marks the
+whole executor broken (``BrokenProcessPool``), failing every other file in flight. Here each
+worker has its own pipe, so the parent knows which file each one holds and since when; past
+the limit it kills that one process (SIGKILL), reports the file as a timeout and starts a
+fresh worker, and a worker that dies (segfault, OOM killer) is reported and replaced the same
+way. Workers ignore SIGINT: Ctrl-C reaches the parent, which stops them.
+
+Workers are forked from a fork server that has already imported and warmed the extractor
+(``store.worker.warm_up``): they start in milliseconds and share its memory copy-on-write.
+They are started lazily, so a rerun that skips every file starts none.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+_END = object()
+_POLL_SECONDS = 1.0
+
+
+def _context() -> Any:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["store._preload"])
+    return ctx
+
+
+def _worker_main(conn: Connection, func: Callable[[Any], Any]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent is gone (even killed with -9): nothing left to do
+        if task is None:
+            return
+        result = func(task)
+        try:
+            conn.send(result)
+        except (BrokenPipeError, OSError):
+            return
+
+
+@dataclass
+class _Worker(Generic[T]):
+    process: Any
+    conn: Connection
+    task: T | None = None
+    deadline: float = 0.0
+
+
+class WorkerPool(Generic[T, R]):
+    """``map_unordered(tasks)`` yields ``(task, result)`` as workers finish them.
+
+    ``on_timeout(task)`` and ``on_crash(task, exitcode)`` make the result of a task whose
+    worker had to be killed or died; the pool goes on with a new worker.
+    """
+
+    def __init__(self, workers: int, func: Callable[[T], R], *, timeout: float,
+                 on_timeout: Callable[[T], R], on_crash: Callable[[T, int | None], R]) -> None:
+        self.size = max(1, workers)
+        self.func, self.timeout = func, timeout
+        self.on_timeout, self.on_crash = on_timeout, on_crash
+        self._ctx = _context()
+        self._workers: list[_Worker[T]] = []
+        self.replaced = 0
+
+    def __enter__(self) -> WorkerPool[T, R]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def map_unordered(self, tasks: Iterable[T]) -> Iterator[tuple[T, R]]:
+        pending = iter(tasks)
+        exhausted = False
+        while True:
+            while not exhausted and self._has_capacity():
+                task = next(pending, _END)
+                if task is _END:
+                    exhausted = True
+                    break
+                self._dispatch(self._idle_worker(), task)  # type: ignore[arg-type]
+            busy = [w for w in self._workers if w.task is not None]
+            if not busy:
+                return
+            yield from self._collect(busy)
+
+    def _has_capacity(self) -> bool:
+        return len(self._workers) < self.size or any(w.task is None for w in self._workers)
+
+    def _idle_worker(self) -> _Worker[T]:
+        for w in self._workers:
+            if w.task is None:
+                return w
+        self._workers.append(self._start())
+        return self._workers[-1]
+
+    def _start(self) -> _Worker[T]:
+        parent, child = self._ctx.Pipe(duplex=True)
+        process = self._ctx.Process(target=_worker_main, args=(child, self.func), daemon=True)
+        process.start()
+        child.close()
+        return _Worker(process, parent)
+
+    def _dispatch(self, worker: _Worker[T], task: T) -> None:
+        worker.task, worker.deadline = task, time.monotonic() + self.timeout
+        worker.conn.send(task)
+
+    def _collect(self, busy: list[_Worker[T]]) -> Iterator[tuple[T, R]]:
+        wait_for = max(0.0, min(min(w.deadline for w in busy) - time.monotonic(), _POLL_SECONDS))
+        ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], wait_for))
+        now = time.monotonic()
+        for w in busy:
+            task = w.task
+            assert task is not None
+            if w.conn in ready or w.process.sentinel in ready:
+                try:
+                    result = w.conn.recv()
+                except (EOFError, OSError):
+                    self._replace(w)
+                    yield task, self.on_crash(task, w.process.exitcode)
+                    continue
+                w.task = None
+                yield task, result
+            elif now > w.deadline:
+                self._replace(w)
+                yield task, self.on_timeout(task)
+
+    def _replace(self, worker: _Worker[T]) -> None:
+        """Kill ``worker`` (if still alive) and put a fresh process in its place."""
+        self._stop(worker, kill=True)
+        self._workers[self._workers.index(worker)] = self._start()
+        self.replaced += 1
+
+    @staticmethod
+    def _stop(worker: _Worker[T], *, kill: bool) -> None:
+        if kill and worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join(timeout=5)
+        worker.conn.close()
+
+    def close(self) -> None:
+        """Ask idle workers to stop, kill busy ones (their files are simply not stored)."""
+        for w in self._workers:
+            if w.task is None:
+                try:
+                    w.conn.send(None)
+                except (BrokenPipeError, OSError):
+                    pass
+            self._stop(w, kill=w.task is not None)
+        self._workers = []

@@ -1,0 +1,48 @@
+"""The text ``baocao ingest`` and ``baocao run`` print at the end, and ``baocao errors``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from store.ingest import IngestReport
+
+
+def render_summary(report: IngestReport, totals: dict[str, Any]) -> str:
+    """This run (files, new, skipped, unreadable, rate), then the database's totals."""
+    rate = report.processed / report.seconds if report.seconds else 0.0
+    pages = report.pages / report.seconds if report.seconds else 0.0
+    lines = [
+        f"{report.files} files: {report.new} new, {report.skipped} already stored, "
+        f"{report.failed} unreadable  ({report.engine}, {report.workers} workers)",
+        f"{report.seconds:.1f} s: {rate:.1f} files/s, {pages:.1f} pages/s, "
+        f"{report.facts} facts found, {sum(report.checks_failed.values())} checks failed"
+        + (f", {report.flags} corrections flagged" if report.flags else ""),
+        f"database {report.db}: {totals['documents']} documents, {totals['versions']} versions, "
+        f"{totals['facts']} facts in current extractions"
+        + (f", {totals['flags']} open flags" if totals.get("flags") else ""),
+    ]
+    lines += _counts("checks failed by rule", totals["checks_failed"])
+    lines += _counts("unreadable files by error code", totals["errors"])
+    if report.errors:
+        lines.append("unreadable in this run (all: baocao errors):")
+        lines += [f"  [{e['code']}] {e['path']}: {e['message']}" for e in report.errors[:50]]
+        if len(report.errors) > 50:
+            lines.append(f"  ... and {len(report.errors) - 50} more")
+    return "\n".join(lines)
+
+
+def _counts(title: str, counts: dict[str, int]) -> list[str]:
+    if not counts:
+        return [f"{title}: none"]
+    width = max(len(k) for k in counts)
+    return [f"{title}:"] + [f"  {k:<{width}}  {n}" for k, n in counts.items()]
+
+
+def render_errors(rows: list[dict[str, Any]]) -> str:
+    """One row per unreadable file: code, type, path, message, hint."""
+    if not rows:
+        return "no unreadable files"
+    frame = pd.DataFrame(rows, columns=["code", "type", "path", "message", "attempts"])
+    return frame.to_string(index=False, max_colwidth=80)

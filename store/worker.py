@@ -1,0 +1,113 @@
+"""What a worker does with one file: parse + extract, returning JSON or a typed error record.
+
+The same ``process`` runs in the local process pool and on Dask workers. It never raises:
+a file that cannot be read gives ``{"ok": False, "error": record}`` with the typed error of
+``parsers.errors``; an unexpected exception (a bug) gives ``UnexpectedError`` (BC206) so one
+bad file never stops a run of thousands. ``gc.collect()`` after each file keeps a long-lived
+worker's memory flat (parsers build large temporary trees with reference cycles).
+
+Zip members are copied to a private temporary file under their own base name (so the
+extension still tells the parser what the file claims to be) and deleted right after.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from parsers.base import Limits
+from parsers.errors import BaocaoError, CorruptFileError
+from store.errors import UnexpectedError
+from store.inputs import read_member
+
+
+@dataclass(frozen=True)
+class Task:
+    """One file to read: its document path, the file (or archive) to open, what the parent hashed."""
+
+    path: str
+    file: str
+    member: str | None
+    sha256: str
+    size: int
+    limits: Limits = Limits()
+
+
+def process(task: Task) -> dict[str, Any]:
+    """Parse and extract ``task``; ``{"ok": True, "json": ..., "pages": n}`` or an error."""
+    try:
+        return _extract(task)
+    except BaocaoError as e:
+        e.path = task.path
+        return {"ok": False, "error": e.record()}
+    except Exception as e:  # noqa: BLE001 - a bug in one file must not stop the run
+        error = UnexpectedError(f"{type(e).__name__}: {e}", path=task.path)
+        return {"ok": False, "error": error.record()}
+    finally:
+        gc.collect()
+
+
+def _extract(task: Task) -> dict[str, Any]:
+    from baocao.api import extract
+
+    with _local_copy(task) as local:
+        ex = extract(local, limits=task.limits)
+    ex.source.path = task.path
+    return {"ok": True, "json": ex.model_dump_json(), "pages": ex.source.pages or 0,
+            "sha256": ex.source.sha256}
+
+
+@contextmanager
+def _local_copy(task: Task) -> Iterator[Path]:
+    """The file itself, or a temporary copy of an archive member (deleted afterwards)."""
+    if task.member is None:
+        yield Path(task.file)
+        return
+    folder = tempfile.mkdtemp(prefix="baocao-")
+    try:
+        name = PurePosixPath(task.member.replace("\\", "/")).name or "member"
+        local = Path(folder) / name
+        try:
+            with zipfile.ZipFile(task.file) as archive, local.open("wb") as sink:
+                read_member(archive, task.member, task.limits, task.path, sink)
+        except (zipfile.BadZipFile, OSError) as e:
+            raise CorruptFileError(f"a damaged zip archive ({e})", path=task.path) from e
+        yield local
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_WARM_TEXT = ("ỦY BAN NHÂN DÂN HUYỆN\nBÁO CÁO\nKết quả 9 tháng đầu năm 2023\n"
+              "Tổng số hồ sơ tiếp nhận 20.845 hồ sơ, đã giải quyết 17.604 hồ sơ, "
+              "trong đó đúng hạn 15.739 hồ sơ, chiếm tỷ lệ 89,4%.\n")
+
+
+def warm_up() -> None:
+    """Import the readers and load the vocabularies once, before workers are forked.
+
+    Run in the fork server (``store.pool``): every worker then starts warm and shares these
+    pages copy-on-write instead of paying ~1.5 s and ~150 MB each.
+    """
+    import parsers.docx  # noqa: F401
+    import parsers.html  # noqa: F401
+    import parsers.pdf  # noqa: F401
+    from baocao.api import extract
+
+    fd, name = tempfile.mkstemp(suffix=".txt", prefix="baocao-warm-")
+    try:
+        os.write(fd, _WARM_TEXT.encode())
+        os.close(fd)
+        extract(name)
+    except BaocaoError:  # pragma: no cover - warming is best effort
+        pass
+    finally:
+        os.unlink(name)
+        gc.collect()
