@@ -78,15 +78,19 @@ def _outline_lines(sections: list[Section], depth: int) -> list[str]:
 
 
 @main.command("schema")
-@click.argument("which", type=click.Choice(["document", "extraction"]), default="extraction")
+@click.argument("which", type=click.Choice(["document", "extraction", "export"]),
+                default="extraction")
 def schema_cmd(which: str) -> None:
-    """Print the JSON Schema of the Document or of the extraction output."""
+    """Print the JSON Schema of the Document, the extraction output or an exported fact."""
     click.echo(json.dumps(json_schema(which), indent=2, ensure_ascii=False))
 
 
 def json_schema(which: str) -> dict[str, Any]:
     if which == "document":
         return Document.model_json_schema()
+    if which == "export":
+        from store.export import ExportedFact
+        return ExportedFact.model_json_schema()
     from schemas.extraction import Extraction
     return Extraction.model_json_schema()
 
@@ -188,13 +192,161 @@ def eval_cmd(corpus: Path, only: str, details: bool) -> None:
                 click.echo(f"{name}{line}")
 
 
+DB_OPTION = click.option("--db", default=None, metavar="URL",
+                         help="database URL or SQLite file [default: $BAOCAO_DB, else baocao.db]")
+
+
 @main.command("run")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-def run_cmd(folder: Path) -> None:
-    """The main job on a folder: extract and check every report, then a summary."""
-    from baocao.render import run_folder
+@DB_OPTION
+@click.option("--workers", type=int, default=None, help="worker processes [default: cores]")
+def run_cmd(folder: Path, db: str | None, workers: int | None) -> None:
+    """The main job on a folder: ingest every report into the database, then a summary."""
+    _ingest_and_report([str(folder)], db=db, workers=workers, quiet=False, engine="local",
+                       scheduler=None, output="db", timeout=None)
 
-    click.echo(run_folder(folder))
+
+@main.command("ingest")
+@click.argument("inputs", nargs=-1, required=True)
+@DB_OPTION
+@click.option("--workers", type=int, default=None,
+              help="worker processes [default: the machine's cores; 0: in this process]")
+@click.option("--quiet", is_flag=True, help="no progress bar; print only unreadable files (cron)")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option("--scheduler", default=None, metavar="tcp://HOST:8786",
+              help="Dask scheduler [default: a local Dask cluster of --workers]")
+@click.option("--output", default="db", show_default=True, metavar="db|parquet:DIR",
+              help="dask engine: the database, or a partitioned Parquet dataset")
+@click.option("--timeout", type=float, default=None,
+              help="seconds per file before it is recorded as a timeout [default: 120]")
+def ingest_cmd(inputs: tuple[str, ...], db: str | None, workers: int | None, quiet: bool,
+               engine: str, scheduler: str | None, output: str, timeout: float | None) -> None:
+    """Extract and store INPUTS: files, folders, globs and zip archives (idempotent)."""
+    if engine == "local" and output != "db":
+        raise click.UsageError("--output parquet:DIR needs --engine dask")
+    if output != "db" and not output.startswith("parquet:"):
+        raise click.UsageError("--output is db or parquet:DIR")
+    _ingest_and_report(list(inputs), db=db, workers=workers, quiet=quiet, engine=engine,
+                       scheduler=scheduler, output=output, timeout=timeout)
+
+
+def _ingest_and_report(inputs: list[str], *, db: str | None, workers: int | None, quiet: bool,
+                       engine: str, scheduler: str | None, output: str,
+                       timeout: float | None) -> None:
+    from store.db import session_scope
+    from store.ingest import DEFAULT_TIMEOUT, ingest
+    from store.repository import summary
+    from store.summary import render_summary
+
+    try:
+        if engine == "dask":
+            from store.dask_engine import ingest_dask
+            report = ingest_dask(inputs, scheduler=scheduler, output=output, db=db,
+                                 workers=workers, quiet=quiet)
+        else:
+            report = ingest(inputs, db=db, workers=workers, quiet=quiet,
+                            timeout=timeout or DEFAULT_TIMEOUT)
+        if output != "db":
+            totals = {"documents": report.new, "versions": report.new, "facts": report.facts,
+                      "checks_failed": dict(report.checks_failed),
+                      "errors": dict(Counter(e["code"] for e in report.errors))}
+        else:
+            with session_scope(db_url(db)) as session:
+                totals = summary(session)
+    except BaocaoError as e:
+        _fail(e)
+        return
+    if not quiet:
+        click.echo(render_summary(report, totals))
+    else:
+        for e in report.errors:
+            click.echo(f"error: [{e['code']}] {e['path']}: {e['message']}", err=True)
+
+
+def db_url(db: str | None) -> str:
+    from store.db import resolve_url
+
+    return resolve_url(db)
+
+
+@main.command("errors")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="one JSON line per unreadable file")
+def errors_cmd(db: str | None, as_json: bool) -> None:
+    """List the files ingest could not read, with their error codes."""
+    from store.db import session_scope, upgrade
+    from store.repository import list_errors
+    from store.summary import render_errors
+
+    try:
+        with session_scope(upgrade(db)) as session:
+            rows = list_errors(session)
+    except BaocaoError as e:
+        _fail(e)
+        return
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+    else:
+        click.echo(render_errors(rows))
+
+
+@main.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet", "xlsx"]),
+              required=True)
+@click.option("--out", default="export", show_default=True, metavar="PATH",
+              help="folder for facts/checks/documents files (xlsx: a .xlsx file or folder); "
+                   "'-' prints the facts (jsonl, csv)")
+@click.option("--indicator", multiple=True, help="framework indicator id (repeatable)")
+@click.option("--period", multiple=True, help="a year, or words of the period (repeatable)")
+@click.option("--place", multiple=True, help="words of the document's place (repeatable)")
+@click.option("--status", multiple=True,
+              type=click.Choice(["extracted", "corrected", "rejected", "confirmed", "added"]),
+              help="review status of the fact (repeatable)")
+@click.option("--check-status", multiple=True,
+              type=click.Choice(["pass", "fail", "unverifiable"]), help="status of the checks")
+@DB_OPTION
+def export_cmd(fmt: str, out: str, indicator: tuple[str, ...], period: tuple[str, ...],
+               place: tuple[str, ...], status: tuple[str, ...], check_status: tuple[str, ...],
+               db: str | None) -> None:
+    """Write facts (corrected values beside extracted ones), checks and documents."""
+    from store.db import upgrade
+    from store.export import Filters, export_frames, write_frame, write_frames
+
+    filters = Filters(indicator, period, place, status, check_status)
+    try:
+        frames = export_frames(upgrade(db), filters)
+    except BaocaoError as e:
+        _fail(e)
+        return
+    if out == "-":
+        if fmt not in ("jsonl", "csv"):
+            raise click.UsageError("--out - prints jsonl or csv")
+        write_frame(frames["facts"], fmt, sys.stdout)
+        return
+    for path in write_frames(frames, fmt, Path(out)):
+        click.echo(str(path), err=True)
+    click.echo(f"{len(frames['facts'])} facts, {len(frames['checks'])} checks, "
+               f"{len(frames['documents'])} documents", err=True)
+
+
+@main.group("db")
+def db_group() -> None:
+    """The database: migrations."""
+
+
+@db_group.command("upgrade")
+@DB_OPTION
+def db_upgrade_cmd(db: str | None) -> None:
+    """Create or migrate the database schema to the latest version."""
+    from store.db import current_revision, display_url, upgrade
+
+    try:
+        url = upgrade(db)
+    except BaocaoError as e:
+        _fail(e)
+        return
+    click.echo(f"{display_url(url)} at revision {current_revision(url)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,7 +20,7 @@ from functools import cache
 
 from extractor.arith import close, half_unit, sum_tolerance, vi, written
 from extractor.catalog import frameworks, lookup, match_indicator
-from extractor.vocab import cues
+from extractor.vocab import cues, words_re
 from schemas.document import Block, BlockKind, Document, Section
 from schemas.extraction import Check, CheckStatus, Extraction, Fact, FactKind
 
@@ -36,6 +36,10 @@ def _family_of() -> dict[str, str]:
         for unit in family:
             out[unit.lower()] = family[0].lower()
     return out
+
+
+def _connectors(name: str) -> tuple[str, ...]:
+    return tuple(w.lower() for w in cues().connectors[name])
 
 
 def family(f: Fact) -> str:
@@ -152,7 +156,8 @@ class Checker:
             start, word = cue
             if word == "(":
                 inside = self._paren_facts(start, same)
-                if inside and re.match(r"\(\s*trong đó có", self.text[start:], re.IGNORECASE):
+                if inside and re.match(rf"\(\s*(?:{words_re('subset_openers')})", self.text[start:],
+                                       re.IGNORECASE):
                     self.subset_check(total, inside[0])
                 elif len(inside) >= 2:
                     self.sum_check(total, inside, inside, strict=True)
@@ -165,7 +170,7 @@ class Checker:
             if len(explicit) == 1 and word.lower().startswith("trong đó") and len(parts) == 1:
                 self.subset_check(total, explicit[0])
                 continue
-            self.sum_check(total, parts, explicit, strict=word.lower() in ("gồm", "bao gồm"))
+            self.sum_check(total, parts, explicit, strict=word.lower() in _connectors("list_openers"))
 
     def _cue_after(self, total: Fact, same: list[Fact], block: Block) -> tuple[int, str] | None:
         limit = same[0].span[0] if same else block.span[1]
@@ -199,7 +204,8 @@ class Checker:
                     continue
                 parts = [f for f in in_note if family(f) == family(total)]
                 if len(parts) >= 2:
-                    strict = bool(re.match(r"\[\d+\]\s*(?:Bao gồm|Gồm)", note_text, re.IGNORECASE))
+                    strict = bool(re.match(rf"\[\d+\]\s*(?:{words_re('list_openers')})", note_text,
+                                           re.IGNORECASE))
                     self.sum_check(total, parts, parts, strict=strict)
 
     def _total_before_marker(self, pos: int) -> Fact | None:
@@ -321,7 +327,8 @@ class Checker:
         """ "3 trong số 5 chỉ số thành phần": a part of a stated whole."""
         for a, b in zip(self.facts, self.facts[1:]):
             if a.kind is FactKind.count and b.kind is FactKind.count and \
-                    re.fullmatch(r"\s+trong\s+(?:số|tổng số)\s+", self.text[a.span[1]:b.span[0]]):
+                    re.fullmatch(rf"\s+(?:{words_re('of_total')})\s+", self.text[a.span[1]:b.span[0]],
+                                 re.IGNORECASE):
                 self.subset_check(b, a)
 
     # -- shares ----------------------------------------------------------------------------
@@ -443,11 +450,12 @@ class Checker:
         before = self.text[max(0, f.span[0] - 25):f.span[0]]
         after = self.text[f.span[1]:f.span[1] + 22]
         rx = _cue_re("lost_points_cues")
-        return bool(rx.search(before)) or bool(re.match(r"\s*điểm\s+(?:chưa|không)\s+đạt", after))
+        after_cue = rf"\s*(?:{words_re('score_word')})\s+(?:{words_re('negations')})\s+(?:{words_re('copulas')})"
+        return bool(rx.search(before)) or bool(re.match(after_cue, after, re.IGNORECASE))
 
     def _stated_lost(self, f: Fact) -> bool:
         before = self.text[max(0, f.span[0] - 30):f.span[0]].lower()
-        return "số điểm" in before
+        return any(cue.lower() in before for cue in cues().score_cues if " " in cue)
 
     def differences(self) -> None:
         """ "thấp hơn mức điểm cao nhất 0,66 điểm (tỉnh Hòa Bình đạt 99,93 điểm)"."""
@@ -485,7 +493,8 @@ class Checker:
     def enumerations(self) -> None:
         for note in self.doc.footnotes:
             body = self.text[note.span[0]:note.span[1]]
-            m = re.match(r"\[\d+\]\s*(?:Bao gồm|Gồm)\s*:\s*(.+)$", body, re.IGNORECASE | re.DOTALL)
+            m = re.match(rf"\[\d+\]\s*(?:{words_re('list_openers')})\s*:\s*(.+)$", body,
+                         re.IGNORECASE | re.DOTALL)
             if m is None or self.facts_in(*note.span):
                 continue
             items = [i for i in re.split(r";\s*", m.group(1).rstrip(". ")) if i.strip()]
@@ -506,7 +515,8 @@ class Checker:
         if m is None:
             return
         head = (count.unit or "").split()[0].lower()
-        items = [i.strip() for i in re.split(r",|;|\s+và\s+", m.group(1)) if i.strip()]
+        items = [i.strip() for i in re.split(rf",|;|\s+(?:{words_re('list_and')})\s+", m.group(1))
+                 if i.strip()]
         if len(items) >= 2 and all(i.lower().startswith(head) for i in items):
             self._enumeration(count, len(items))
 

@@ -10,20 +10,43 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from extractor.candidates import Candidate
-from extractor.nlp import Cue, CueIndex
+from extractor.nlp import CueIndex
+from extractor.vocab import cues, words_re
 from schemas.document import Cell, Document
 from schemas.extraction import FactKind, Qualifier
 
-_SCORE_GAP = r"[ :]*(?:(?:chưa |không )?(?:đạt được|đạt|là)[ :]*)*"
-_RANK_GAP = r"[ :]*(?:thứ ?)?"
 _UNIT_GAP = r" ?"
 _COUNT_BEFORE_GAP = re.compile(r"[^\d;.()\[\]:\n|]{0,60}")
-_OF_TOTAL = re.compile(r" trong (?:số|tổng số) ")
-_RANGE_JOIN = re.compile(r" *(?:đến|tới|-|–) *(?:dưới|trên|ngày)? *")
-_POOL_AFTER = re.compile(r" *(?:trong (?:số )?(?P<den>\d+) )?(?P<pool>[^\d,;.()\[\]\n|]{2,60})")
-_HEADER_LINE = re.compile(r"^[^,\n]{2,40},\s*ngày\b", re.IGNORECASE)
+
+
+@cache
+def _patterns() -> dict[str, re.Pattern[str] | str]:
+    """The patterns around figures, built from ``connectors`` in data/cues.yaml."""
+    w = words_re
+    return {
+        "score_gap": rf"[ :]*(?:(?:(?:{w('negations')}) )?(?:{w('copulas')})[ :]*)*",
+        "rank_gap": rf"[ :]*(?:(?:{w('ordinal')}) ?)?",
+        "date_gap": rf"[ :(]*(?:{w('date_word')})?[ :]*",
+        "qualifier_gap": rf"[ :]*(?:{w('rate_word', 'date_word')})?[ :]*",
+        "of_total": re.compile(rf" (?:{w('of_total')}) ", re.IGNORECASE),
+        "range_join": re.compile(rf" *(?:{w('range_joins')}|-|–) *(?:{w('range_bounds', 'date_word')})? *",
+                                 re.IGNORECASE),
+        "pool_after": re.compile(rf" *(?:(?:{w('pool_of')}) (?P<den>\d+) )?(?P<pool>[^\d,;.()\[\]\n|]{{2,60}})",
+                                 re.IGNORECASE),
+        "pool_stop": re.compile(rf"\s+(?:{w('pool_stops')})\s+", re.IGNORECASE),
+        "header_line": re.compile(rf"^[^,\n]{{2,40}},\s*(?:{w('date_word')})\b", re.IGNORECASE),
+    }
+
+
+def _rx(name: str) -> re.Pattern[str]:
+    return _patterns()[name]  # type: ignore[return-value]
+
+
+def _gap(name: str) -> str:
+    return _patterns()[name]  # type: ignore[return-value]
 
 
 @dataclass
@@ -79,10 +102,10 @@ class Classifier:
     def _date(self, c: Candidate) -> Draft | None:
         assert c.date is not None
         block_text = self.text[c.block.span[0]:c.block.span[1]]
-        if c.block.id < 8 and _HEADER_LINE.match(block_text):
+        if c.block.id < 8 and _rx("header_line").match(block_text):
             return None  # the document's own place-and-date line: metadata
         digits = c.start + _first_digit(c.text)
-        cue = self.cues.before("deadline_cues", digits, self.text, r"[ :(]*(?:ngày)?[ :]*")
+        cue = self.cues.before("deadline_cues", digits, self.text, _gap("date_gap"))
         kind = FactKind.deadline if cue is not None else FactKind.date
         draft = Draft(c, kind, c.date.iso(), strategy="date")
         if cue is not None:
@@ -102,11 +125,11 @@ class Classifier:
         return None
 
     def _rank(self, c: Candidate, cell: Cell | None) -> Draft | None:
-        cue = self.cues.before("rank_cues", c.start, self.text, _RANK_GAP)
+        cue = self.cues.before("rank_cues", c.start, self.text, _gap("rank_gap"))
         if cue is None:
             return None
         draft = Draft(c, FactKind.rank, c.value, _den(c), strategy="rank-cue")
-        m = _POOL_AFTER.match(self.text, c.end)
+        m = _rx("pool_after").match(self.text, c.end)
         if m is not None:
             if draft.denominator is None and m.group("den"):
                 draft.denominator = float(m.group("den"))
@@ -124,7 +147,7 @@ class Classifier:
 
     def _count_after(self, c: Candidate, cell: Cell | None) -> Draft | None:
         pos = c.end
-        m = _OF_TOTAL.match(self.text, pos)
+        m = _rx("of_total").match(self.text, pos)
         if m is not None:  # "3 trong số 5 chỉ số thành phần": the unit comes after the total
             nxt = re.match(r"\d+(?:[.,]\d+)*", self.text[m.end():])
             if nxt is not None:
@@ -135,7 +158,7 @@ class Classifier:
         return Draft(c, FactKind.count, c.value, _den(c), unit=cue.text, strategy="unit-after")
 
     def _score_before(self, c: Candidate, cell: Cell | None) -> Draft | None:
-        cue = self.cues.before("score_cues", c.start, self.text, _SCORE_GAP)
+        cue = self.cues.before("score_cues", c.start, self.text, _gap("score_gap"))
         if cue is None:
             return None
         return Draft(c, FactKind.score, c.value, _den(c), unit="điểm", strategy="score-cue")
@@ -161,10 +184,11 @@ class Classifier:
                           if h.header and h.col <= cell.col < h.col + h.col_span).lower()
         row_label = " ".join(x.text for x in c.block.table.cells
                              if x.row == cell.row and x.col < cell.col).lower()
-        if "tỷ lệ" in header and ("tỷ lệ" in row_label or "điểm" not in header):
+        rate, score = cues().connectors["rate_word"][0], cues().connectors["score_word"][0]
+        if rate in header and (rate in row_label or score not in header):
             return Draft(c, FactKind.percentage, c.value, unit="%", strategy="table-header",
                          confidence=0.75)
-        if "điểm" in header:
+        if score in header:
             return Draft(c, FactKind.score, c.value, _den(c), unit="điểm",
                          strategy="table-header", confidence=0.75)
         return None
@@ -175,7 +199,7 @@ class Classifier:
             return Qualifier.at_most
         pos = d.start + (_first_digit(d.candidate.text) if d.kind in
                          (FactKind.date, FactKind.deadline) else 0)
-        cue = self.cues.before("qualifier", pos, self.text, r"[ :]*(?:tỷ lệ|ngày)?[ :]*")
+        cue = self.cues.before("qualifier", pos, self.text, _gap("qualifier_gap"))
         if cue is not None:
             return Qualifier(cue.key)
         if d.kind is FactKind.percentage and d.value == 100 and self._is_instruction(d):
@@ -192,9 +216,10 @@ class Classifier:
 def mark_ranges(drafts: list[Draft], text: str) -> None:
     """Both ends of "từ X đến Y", "X% đến dưới Y%" are a range, whatever cue stood before Y."""
     for a, b in zip(drafts, drafts[1:]):
-        if a.kind is b.kind and _RANGE_JOIN.fullmatch(text[a.end:b.start]):
-            lead = text[max(0, a.start - 12):a.start].lower()
-            if "từ" in lead.split() or a.kind is FactKind.percentage or "ngày" in lead:
+        if a.kind is b.kind and _rx("range_join").fullmatch(text[a.end:b.start]):
+            lead = text[max(0, a.start - 12):a.start].lower().split()
+            opens = set(cues().connectors["range_start"]) | set(cues().connectors["date_word"])
+            if opens & set(lead) or a.kind is FactKind.percentage:
                 a.qualifier = b.qualifier = Qualifier.range
 
 
@@ -208,7 +233,7 @@ def _first_digit(s: str) -> int:
 
 
 def _clean_pool(pool: str) -> str | None:
-    pool = re.split(r"\s+(?:và|nhưng|có|đạt|với)\s+", pool.strip())[0].strip(" ,")
+    pool = _rx("pool_stop").split(pool.strip())[0].strip(" ,")
     return pool or None
 
 
@@ -219,6 +244,3 @@ def _sentence_around(text: str, pos: int, floor: int) -> tuple[int, int]:
     start = floor + m.end() if m else floor
     return start, pos
 
-
-def cue_text(cue: Cue | None) -> str | None:
-    return cue.text if cue else None

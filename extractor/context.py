@@ -17,7 +17,7 @@ from functools import cache
 
 from extractor.classify import Draft
 from extractor.numbers import PERIOD_RE, PeriodValue, parse_period
-from extractor.vocab import cues
+from extractor.vocab import cues, words_re
 from schemas.document import Document
 from schemas.extraction import Period
 
@@ -29,7 +29,7 @@ def _subject_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
     prefixes = sorted(cues().subject_prefixes, key=len, reverse=True)
     alt = "|".join(re.escape(p) for p in prefixes)
     named = re.compile(rf"(?<!\w)(?i:{alt})\s+{_NAME}")
-    levels = re.compile(r"(?<!\w)cấp\s+(?:tỉnh|huyện|xã)(?:,\s*(?:xã|huyện))?(?!\w)", re.IGNORECASE)
+    levels = re.compile(rf"(?<!\w)(?:{words_re('levels')})(?!\w)", re.IGNORECASE)
     return named, levels
 
 

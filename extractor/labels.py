@@ -20,7 +20,7 @@ from extractor.classify import Draft
 from extractor.numbers import PERIOD_RE
 from schemas.extraction import FactKind
 from extractor.nlp import words
-from extractor.vocab import cues
+from extractor.vocab import alternation, cues, words_re
 from schemas.document import Block, Document
 
 MAX_WORDS = 8
@@ -31,7 +31,7 @@ _NUMBERISH = re.compile(r"^[\d.,/%\s]+$")
 _SYLLABLE = re.compile(r"\w+")
 _SENTENCE_GAP = re.compile(r"[.!?](?=\s)")
 _CLOSED_PARENS = re.compile(r"\([^()]*\)")
-_RANGE_JOIN = re.compile(r"\s*(?:đến|tới|-|–)\s*(?:dưới|trên|ngày)?\s*", re.IGNORECASE)
+
 
 
 @cache
@@ -73,6 +73,12 @@ def _reference_re() -> re.Pattern[str]:
     words_ = "|".join(re.escape(w) for w in layout().legal_doc_words)
     return re.compile(rf"(?:{words_})\s+(?:số\s+)?\d+(?:/[\w.-]+)+(?:\s[A-ZĐ]{{2,}}[\w-]*)?\s*$",
                       re.IGNORECASE)
+
+
+@cache
+def _range_join() -> re.Pattern[str]:
+    return re.compile(rf"\s*(?:{words_re('range_joins')}|-|–)\s*"
+                      rf"(?:{words_re('range_bounds', 'date_word')})?\s*", re.IGNORECASE)
 
 
 @cache
@@ -152,8 +158,9 @@ def _clause_before(text: str, lo: int, pos: int) -> str:
 def _light_trim(phrase: str) -> str:
     """Only connectors at the start and a copula at the end: "đến nay đã đạt" → "đã đạt"."""
     phrase = _MARKUP.sub("", phrase.strip(" ,:;-–"))
-    phrase = re.sub(r"^(?:(?:đến nay|và|trong đó|cụ thể|theo|với)\s+)+", "", phrase, flags=re.IGNORECASE)
-    return re.sub(r"(?:\s+(?:là|có))+$", "", phrase, flags=re.IGNORECASE).strip(" ,:")
+    phrase = re.sub(rf"^(?:(?:{words_re('label_leaders')})\s+)+", "", phrase, flags=re.IGNORECASE)
+    return re.sub(rf"(?:\s+(?:{words_re('label_copulas')}))+$", "", phrase,
+                  flags=re.IGNORECASE).strip(" ,:")
 
 
 def _comma_segment(part: str) -> str:
@@ -201,7 +208,7 @@ class Labeller:
         if label:
             return _cap_words(label)
         if self._done and self._done[-1][1] and \
-                _RANGE_JOIN.fullmatch(self.text[self._done[-1][0].end:d.start]):
+                _range_join().fullmatch(self.text[self._done[-1][0].end:d.start]):
             return self._done[-1][1]  # the upper end of a range measures what the lower end does
         inherited = self._from_total(d)
         if inherited:
@@ -258,7 +265,8 @@ class Labeller:
         cue_start = d.extra.get("cue_start")
         if cue_start is not None:
             cue = self.text[int(cue_start):d.start + _digits_at(d.candidate.text)]
-            cue = re.sub(r"[\s(:]*(?:ngày)?[\s:]*$", "", cue).strip()
+            cue = re.sub(rf"[\s(:]*(?:{words_re('date_word')})?[\s:]*$", "", cue,
+                         flags=re.IGNORECASE).strip()
             if _substantive(cue) and len(_SYLLABLE.findall(cue)) >= 3:
                 return cue  # "Hạn xử lý", "thời hạn hoàn thành": the deadline has a name
             task = _clause_before(self.text, lo, int(cue_start))
@@ -270,8 +278,7 @@ class Labeller:
         label = _clause_before(self.text, lo, d.start)
         if label:
             return " ".join(label.split()[-6:])
-        if self._done and re.fullmatch(r"\s*(?:đến|tới|-)\s*(?:ngày)?\s*",
-                                       self.text[self._done[-1][0].end:d.start]):
+        if self._done and _range_join().fullmatch(self.text[self._done[-1][0].end:d.start]):
             return self._done[-1][1]  # the end of "từ ngày X đến ngày Y" is labelled like X
         after = re.match(r"[\s,]*([^.;:()\n|]{3,80})", self.text[d.end:d.end + 90])
         return " ".join(after.group(1).split()[:6]) if after else None
@@ -284,7 +291,8 @@ class Labeller:
             return None
         if units_only and not _unit_start_re().match(m.group(1)):
             return None
-        phrase = re.split(r",\s|\s(?:trong đó|gồm|bao gồm)\s", m.group(1))[0].strip()
+        phrase = re.split(rf",\s|\s(?:{alternation(cues().breakdown_cues)})\s", m.group(1),
+                          flags=re.IGNORECASE)[0].strip()
         return phrase if len(_SYLLABLE.findall(phrase)) >= 2 else None
 
     def _row_label(self, d: Draft, block: Block) -> str | None:

@@ -6,6 +6,7 @@ The file is data a Vietnamese-speaking reviewer edits; this module only checks i
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import cache
 from importlib.resources import files
@@ -55,6 +56,7 @@ class Cues(BaseModel):
     lost_points_cues: list[str]
     difference_cues: dict[Literal["lower", "higher"], list[str]]
     total_row_labels: list[str]
+    connectors: dict[str, list[str]]
 
     @field_validator("units", "score_units", "score_cues", "rank_cues", "deadline_cues",
                      "target_sentence_cues", "result_cues", "identifier_cues",
@@ -85,3 +87,20 @@ def cues() -> Cues:
         return Cues.model_validate(load_yaml("cues.yaml"))
     except ValueError as e:
         raise VocabularyError(f"extractor/data/cues.yaml: {e}") from e
+
+
+def alternation(phrases: list[str]) -> str:
+    """A regex alternation of whole phrases, longest first, each escaped."""
+    return "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+
+
+@cache
+def words_re(*names: str) -> str:
+    """The alternation of one or more ``connectors`` lists of cues.yaml, for use in a pattern."""
+    phrases: list[str] = []
+    for name in names:
+        try:
+            phrases += cues().connectors[name]
+        except KeyError as e:
+            raise VocabularyError(f"extractor/data/cues.yaml: no connectors.{name}") from e
+    return alternation(phrases)

@@ -321,7 +321,7 @@ def checks_frame(source: str | Session, filters: Filters | None = None) -> pd.Da
                 "actual": r["actual"], "tolerance": r["tolerance"],
                 "explanation": r["explanation"], "fact_ids": ",".join(r["data"].get("facts", [])),
                 "fact_keys": ",".join(keys.get(r["id"], []))} for r in rows]
-    frame = typed_frame(records, CHECK_COLUMNS, _check_dtypes())
+    frame = typed_frame(records, CHECK_COLUMNS, check_dtypes())
     mask = pd.Series(True, index=frame.index)
     if filters.place:
         mask &= _contains(frame["place"], filters.place)
@@ -330,7 +330,37 @@ def checks_frame(source: str | Session, filters: Filters | None = None) -> pd.Da
     return frame[mask.astype(bool)].reset_index(drop=True)
 
 
-def _check_dtypes() -> dict[str, str]:
+def checks_from_extraction(ex: Extraction, *, path: str | None = None, doc_version: int = 1,
+                           extractor_version: str | None = None) -> list[dict[str, Any]]:
+    """Check records of one Extraction, outside any database."""
+    doc = _extraction_doc(ex, path, doc_version, extractor_version)
+    keys = dict(zip((f.id for f in ex.facts), fact_keys(ex)))
+    return [{**{k: doc[k] for k in CHECK_COLUMNS[:7]}, "check_id": c.id, "rule": c.rule,
+             "status": c.status.value, "expected": _float(c.expected), "actual": _float(c.actual),
+             "tolerance": c.tolerance, "explanation": c.explanation, "fact_ids": ",".join(c.facts),
+             "fact_keys": ",".join(keys[i] for i in c.facts if i in keys)} for c in ex.checks]
+
+
+def document_from_extraction(ex: Extraction, *, path: str | None = None, doc_version: int = 1,
+                             extractor_version: str | None = None, size: int | None = None
+                             ) -> dict[str, Any]:
+    """The documents-table record of one Extraction, outside any database."""
+    doc = _extraction_doc(ex, path, doc_version, extractor_version)
+    m = ex.meta
+    return {**doc, "versions": 1, "size": size, "pages": ex.source.pages,
+            "period_text": m.period.text if m.period else None,
+            "period_year": m.period.year if m.period else None,
+            "signer_title": m.signer_title, "signer_name": m.signer_name,
+            "n_facts": len(ex.facts),
+            "n_checks_failed": sum(1 for c in ex.checks if c.status.value == "fail"),
+            "review_state": None, "open_flags": 0, "ingested_at": datetime.now().isoformat()}
+
+
+def _float(v: float | str | None) -> float | None:
+    return float(v) if isinstance(v, int | float) else None
+
+
+def check_dtypes() -> dict[str, str]:
     numbers = {"expected", "actual", "tolerance"}
     return {c: ("Float64" if c in numbers else "Int64" if c in ("document_id", "doc_version")
                 else "string") for c in CHECK_COLUMNS}
@@ -365,13 +395,16 @@ def documents_frame(source: str | Session, filters: Filters | None = None) -> pd
                 "signer_title": r["meta"].get("signer_title"),
                 "signer_name": r["meta"].get("signer_name"),
                 "ingested_at": _iso(r["ingested_at"])} for r in rows]
-    ints = {"document_id", "doc_version", "versions", "size", "pages", "period_year", "n_facts",
-            "n_checks_failed", "open_flags"}
-    frame = typed_frame(records, DOCUMENT_COLUMNS,
-                        {c: "Int64" if c in ints else "string" for c in DOCUMENT_COLUMNS})
+    frame = typed_frame(records, DOCUMENT_COLUMNS, document_dtypes())
     if filters.place:
         frame = frame[_contains(frame["place"], filters.place)].reset_index(drop=True)
     return frame
+
+
+def document_dtypes() -> dict[str, str]:
+    ints = {"document_id", "doc_version", "versions", "size", "pages", "period_year", "n_facts",
+            "n_checks_failed", "open_flags"}
+    return {c: "Int64" if c in ints else "string" for c in DOCUMENT_COLUMNS}
 
 
 def _iso(value: datetime | str | None) -> str | None:

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -151,7 +151,17 @@ class Writer:
         self.progress.update(self.report)
 
 
-def plan(items: Iterable[Item], done: set[str], writer: Writer, limits: Limits) -> Iterator[Task]:
+class Recorder(Protocol):
+    """Where ``plan`` reports what it skips or refuses (the Writer, or a Parquet collector)."""
+
+    def failed(self, path: str, record: dict[str, Any], *, sha256: str | None = None,
+               size: int | None = None) -> None: ...
+
+    def skipped(self) -> None: ...
+
+
+def plan(items: Iterable[Item], done: set[str], writer: Recorder, limits: Limits
+         ) -> Iterator[Task]:
     """Tasks for the items not yet done; refusals and unreadable items are recorded here.
 
     Lazy: each item is hashed only when a worker is free for it, so workers start at once.

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from parsers import Limits, parse
+from parsers.builder import canonical
 from parsers.errors import (
     CorruptFileError,
     EmptyFileError,
@@ -193,6 +194,44 @@ def test_pdf_seed_001_table_is_not_repeated_as_paragraphs() -> None:
     doc = corpus_pdf(f"{SEED_001}.pdf")
     prose = [block_text(doc, b) for b in doc.blocks if b.table is None]
     assert not any("Công khai minh bạch" in t or "78,49/100" in t for t in prose)
+
+
+def _plumber_tables(path: Path, page: int) -> list[list[tuple[tuple[int, ...], str]]]:
+    """pdfplumber's own tables of one page (white highlight boxes removed, as the reader
+    does): each as sorted (rounded cell box, normalised text) pairs."""
+    import pdfplumber
+
+    def drawn(obj: dict[str, Any]) -> bool:
+        color = obj.get("non_stroking_color")
+        white = color in (1, (1,), (1, 1, 1), [1], [1, 1, 1])
+        return not (obj.get("object_type") == "rect" and obj.get("fill") and white
+                    and not obj.get("stroke"))
+
+    with pdfplumber.open(path, pages=[page]) as pdf:
+        found = sorted(pdf.pages[0].filter(drawn).find_tables(), key=lambda t: t.bbox[1])
+        out = []
+        for t in found:
+            cells = [(tuple(round(v) for v in box), canonical(text or ""))
+                     for row, texts in zip(t.rows, t.extract())
+                     for box, text in zip(row.cells, texts) if box is not None]
+            if len(cells) > 1:
+                out.append(sorted(cells))
+        return out
+
+
+@pytest.mark.parametrize("path", CORPUS_PDFS + ([TOTRINH] if TOTRINH.exists() else []),
+                         ids=lambda p: getattr(p, "name", "none"))
+def test_pdf_tables_match_pdfplumber_find_tables(path: Path) -> None:
+    """The reader runs pdfplumber's TableFinder on edges read with PDFium and takes cell
+    text from PDFium glyphs: the cells and their text must be pdfplumber's own."""
+    from parsers.pdf import _read_pages
+
+    for page in _read_pages(path, Limits()):
+        if page.paths < 4:
+            continue
+        mine = [sorted((tuple(round(v) for v in c.bbox), canonical(c.text)) for c in t.cells)
+                for t in page.tables]
+        assert mine == _plumber_tables(path, page.number), f"page {page.number}"
 
 
 # ------------------------------------------------------------------------------ real documents

@@ -1,0 +1,293 @@
+"""The same ingest on a Dask distributed cluster: ``--engine dask --scheduler tcp://HOST:8786``.
+
+The client lists and hashes the inputs and skips what is done, exactly as the local engine
+(``store.ingest.plan``); Dask workers parse and extract. Inputs must be at the same path on
+every worker (a shared mount), and so must a Parquet output folder. Results go:
+
+- to **PostgreSQL**: each worker stores its documents itself, one transaction per document
+  (the database arbitrates, unique constraints forbid duplicates), so the client is never
+  the bottleneck; with SQLite (one writer only) the client stores them instead;
+- to a **Parquet dataset** (``--output parquet:DIR``): workers write ``facts/``, ``checks/``
+  and ``documents/`` (partitioned by format, Hive style) and ``errors/`` in batches; a batch
+  is committed by a marker ``_committed/BATCH.json`` written last, atomically. A rerun skips
+  the hashes listed in markers and deletes part files of uncommitted batches (a killed run),
+  so no row is ever duplicated or lost.
+
+No per-file time limit here: Dask runs tasks in threads that cannot be stopped; a worker
+that dies is restarted by its nanny and its tasks are retried elsewhere (``retries=1``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy.exc import IntegrityError
+
+from parsers.base import Limits
+from schemas.extraction import Extraction
+from store import version
+from store.db import display_url, is_sqlite, session_scope, upgrade
+from store.export import (
+    CHECK_COLUMNS,
+    DOCUMENT_COLUMNS,
+    FACT_COLUMNS,
+    FACT_DTYPES,
+    check_dtypes,
+    checks_from_extraction,
+    document_from_extraction,
+    document_dtypes,
+    facts_from_extraction,
+    typed_frame,
+)
+from store.ingest import IngestReport, Progress, Writer, finish_run, plan, start_run
+from store.inputs import expand
+from store.repository import done_keys, record_error, save_extraction
+from store.worker import Task, process
+
+PARQUET_PREFIX = "parquet:"
+PARTITION = ["format"]
+ERROR_COLUMNS = ["path", "sha256", "size", "code", "type", "message", "hint", "extractor_version"]
+
+
+def ingest_dask(inputs: Iterable[str | Path], *, scheduler: str | None = None,
+                output: str = "db", db: str | None = None, workers: int | None = None,
+                quiet: bool = False, limits: Limits | None = None,
+                batch_size: int = 8) -> IngestReport:
+    """Ingest on the cluster at ``scheduler`` (a local cluster of ``workers`` when None)."""
+    from distributed import Client, LocalCluster
+
+    limits = limits or Limits()
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True)
+        scheduler = cluster.scheduler_address
+    try:
+        with Client(scheduler) as client:
+            n_workers = len(client.scheduler_info()["workers"])
+            if output.startswith(PARQUET_PREFIX):
+                root = Path(output[len(PARQUET_PREFIX):])
+                return _to_parquet(client, inputs, root, n_workers, quiet, limits, batch_size)
+            return _to_db(client, inputs, db, n_workers, quiet, limits)
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+# ── database output ──────────────────────────────────────────────────────────────────────
+
+def _to_db(client: Any, inputs: Iterable[str | Path], db: str | None, n_workers: int,
+           quiet: bool, limits: Limits) -> IngestReport:
+    from distributed import as_completed
+
+    url = upgrade(db)
+    items = expand(inputs, limits)
+    report = IngestReport(db=display_url(url), engine="dask", workers=n_workers,
+                          files=len(items))
+    started = time.perf_counter()
+    with session_scope(url) as session:
+        ev = version.extractor_version()
+        run = start_run(session, "dask", n_workers, ev, inputs)
+        report.run_id = run.id
+        progress = Progress(len(items), quiet)
+        writer = Writer(session, report, ev, progress)
+        tasks = list(plan(items, done_keys(session, ev), writer, limits))
+        try:
+            if is_sqlite(url):  # one writer: workers extract, this process stores
+                futures = client.map(process, tasks, pure=False, retries=1)
+                task_of = {future.key: task for future, task in zip(futures, tasks)}
+                for future, result in as_completed(futures, with_results=True):
+                    writer.stored(task_of[future.key], result)
+            else:
+                futures = client.map(store_on_worker, tasks, url=url, ev=ev, run_id=run.id,
+                                     pure=False, retries=1)
+                for _, outcome in as_completed(futures, with_results=True):
+                    _tally(report, progress, outcome)
+        finally:
+            progress.close()
+            report.seconds = time.perf_counter() - started
+            finish_run(session, run, report)
+    return report
+
+
+def store_on_worker(task: Task, url: str, ev: str, run_id: int) -> dict[str, Any]:
+    """On a Dask worker: extract ``task`` and store it in its own transaction."""
+    result = process(task)
+    with session_scope(url) as session:
+        if not result["ok"]:
+            record = {**result["error"], "path": task.path}
+            record_error(session, record, key=task.sha256, path=task.path, sha256=task.sha256,
+                         size=task.size, extractor_version=ev, run_id=run_id)
+            return {"status": "failed", "error": record}
+        ex = Extraction.model_validate_json(result["json"])
+        try:
+            saved = save_extraction(session, ex, path=task.path, size=task.size,
+                                    extractor_version=ev, run_id=run_id)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            return {"status": "skipped"}
+    return {"status": saved.status, "facts": saved.n_facts, "pages": result["pages"],
+            "failed_rules": saved.failed_rules, "flags": saved.flags}
+
+
+def _tally(report: IngestReport, progress: Progress, outcome: dict[str, Any]) -> None:
+    if outcome["status"] == "failed":
+        report.failed += 1
+        report.errors.append(outcome["error"])
+    elif outcome["status"] == "skipped":
+        report.skipped += 1
+    else:
+        report.new += 1
+        report.facts += outcome["facts"]
+        report.pages += outcome["pages"]
+        report.flags += outcome["flags"]
+        report.checks_failed.update(outcome["failed_rules"])
+    progress.update(report)
+
+
+# ── Parquet output ───────────────────────────────────────────────────────────────────────
+
+def committed_keys(root: Path) -> set[str]:
+    """Hashes (and error keys) listed by committed batch markers."""
+    keys: set[str] = set()
+    for marker in (root / "_committed").glob("*.json"):
+        keys.update(json.loads(marker.read_text())["keys"])
+    return keys
+
+
+def remove_uncommitted(root: Path) -> int:
+    """Delete part files of batches without a marker (a run killed mid-batch)."""
+    committed = {m.stem for m in (root / "_committed").glob("*.json")}
+    removed = 0
+    for part in root.glob("*/**/*.parquet"):
+        if part.name.split("-")[0] not in committed:
+            part.unlink()
+            removed += 1
+    return removed
+
+
+def _to_parquet(client: Any, inputs: Iterable[str | Path], root: Path, n_workers: int,
+                quiet: bool, limits: Limits, batch_size: int) -> IngestReport:
+    from distributed import as_completed
+
+    root.mkdir(parents=True, exist_ok=True)
+    remove_uncommitted(root)
+    items = expand(inputs, limits)
+    report = IngestReport(db=f"parquet:{root}", engine="dask", workers=n_workers,
+                          files=len(items))
+    started = time.perf_counter()
+    ev = version.extractor_version()
+    progress = Progress(len(items), quiet)
+    sink = _ListingErrors(report, progress)
+    tasks = list(plan(items, committed_keys(root), sink, limits))
+    batches = [tasks[i:i + batch_size] for i in range(0, len(tasks), batch_size)]
+    futures = client.map(write_batch, batches, root=str(root), ev=ev, pure=False, retries=1)
+    try:
+        for _, outcomes in as_completed(futures, with_results=True):
+            for outcome in outcomes:
+                _tally(report, progress, outcome)
+        if sink.records:
+            _write_errors(sink.records, root, ev, "L" + _batch_key(
+                [r["path"] for r in sink.records], ev))
+    finally:
+        progress.close()
+        report.seconds = time.perf_counter() - started
+    return report
+
+
+class _ListingErrors:
+    """Stands in for ``store.ingest.Writer`` when there is no database: collects refusals."""
+
+    def __init__(self, report: IngestReport, progress: Progress) -> None:
+        self.report, self.progress = report, progress
+        self.records: list[dict[str, Any]] = []
+
+    def failed(self, path: str, record: dict[str, Any], *, sha256: str | None = None,
+               size: int | None = None) -> None:
+        self.records.append({**record, "path": path, "sha256": sha256, "size": size})
+        _tally(self.report, self.progress, {"status": "failed", "error": {**record, "path": path}})
+
+    def skipped(self) -> None:
+        _tally(self.report, self.progress, {"status": "skipped"})
+
+
+def _batch_key(keys: list[str], ev: str) -> str:
+    return hashlib.sha1("\n".join([ev, *sorted(keys)]).encode()).hexdigest()[:20]
+
+
+def write_batch(tasks: list[Task], root: str, ev: str) -> list[dict[str, Any]]:
+    """On a Dask worker: extract a batch, write its part files, then its commit marker."""
+    facts, checks, documents, errors, outcomes = [], [], [], [], []
+    for task in tasks:
+        result = process(task)
+        if not result["ok"]:
+            errors.append({**result["error"], "path": task.path, "sha256": task.sha256,
+                           "size": task.size})
+            outcomes.append({"status": "failed", "error": {**result["error"], "path": task.path}})
+            continue
+        ex = Extraction.model_validate_json(result["json"])
+        kwargs: dict[str, Any] = {"path": task.path, "extractor_version": ev}
+        facts += facts_from_extraction(ex, **kwargs)
+        checks += checks_from_extraction(ex, **kwargs)
+        documents.append(document_from_extraction(ex, size=task.size, **kwargs))
+        outcomes.append({"status": "new", "facts": len(ex.facts), "pages": result["pages"],
+                         "flags": 0, "failed_rules": [c.rule for c in ex.checks
+                                                      if c.status.value == "fail"]})
+    batch = _batch_key([t.sha256 for t in tasks], ev)
+    _write_tables(Path(root), batch, facts, checks, documents)
+    if errors:
+        _write_errors(errors, Path(root), ev, batch)
+    _commit(Path(root), batch, [t.sha256 for t in tasks])
+    return outcomes
+
+
+def _write_tables(root: Path, batch: str, facts: list[dict[str, Any]],
+                  checks: list[dict[str, Any]], documents: list[dict[str, Any]]) -> None:
+    tables = {"facts": typed_frame(facts, FACT_COLUMNS, FACT_DTYPES),
+              "checks": typed_frame(checks, CHECK_COLUMNS, check_dtypes()),
+              "documents": typed_frame(documents, DOCUMENT_COLUMNS, document_dtypes())}
+    for name, frame in tables.items():
+        if not frame.empty:
+            _write_dataset(frame, root / name, batch, PARTITION)
+
+
+def _write_dataset(frame: pd.DataFrame, folder: Path, batch: str,
+                   partition: list[str] | None) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pq.write_to_dataset(table, str(folder), partition_cols=partition,
+                        basename_template=f"{batch}-{{i}}.parquet",
+                        existing_data_behavior="overwrite_or_ignore")
+
+
+def _write_errors(records: list[dict[str, Any]], root: Path, ev: str, batch: str) -> None:
+    rows = [{**{k: r.get(k) for k in ERROR_COLUMNS}, "extractor_version": ev} for r in records]
+    frame = typed_frame(rows, ERROR_COLUMNS, {c: "Int64" if c == "size" else "string"
+                                              for c in ERROR_COLUMNS})
+    _write_dataset(frame, root / "errors", batch, None)
+    if batch.startswith("L"):  # refused while listing: no worker batch commits these
+        _commit(root, batch, [])
+
+
+def _commit(root: Path, batch: str, keys: list[str]) -> None:
+    """The batch's marker, written to a temporary name then renamed (atomic on POSIX)."""
+    folder = root / "_committed"
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{batch}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps({"keys": keys}))
+    os.replace(tmp, folder / f"{batch}.json")
+
+
+def read_dataset(root: str | Path, table: str = "facts") -> pd.DataFrame:
+    """A table of a Parquet output folder as one DataFrame (the partition column restored)."""
+    return pd.read_parquet(Path(root) / table, engine="pyarrow")
+
