@@ -15,15 +15,12 @@ from pydantic import BaseModel, ConfigDict
 
 from extractor.context import to_period
 from extractor.numbers import PERIOD_RE, parse_date, parse_period
-from extractor.vocab import load_yaml
+from extractor.vocab import alternation, load_yaml
 from schemas.document import Block, BlockKind, Document
 from schemas.extraction import DateRef, LegalBasis, Meta
 
 _HEAD_BLOCKS = 14
-_NUMBER = re.compile(r"^Số\s*:?\s*(?P<num>\d*)\s*/\s*(?P<sym>[A-ZĐ][\wĐđ.&-]*)")
-_PLACE_DATE = re.compile(r"^(?P<place>[^,\n]{2,40}),\s*(?P<date>ngày\b.*?năm\s*\d{4})")
-_PUBLISHED = re.compile(r"(?:Ngày đăng|Cập nhật ngày|Ngày cập nhật|Đăng ngày)\s*:?\s*"
-                        r"(?P<date>\d{1,2}/\d{1,2}/\d{4})", re.IGNORECASE)
+
 
 
 class DocType(BaseModel):
@@ -45,6 +42,11 @@ class Layout(BaseModel):
     motto: list[str]
     recipients_openers: list[str]
     not_titles: list[str]
+    number_word: str
+    date_words: dict[str, str]
+    of_word: str
+    publication_cues: list[str]
+    issuer_stops: list[str]
 
 
 @cache
@@ -53,13 +55,33 @@ def layout() -> Layout:
 
 
 @cache
+def _header_res() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The "Số:" line, the place-and-date line and a web article's publication line."""
+    lay = layout()
+    day, year = re.escape(lay.date_words["day"]), re.escape(lay.date_words["year"])
+    number = re.compile(rf"^{re.escape(lay.number_word)}\s*:?\s*(?P<num>\d*)\s*/\s*"
+                        r"(?P<sym>[A-ZĐ][\wĐđ.&-]*)")
+    place_date = re.compile(rf"^(?P<place>[^,\n]{{2,40}}),\s*(?P<date>{day}\b.*?{year}\s*\d{{4}})")
+    published = re.compile(rf"(?:{alternation(lay.publication_cues)})\s*:?\s*"
+                           r"(?P<date>\d{1,2}/\d{1,2}/\d{4})", re.IGNORECASE)
+    return number, place_date, published
+
+
+def _number_line(t: str) -> re.Match[str] | None:
+    return _header_res()[0].match(t)
+
+
+@cache
 def _cited_re() -> re.Pattern[str]:
-    words = "|".join(re.escape(w) for w in sorted(layout().legal_doc_words, key=len, reverse=True))
+    lay = layout()
+    words = alternation(lay.legal_doc_words)
+    day, month, year = (re.escape(lay.date_words[k]) for k in ("day", "month", "year"))
+    stops = "|".join(r"\s+".join(map(re.escape, w.split())) for w in lay.issuer_stops)
     return re.compile(
         rf"""(?P<type>{words})\s+(?:số\s+)?
              (?P<number>\d+)(?:/(?P<year>\d{{4}}))?/(?P<symbol>[A-ZĐ][\wĐđ-]*)
-             (?:\s+ngày\s+(?P<date>\d{{1,2}}/\d{{1,2}}/\d{{4}}|\d{{1,2}}\s+tháng\s+\d{{1,2}}\s+năm\s+\d{{4}}))?
-             (?:\s+của\s+(?P<issuer>[^,;.()]{{3,80}}?)(?=\s+(?:về|phê\s+duyệt|ban\s+hành|quy\s+định|hướng\s+dẫn)\b|[,;.()]|$))?""",
+             (?:\s+{day}\s+(?P<date>\d{{1,2}}/\d{{1,2}}/\d{{4}}|\d{{1,2}}\s+{month}\s+\d{{1,2}}\s+{year}\s+\d{{4}}))?
+             (?:\s+{re.escape(lay.of_word)}\s+(?P<issuer>[^,;.()]{{3,80}}?)(?=\s+(?:{stops})\b|[,;.()]|$))?""",
         re.VERBOSE)
 
 
@@ -91,7 +113,7 @@ def read_meta(doc: Document) -> Meta:
 def _number_and_type(meta: Meta, texts: list[str]) -> None:
     types = layout().doc_types
     for t in texts:
-        m = _NUMBER.match(t)
+        m = _number_line(t)
         if m and meta.symbol is None:
             meta.number = m.group("num") or None
             meta.symbol = m.group("sym")
@@ -116,12 +138,12 @@ def _type_line(t: str) -> DocType | None:
 
 def _place_and_date(meta: Meta, texts: list[str], text: str) -> None:
     for t in texts:
-        m = _PLACE_DATE.match(t)
+        m = _header_res()[1].match(t)
         if m:
             meta.place = m.group("place").strip()
             meta.date = _date_ref(m.group("date"))
             return
-    m = _PUBLISHED.search(text[:2000])
+    m = _header_res()[2].search(text[:2000])
     if m:
         meta.date = _date_ref(m.group("date"))
 
@@ -144,7 +166,7 @@ def _title(texts: list[str], doc_type: str | None) -> str | None:
             return texts[i + 1]
     for t in texts:
         low = t.lower()
-        if any(low.startswith(s) for s in skip) or _NUMBER.match(t) or _PLACE_DATE.match(t):
+        if any(low.startswith(s) for s in skip) or _number_line(t) or _header_res()[1].match(t):
             continue
         if len(t.split()) >= 6 and not t.rstrip().endswith((".", ";", ":")) and len(t) < 300:
             return t
@@ -155,7 +177,7 @@ def _issuer(texts: list[str]) -> str | None:
     lay = layout()
     bodies = "|".join(re.escape(w) for w in lay.body_words)
     verbs = "|".join(re.escape(w) for w in lay.issuer_verbs)
-    caps = [t for t in texts[:4] if t.isupper() and t not in lay.motto and not _NUMBER.match(t)
+    caps = [t for t in texts[:4] if t.isupper() and t not in lay.motto and not _number_line(t)
             and t.upper() not in {d.name for d in lay.doc_types}]
     if caps:
         return " ".join(caps)
@@ -175,7 +197,7 @@ def _legal_bases(doc: Document, head: list[Block]) -> list[LegalBasis]:
         if not t.startswith(openers):
             continue
         for m in _cited_re().finditer(doc.text, *block.span):
-            date = parse_date(f"ngày {m.group('date')}") if m.group("date") else None
+            date = parse_date(f"{layout().date_words['day']} {m.group('date')}") if m.group("date") else None
             out.append(LegalBasis(
                 text=m.group(0), span=m.span(), doc_type=m.group("type"), number=m.group("number"),
                 symbol=(f"{m.group('year')}/" if m.group("year") else "") + m.group("symbol"),
