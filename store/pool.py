@@ -23,10 +23,13 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, TypeVar
 
+from store.errors import WorkerCrashError
+
 T = TypeVar("T")
 R = TypeVar("R")
 _END = object()
 _POLL_SECONDS = 1.0
+MAX_CONSECUTIVE_CRASHES = 8
 
 
 def _context() -> Any:
@@ -74,6 +77,7 @@ class WorkerPool(Generic[T, R]):
         self._ctx = _context()
         self._workers: list[_Worker[T]] = []
         self.replaced = 0
+        self._crashes_in_a_row = 0
 
     def __enter__(self) -> WorkerPool[T, R]:
         return self
@@ -128,14 +132,24 @@ class WorkerPool(Generic[T, R]):
                 try:
                     result = w.conn.recv()
                 except (EOFError, OSError):
-                    self._replace(w)
+                    self._crashed(w)
                     yield task, self.on_crash(task, w.process.exitcode)
                     continue
-                w.task = None
+                w.task, self._crashes_in_a_row = None, 0
                 yield task, result
             elif now > w.deadline:
                 self._replace(w)
                 yield task, self.on_timeout(task)
+
+    def _crashed(self, worker: _Worker[T]) -> None:
+        """Replace a dead worker; many deaths in a row mean workers cannot start at all."""
+        self._crashes_in_a_row += 1
+        if self._crashes_in_a_row > max(MAX_CONSECUTIVE_CRASHES, 2 * self.size):
+            raise WorkerCrashError(
+                f"{self._crashes_in_a_row} workers died in a row: they cannot start here",
+                hint="run with --workers 0 to see the error; scripts that call ingest() "
+                     "need an `if __name__ == '__main__':` guard")
+        self._replace(worker)
 
     def _replace(self, worker: _Worker[T]) -> None:
         """Kill ``worker`` (if still alive) and put a fresh process in its place."""
