@@ -11,6 +11,13 @@ from collections.abc import Sequence
 from schemas.extraction import Fact
 
 
+def num(f: Fact) -> float:
+    """The numeric value of a count, score, rank, percentage or amount fact."""
+    if not isinstance(f.value, (int, float)):
+        raise TypeError(f"fact {f.id} ({f.kind.value}) has no numeric value")
+    return float(f.value)
+
+
 def half_unit(decimals: int | None) -> float:
     """Half a unit of the last written decimal: 89,4 → 0.05; 17.604 → 0 (an exact count)."""
     return 0.5 * 10 ** -decimals if decimals else 0.0

@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from extractor.arith import close, half_unit, sum_tolerance, vi, written
+from extractor.arith import close, half_unit, num, sum_tolerance, vi, written
 from extractor.catalog import frameworks, lookup, match_indicator
 from extractor.vocab import cues, words_re
 from schemas.document import Block, BlockKind, Document, Section
@@ -113,35 +113,35 @@ class Checker:
         for k in range(2, len(candidates) + 1):
             parts = candidates[:k]
             tol = sum_tolerance(parts) + half_unit(total.decimals)
-            if close(sum(float(p.value) for p in parts), float(total.value), tol):  # type: ignore[arg-type]
+            if close(sum(num(p) for p in parts), num(total), tol):
                 self._sum(total, parts, PASS, tol)
                 return
         if explicit and len(explicit) >= 2:
             tol = sum_tolerance(explicit) + half_unit(total.decimals)
-            got = sum(float(p.value) for p in explicit)  # type: ignore[arg-type]
-            over = got > float(total.value) + tol  # type: ignore[arg-type]
-            status = PASS if close(got, float(total.value), tol) else (  # type: ignore[arg-type]
+            got = sum(num(p) for p in explicit)
+            over = got > num(total) + tol
+            status = PASS if close(got, num(total), tol) else (
                 FAIL if (over or strict) else UNSURE)
             self._sum(total, explicit, status, tol)
 
     def _sum(self, total: Fact, parts: list[Fact], status: CheckStatus, tol: float) -> None:
-        got = sum(float(p.value) for p in parts)  # type: ignore[arg-type]
+        got = sum(num(p) for p in parts)
         decimals = max([p.decimals or 0 for p in parts] + [total.decimals or 0])
-        mark = {PASS: "=" if got == float(total.value) else "≈", FAIL: "≠", UNSURE: "≠"}[status]  # type: ignore[arg-type]
+        mark = {PASS: "=" if got == num(total) else "≈", FAIL: "≠", UNSURE: "≠"}[status]
         sign = {PASS: "✓", FAIL: "✗", UNSURE: "?"}[status]
         expl = f"{' + '.join(written(p) for p in parts)} = {vi(got, decimals)} {mark} {written(total)} {sign}"
         if status is UNSURE:
             expl += " (the list may be partial)"
-        self.add("sum", status, [total, *parts], expl, float(total.value), got, tol)  # type: ignore[arg-type]
+        self.add("sum", status, [total, *parts], expl, num(total), got, tol)
         if status is PASS:
             for p in parts:
                 self.wholes.setdefault(p.id, _Relation(total, parts))
 
     def subset_check(self, whole: Fact, part: Fact) -> None:
-        ok = float(part.value) <= float(whole.value)  # type: ignore[arg-type]
+        ok = num(part) <= num(whole)
         self.add("subset", PASS if ok else FAIL, [whole, part],
                  f"{written(part)} {'≤' if ok else '>'} {written(whole)} {'✓' if ok else '✗'}",
-                 float(whole.value), float(part.value), 0.0)  # type: ignore[arg-type]
+                 num(whole), num(part), 0.0)
 
     def inline_breakdowns(self) -> None:
         """ "T, trong đó a, b" / "T, gồm: a; b" / "T (a, b)" / "T (trong đó có a)" in one block."""
@@ -316,12 +316,13 @@ class Checker:
         return parts, complete
 
     def _maxima(self, total: Fact, parts: list[Fact]) -> None:
-        got = sum(float(p.denominator) for p in parts)  # type: ignore[arg-type]
-        ok = close(got, total.denominator, 1e-6)  # type: ignore[arg-type]
+        got = sum(float(p.denominator or 0) for p in parts)
+        stated = float(total.denominator or 0)
+        ok = close(got, stated, 1e-6)
         self.add("maxima", PASS if ok else FAIL, [total, *parts],
-                 f"{' + '.join(vi(p.denominator) for p in parts)} = {vi(got)} "  # type: ignore[arg-type]
-                 f"{'=' if ok else '≠'} {vi(total.denominator)} {'✓' if ok else '✗'}",  # type: ignore[arg-type]
-                 total.denominator, got, 0.0)
+                 f"{' + '.join(vi(p.denominator or 0) for p in parts)} = {vi(got)} "
+                 f"{'=' if ok else '≠'} {vi(stated)} {'✓' if ok else '✗'}",
+                 stated, got, 0.0)
 
     def of_total(self) -> None:
         """ "3 trong số 5 chỉ số thành phần": a part of a stated whole."""
@@ -340,21 +341,21 @@ class Checker:
             if part is None:
                 continue
             if part.denominator is not None:
-                whole_value, whole = float(part.denominator), part
+                whole_value, whole = float(part.denominator or 0), part
             elif part.id in self.wholes:
                 whole = self.wholes[part.id].whole
-                whole_value = float(whole.value)  # type: ignore[arg-type]
+                whole_value = num(whole)
             else:
                 continue
-            got = 100 * float(part.value) / whole_value if whole_value else float("nan")  # type: ignore[arg-type]
+            got = 100 * num(part) / whole_value if whole_value else float("nan")
             tol = half_unit(pct.decimals) or 0.5
-            ok = close(got, float(pct.value), tol)  # type: ignore[arg-type]
+            ok = close(got, num(pct), tol)
             facts = [part, pct] if whole is part else [part, whole, pct]
             denom = vi(whole_value)
             self.add("share", PASS if ok else FAIL, facts,
                      f"{written(part)} / {denom} = {vi(got, (pct.decimals or 0) + 1)} % "
                      f"{'≈' if ok else '≠'} {written(pct)} % {'✓' if ok else '✗'}",
-                     float(pct.value), round(got, 4), tol)  # type: ignore[arg-type]
+                     num(pct), round(got, 4), tol)
 
     def _share_part(self, pct: Fact) -> Fact | None:
         block = self.block_of(pct)
@@ -398,7 +399,7 @@ class Checker:
                 self._total_100(pcts, certain=len(found) == len(words) or len(found) == 2)
 
     def _total_100(self, pcts: list[Fact], certain: bool) -> None:
-        got = sum(float(p.value) for p in pcts)  # type: ignore[arg-type]
+        got = sum(num(p) for p in pcts)
         tol = sum_tolerance(pcts)
         ok = close(got, 100.0, tol)
         status = PASS if ok else (FAIL if certain else UNSURE)
@@ -423,22 +424,22 @@ class Checker:
             lost = [f for f in own if f.span[0] > head.span[0] and self._lost(f)]
             stated = [f for f in lost if self._stated_lost(f)]
             items = [f for f in lost if f not in stated]
-            gap = float(head.denominator) - float(head.value)  # type: ignore[arg-type]
+            gap = float(head.denominator or 0) - num(head)
             if stated:
                 d = stated[0]
                 tol = half_unit(head.decimals) + half_unit(d.decimals)
-                ok = close(float(head.value) + float(d.value), float(head.denominator), tol)  # type: ignore[arg-type]
+                ok = close(num(head) + num(d), float(head.denominator or 0), tol)
                 self.add("points", PASS if ok else FAIL, [head, d],
-                         f"{written(head)} + {written(d)} = {vi(float(head.value) + float(d.value))} "  # type: ignore[arg-type]
-                         f"{'=' if ok else '≠'} {vi(head.denominator)} {'✓' if ok else '✗'}",  # type: ignore[arg-type]
-                         head.denominator, float(head.value) + float(d.value), tol)  # type: ignore[arg-type]
+                         f"{written(head)} + {written(d)} = {vi(num(head) + num(d))} "
+                         f"{'=' if ok else '≠'} {vi(head.denominator or 0)} {'✓' if ok else '✗'}",
+                         head.denominator, num(head) + num(d), tol)
             if len(items) >= 1:
-                got = sum(float(f.value) for f in items)  # type: ignore[arg-type]
+                got = sum(num(f) for f in items)
                 tol = sum_tolerance(items) + half_unit(head.decimals)
                 ok = close(got, gap, tol)
                 self.add("points", PASS if ok else UNSURE, [head, *items],
                          f"{' + '.join(written(f) for f in items)} = {vi(got)} "
-                         f"{'=' if ok else '≠'} {vi(head.denominator)} − {written(head)} = {vi(gap)} "  # type: ignore[arg-type]
+                         f"{'=' if ok else '≠'} {vi(head.denominator or 0)} − {written(head)} = {vi(gap)} "
                          f"{'✓' if ok else '(points lost may be listed only in part)'}",
                          gap, got, tol)
 
@@ -468,17 +469,17 @@ class Checker:
             ref = self._reference_after(diff)
             if direction is None or ref is None:
                 continue
-            d, r = float(diff.value), float(ref.value)  # type: ignore[arg-type]
+            d, r = num(diff), num(ref)
             own_value = r - d if direction == "lower" else r + d
             tol = half_unit(diff.decimals) + half_unit(ref.decimals) + half_unit(ref.decimals)
             owns = [f for f in self.facts if f.kind is FactKind.score and f.span[0] < diff.span[0]
                     and not f.subject and f.id != diff.id]
-            match = next((f for f in reversed(owns) if close(float(f.value), own_value, tol)), None)  # type: ignore[arg-type]
+            match = next((f for f in reversed(owns) if close(num(f), own_value, tol)), None)
             op = "+" if direction == "lower" else "−"
             if match is not None:
                 self.add("difference", PASS, [match, diff, ref],
                          f"{written(match)} {op} {written(diff)} = {written(ref)} ✓",
-                         r, float(match.value) + (d if direction == "lower" else -d), tol)  # type: ignore[arg-type]
+                         r, num(match) + (d if direction == "lower" else -d), tol)
 
     def _reference_after(self, diff: Fact) -> Fact | None:
         m = re.match(r"\s*(?:điểm\s*)?\(", self.text[diff.span[1]:diff.span[1] + 12])
@@ -536,12 +537,12 @@ class Checker:
             self._enumeration(counts[-1], n, certain=False)
 
     def _enumeration(self, count: Fact, n: int, certain: bool = True) -> None:
-        ok = float(count.value) == n  # type: ignore[arg-type]
+        ok = num(count) == n
         status = PASS if ok else (FAIL if certain else UNSURE)
         self.add("enumeration", status, [count],
                  f"{n} listed {'=' if ok else '≠'} {written(count)} "
                  f"{'✓' if ok else '✗' if certain else '?'}",
-                 float(count.value), float(n), 0.0)  # type: ignore[arg-type]
+                 num(count), float(n), 0.0)
 
     def bounds(self) -> None:
         """Only what breaks: a score above its maximum, a rank outside its pool."""

@@ -145,8 +145,8 @@ def evaluate_corpus(root: Path, only: str = "",
                     extract: Callable[[Path], Extraction] | None = None) -> tuple[pd.DataFrame, list[DocScore]]:
     """Extract every corpus document (whose name contains ``only``) and score it against gold."""
     if extract is None:
-        from baocao.api import extract
-
+        from baocao.api import extract as extract_path
+        extract = extract_path
     scores = [score_document(extract(doc), load_gold(gold))
               for doc, gold in corpus_files(root) if only in doc.name]
     return summary_table(scores), scores
@@ -234,18 +234,18 @@ def score_relations(extraction: Extraction, gold: list[dict[str, Any]],
 
 
 def relations_table(pairs: list[tuple[str, RelationScore]]) -> pd.DataFrame:
-    rows = [{"document": name, "gold": s.gold, "found": s.found, "checked correctly": s.correct,
-             "false alarms": len(s.false_alarms)} for name, s in pairs]
-    total = {"document": "all", **{k: sum(r[k] for r in rows) for k in
-                                   ("gold", "found", "checked correctly", "false alarms")}}
-    return pd.DataFrame([*rows, total]).set_index("document")
+    columns = ("gold", "found", "checked correctly", "false alarms")
+    counts = {name: (s.gold, s.found, s.correct, len(s.false_alarms)) for name, s in pairs}
+    counts["all"] = tuple(sum(c[i] for c in counts.values()) for i in range(4))  # type: ignore[assignment]
+    return pd.DataFrame.from_dict(counts, orient="index", columns=list(columns)).rename_axis("document")
 
 
 def evaluate_relations(root: Path, only: str = "",
                        extract: Callable[[Path], Extraction] | None = None
                        ) -> list[tuple[str, RelationScore]]:
     if extract is None:
-        from baocao.api import extract
+        from baocao.api import extract as extract_path
+        extract = extract_path
     out: list[tuple[str, RelationScore]] = []
     for doc, gold in corpus_files(root):
         rel_path = gold.with_name(gold.name.replace(".yaml", ".relations.yaml"))

@@ -164,11 +164,17 @@ def _light_trim(phrase: str) -> str:
 
 
 def _comma_segment(part: str) -> str:
+    """The comma-list item nearest the figure, grown backwards one item at a time until it
+    names something ("..., cập nhật công khai trên Cơ sở dữ liệu, các cơ quan, địa phương với
+    1.836 TTHC": "địa phương" alone is a complement of the clause before it)."""
     segments = part.split(",")
-    last = segments[-1]
-    if len(segments) > 1 and len(words(trim(last)) if trim(last) else []) < 2:
-        return part
-    return last
+    for n in range(1, len(segments) + 1):
+        phrase = ",".join(segments[-n:])
+        trimmed = trim(phrase)
+        if trimmed and len(words(trimmed)) >= 2 and (n == len(segments) or n == 1
+                                                     or _substantive(trimmed)):
+            return phrase
+    return part
 
 
 class Labeller:

@@ -18,7 +18,7 @@ EXTRACTION_SCHEMA_VERSION = "1.0"
 
 
 class FactKind(str, Enum):
-    count = "count"
+    count = "count"  # type: ignore[assignment]  # shadows str.count on purpose: the contract's name
     score = "score"
     rank = "rank"
     percentage = "percentage"

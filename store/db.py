@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -53,15 +52,30 @@ def display_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-@cache
+_ENGINES: dict[str, Engine] = {}
+_SESSIONS: dict[str, sessionmaker[Session]] = {}
+
+
 def get_engine(url: str) -> Engine:
     """One engine per URL per process (engines own connection pools)."""
     url = resolve_url(url)
-    if is_sqlite(url):
-        engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    if url not in _ENGINES:
+        if is_sqlite(url):
+            engine = create_engine(url, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+        _ENGINES[url] = engine
+    return _ENGINES[url]
+
+
+def dispose(url: str) -> None:
+    """Close the pooled connections to ``url`` (before dropping a database, in tests)."""
+    url = resolve_url(url)
+    _SESSIONS.pop(url, None)
+    engine = _ENGINES.pop(url, None)
+    if engine is not None:
+        engine.dispose()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -71,9 +85,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-@cache
 def _sessionmaker(url: str) -> sessionmaker[Session]:
-    return sessionmaker(get_engine(url), expire_on_commit=False)
+    if url not in _SESSIONS:
+        _SESSIONS[url] = sessionmaker(get_engine(url), expire_on_commit=False)
+    return _SESSIONS[url]
 
 
 @contextmanager

@@ -88,10 +88,12 @@ def _file_items(path: Path, limits: Limits) -> Iterator[Item]:
         yield Item(path=str(absolute), file=str(absolute), error=error.record())
         return
     for info in infos:
-        if info.is_dir() or _hidden(Path(info.filename.replace("\\", "/"))):
+        if info.is_dir():
             continue
         logical = f"{absolute}{MEMBER_SEPARATOR}{info.filename}"
         refusal = member_refusal(info, limits, logical)
+        if refusal is None and _hidden(Path(info.filename.replace("\\", "/"))):
+            continue  # checked first: '../x' must be refused, not skipped as hidden
         yield Item(path=logical, file=str(absolute), member=info.filename, size=info.file_size,
                    error=refusal.record() if refusal else None)
 

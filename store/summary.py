@@ -41,8 +41,11 @@ def _counts(title: str, counts: dict[str, int]) -> list[str]:
 
 
 def render_errors(rows: list[dict[str, Any]]) -> str:
-    """One row per unreadable file: code, type, path, message, hint."""
+    """One line per unreadable file, as the CLI prints errors; then the count per code."""
     if not rows:
         return "no unreadable files"
-    frame = pd.DataFrame(rows, columns=["code", "type", "path", "message", "attempts"])
-    return frame.to_string(index=False, max_colwidth=80)
+    lines = [f"[{r['code']}] {r['path']}: {r['message']}" + (f" ({r['hint']})" if r["hint"] else "")
+             + (f" [{r['attempts']} attempts]" if r["attempts"] > 1 else "") for r in rows]
+    counts = pd.Series([r["code"] for r in rows]).value_counts().sort_index()
+    return "\n".join(lines + [", ".join(f"{code}: {n}" for code, n in counts.items())
+                              + f"  ({len(rows)} files)"])

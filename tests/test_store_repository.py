@@ -1,0 +1,181 @@
+"""Saving Extractions: idempotence, versions, stable fact keys, corrections that survive and
+are compared with new extractions (flags), audit of every decision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from schemas.extraction import Extraction
+from store.db import session_scope, upgrade
+from store.models import (
+    AuditRow,
+    CheckRow,
+    CorrectionRow,
+    ExtractionRow,
+    FactRow,
+    FlagRow,
+    RelationRow,
+    ReviewRow,
+    VersionRow,
+)
+from store.repository import (
+    StaleCorrectionError,
+    correct_fact,
+    fact_keys,
+    save_extraction,
+    summary,
+)
+from tests.conftest import SEEDS, extraction_of
+
+pytest_plugins = ["tests.conftest_db"]
+
+SEED = SEEDS[4]  # 004: the README's example, with checks
+
+
+def _counts(url: str) -> dict[str, int]:
+    with session_scope(url) as session:
+        return {model.__tablename__: session.scalar(select(func.count()).select_from(model)) or 0
+                for model in (VersionRow, ExtractionRow, FactRow, CheckRow, RelationRow)}
+
+
+def _save(url: str, ex: Extraction, ev: str = "v1", path: str = "/r/004.txt") -> str:
+    with session_scope(url) as session:
+        return save_extraction(session, ex, path=path, extractor_version=ev).status
+
+
+def test_save_stores_every_fact_check_and_relation(db_url: str) -> None:
+    upgrade(db_url)
+    ex = extraction_of(SEED)
+    assert _save(db_url, ex) == "new"
+    counts = _counts(db_url)
+    assert counts["facts"] == len(ex.facts) and counts["checks"] == len(ex.checks)
+    assert counts["relations"] == sum(len(c.facts) for c in ex.checks)
+    with session_scope(db_url) as session:
+        row = session.scalar(select(FactRow).where(FactRow.ordinal == ex.facts[0].id))
+        assert row is not None and row.data == ex.facts[0].model_dump(mode="json")
+        assert summary(session)["facts"] == len(ex.facts)
+
+
+def test_save_twice_is_a_no_op(db_url: str) -> None:
+    upgrade(db_url)
+    ex = extraction_of(SEED)
+    _save(db_url, ex)
+    before = _counts(db_url)
+    assert _save(db_url, ex) == "skipped"
+    assert _save(db_url, ex, path="/elsewhere/copy.txt") == "skipped"  # same bytes elsewhere
+    assert _counts(db_url) == before
+
+
+def test_new_extractor_version_is_stored_beside_the_old(db_url: str) -> None:
+    upgrade(db_url)
+    ex = extraction_of(SEED)
+    _save(db_url, ex, "v1")
+    assert _save(db_url, ex, "v2") == "new"
+    with session_scope(db_url) as session:
+        rows = session.execute(select(ExtractionRow.extractor_version, ExtractionRow.is_current)
+                               .order_by(ExtractionRow.id)).all()
+    assert [tuple(r) for r in rows] == [("v1", False), ("v2", True)]
+
+
+def test_fact_keys_survive_text_shifts_and_relabelling() -> None:
+    ex = extraction_of(SEED)
+    shifted = ex.model_copy(deep=True)
+    shifted.text = "Lời nói đầu thêm vào.\n" + ex.text
+    delta = len("Lời nói đầu thêm vào.\n")
+    for f in shifted.facts:
+        f.span = (f.span[0] + delta, f.span[1] + delta)
+        f.label, f.kind = "nhãn khác", f.kind  # a new extractor may label differently
+    assert fact_keys(shifted) == fact_keys(ex)
+    assert len(set(fact_keys(ex))) == len(ex.facts)
+
+
+def _fact(session, ex: Extraction, value: float) -> FactRow:  # noqa: ANN001
+    ordinal = next(f.id for f in ex.facts if f.value == value)
+    row = session.scalar(select(FactRow).join(ExtractionRow).where(
+        FactRow.ordinal == ordinal, ExtractionRow.is_current.is_(True)))
+    assert row is not None
+    return row
+
+
+def test_correction_survives_a_new_extractor_version_and_is_flagged(db_url: str) -> None:
+    upgrade(db_url)
+    ex = extraction_of(SEED)
+    _save(db_url, ex, "v1")
+    with session_scope(db_url) as session:
+        fact = _fact(session, ex, 15739.0)
+        correct_fact(session, fact, "edit", {"value": 15740.0, "label": "đúng hạn (sửa)"},
+                     actor="alice", reason="typo in the source")
+        session.get(ReviewRow, fact.document_id).state = "reviewed"
+    assert _save(db_url, ex, "v2") == "new"
+    with session_scope(db_url) as session:
+        correction = session.scalar(select(CorrectionRow))
+        assert correction is not None and correction.value == 15740.0  # untouched
+        new_fact = _fact(session, ex, 15739.0)
+        assert new_fact.key == correction.fact_key  # still attached
+        flag = session.scalar(select(FlagRow))
+        assert flag is not None and flag.kind == "differs"
+        assert flag.extraction_id == new_fact.extraction_id
+        assert flag.detail["fields"]["value"] == {"extracted": 15739.0, "corrected": 15740.0}
+        assert session.get(ReviewRow, new_fact.document_id).state == "needs_review"
+        actions = session.scalars(select(AuditRow.action).order_by(AuditRow.id)).all()
+        assert actions == ["correction.edit", "flag"]
+
+
+def test_agreeing_extraction_is_not_flagged(db_url: str) -> None:
+    upgrade(db_url)
+    ex = extraction_of(SEED)
+    _save(db_url, ex, "v1")
+    with session_scope(db_url) as session:
+        correct_fact(session, _fact(session, ex, 15739.0), "confirm", actor="alice")
+        correct_fact(session, _fact(session, ex, 1865.0), "reject", actor="alice")
+    _save(db_url, ex, "v2")
+    with session_scope(db_url) as session:
+        assert session.scalar(select(func.count()).select_from(FlagRow)) == 0
+
+
+def test_missing_corrected_fact_is_flagged(db_url: str) -> None:
+    upgrade(db_url)
+    ex = extraction_of(SEED)
+    _save(db_url, ex, "v1")
+    with session_scope(db_url) as session:
+        correct_fact(session, _fact(session, ex, 15739.0), "edit", {"value": 1.0}, actor="a")
+    fewer = ex.model_copy(deep=True)
+    fewer.facts = [f for f in ex.facts if f.value != 15739.0]
+    fewer.checks = [c for c in ex.checks if all(i in {f.id for f in fewer.facts} for i in c.facts)]
+    _save(db_url, fewer, "v2")
+    with session_scope(db_url) as session:
+        assert session.scalars(select(FlagRow.kind)).all() == ["missing"]
+
+
+def test_stale_correction_is_refused_and_history_kept(db_url: str) -> None:
+    upgrade(db_url)
+    ex = extraction_of(SEED)
+    _save(db_url, ex)
+    with session_scope(db_url) as session:
+        fact = _fact(session, ex, 15739.0)
+        first = correct_fact(session, fact, "edit", {"value": 2.0}, actor="alice")
+        assert first.version == 1
+    with session_scope(db_url) as session:
+        fact = _fact(session, ex, 15739.0)
+        correct_fact(session, fact, "edit", {"value": 3.0}, actor="bob", expected_version=1)
+        with pytest.raises(StaleCorrectionError):
+            correct_fact(session, fact, "edit", {"value": 4.0}, actor="carol",
+                         expected_version=1)
+    with session_scope(db_url) as session:
+        assert session.scalar(select(CorrectionRow.value)) == 3.0
+        audits = session.scalars(select(AuditRow).order_by(AuditRow.id)).all()
+        assert [(a.actor, (a.before or {}).get("value"), a.after["value"]) for a in audits] == [
+            ("alice", None, 2.0), ("bob", 2.0, 3.0)]
+
+
+def test_summary_counts(db_url: str, tmp_path: Path) -> None:
+    upgrade(db_url)
+    for seed in SEEDS[:2]:
+        _save(db_url, extraction_of(seed), path=str(seed))
+    with session_scope(db_url) as session:
+        totals = summary(session)
+    assert totals["documents"] == 2 and totals["versions"] == 2
+    assert totals["facts"] == sum(len(extraction_of(s).facts) for s in SEEDS[:2])
