@@ -2,9 +2,50 @@
 
     >>> import baocao
     >>> extraction = baocao.extract("corpus/seeds/004_1ab22aee8a00dbb0.txt")  # doctest: +SKIP
+    >>> baocao.facts_frame(extraction)            # one row per fact    # doctest: +SKIP
+    >>> baocao.facts_frame("sqlite:///baocao.db")  # after `baocao ingest` # doctest: +SKIP
+
+The DataFrame helpers import pandas and SQLAlchemy only when called, so ``import baocao``
+stays as light as the extractor.
 """
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from baocao.api import extract
 from schemas.extraction import Extraction
 
-__all__ = ["extract", "Extraction"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["extract", "Extraction", "facts_frame", "checks_frame", "documents_frame"]
+
+
+def facts_frame(source: str | Extraction | Iterable[Extraction], **filters: Any) -> pd.DataFrame:
+    """Facts as a DataFrame (columns: ``baocao schema export``), from Extraction(s) or a
+    database URL (then with reviewers' corrected values beside the extracted ones).
+
+    ``filters``: ``indicator``, ``period``, ``place``, ``status`` (lists of accepted values).
+    """
+    from store.export import Filters
+    from store.export import facts_frame as frame
+
+    return frame(source, Filters(**filters))
+
+
+def checks_frame(db_url: str, **filters: Any) -> pd.DataFrame:
+    """The checks of every document in the database at ``db_url``."""
+    from store.export import Filters
+    from store.export import checks_frame as frame
+
+    return frame(db_url, Filters(**filters))
+
+
+def documents_frame(db_url: str, **filters: Any) -> pd.DataFrame:
+    """One row per document in the database at ``db_url``: metadata, versions, review state."""
+    from store.export import Filters
+    from store.export import documents_frame as frame
+
+    return frame(db_url, Filters(**filters))

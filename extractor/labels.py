@@ -4,7 +4,13 @@ The label comes from the nearest place that names it, in this order:
 1. a table row's label (the first wordy cell left of the figure);
 2. the clause right before the figure, cut at punctuation and trimmed of verbs and cue words
    (``label_trim`` in ``data/cues.yaml``), at most ``MAX_WORDS`` Vietnamese words long
-   (underthesea segmentation, so a word like "tỷ lệ" is never cut in half);
+   (underthesea segmentation, so a word like "tỷ lệ" is never cut in half); a comma-list item
+   too short to name anything grows backwards by one item at a time;
+   a breakdown part ("trong đó", "gồm", a footnote) reads only its own words after the cue; when
+   they are empty or only name a body or level ("Bộ phận một cửa cấp xã 204 hồ sơ"), the part is
+   named by the words after its unit ("01 nhiệm vụ đã hoàn thành"), else by its total;
+   a figure in a parenthesis that comments on a clause ("(không đạt 02 điểm)") takes the clause's
+   subject, the words before its predicate (``predicate_markers``);
 3. a quoted name (“...”, "...") earlier in the block or in the block that introduces it;
 4. the label of the previous figure in the same sentence ("đúng hạn 15.739 hồ sơ chiếm tỷ lệ
    89,4%": the share is of the on-time dossiers);
@@ -31,6 +37,7 @@ _NUMBERISH = re.compile(r"^[\d.,/%\s]+$")
 _SYLLABLE = re.compile(r"\w+")
 _SENTENCE_GAP = re.compile(r"[.!?](?=\s)")
 _CLOSED_PARENS = re.compile(r"\([^()]*\)")
+_ABBREVIATION = re.compile(r"[A-ZĐ]{3,}")  # "CCHC", "TTHC": one token, several words
 
 
 
@@ -62,8 +69,9 @@ def _weak_re() -> re.Pattern[str]:
 def _substantive(label: str) -> bool:
     """Something is left once units, levels, cue words and named places are taken out."""
     from extractor.context import is_named_subject
-    rest = _weak_re().sub(" ", label)
-    return len(_SYLLABLE.findall(rest)) >= 2 and not is_named_subject(label) \
+    rest = PERIOD_RE.sub(" ", _weak_re().sub(" ", label))  # "Năm 2024, tỉnh" names no measure
+    weight = sum(2 if _ABBREVIATION.fullmatch(w) else 1 for w in _SYLLABLE.findall(rest))
+    return weight >= 2 and not is_named_subject(label) \
         and not is_named_subject(trim(label))
 
 
@@ -91,6 +99,19 @@ def _unit_start_re() -> re.Pattern[str]:
 def _breakdown_re() -> re.Pattern[str]:
     alt = "|".join(re.escape(w) for w in sorted(cues().breakdown_cues, key=len, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alt})(?!\w)", re.IGNORECASE)
+
+
+@cache
+def _body_re() -> re.Pattern[str]:
+    return re.compile(rf"(?:{alternation(cues().body_heads)})(?!\w)", re.IGNORECASE)
+
+
+def names_body(label: str) -> bool:
+    """A label that only names who ("Bộ phận một cửa cấp huyện", "cấp tỉnh", "Sở Tư pháp"), not
+    what is measured: a breakdown part named so measures what its total does."""
+    from extractor.context import is_named_subject
+    label = trim(label)
+    return bool(label) and (_body_re().match(label) is not None or is_named_subject(label))
 
 
 @cache
@@ -155,12 +176,50 @@ def _clause_before(text: str, lo: int, pos: int) -> str:
     return ""
 
 
+@cache
+def _predicate_re() -> re.Pattern[str]:
+    return re.compile(rf"\s(?:{alternation(cues().predicate_markers)})(?!\w)|\d", re.IGNORECASE)
+
+
+def _clause_head(text: str, lo: int, pos: int) -> str:
+    """The subject of the clause ending at ``pos``: its words up to where the predicate starts
+    (an aspect or negation adverb, or a figure), without a leading period; "" when the clause
+    opens with a figure (then the figure's own label says more)."""
+    clause = _CLOSED_PARENS.sub(" ", text[lo:pos])
+    breaks = [m for m in _STRONG_BREAK.finditer(clause) if not _joins_words(clause, m)]
+    colon = clause.rfind(":")
+    start = max(breaks[-1].end() if breaks else 0, colon + 1)
+    head = _MARKUP.sub("", clause[start:].strip())
+    head = PERIOD_RE.sub(" ", head, count=1) if PERIOD_RE.match(head) else head
+    predicate = _predicate_re().search(head, 1)
+    while predicate and len(_SYLLABLE.findall(head[:predicate.start()])) < 2:
+        predicate = _predicate_re().search(head, predicate.end())
+    phrase = trim(head[:predicate.start()] if predicate else head)
+    if re.search(r"\d", phrase):
+        return ""
+    return _cap_words(phrase) if _useful(phrase) and _substantive(phrase) else ""
+
+
+def _joins_words(text: str, m: re.Match[str]) -> bool:
+    """A dash between two lower-case words joins them ("kinh tế - xã hội"); elsewhere it breaks."""
+    if m.group().strip() not in "-–" or m.start() == 0 or m.end() >= len(text):
+        return False
+    return text[m.start() - 1].islower() and text[m.end()].islower()
+
+
 def _light_trim(phrase: str) -> str:
     """Only connectors at the start and a copula at the end: "đến nay đã đạt" → "đã đạt"."""
     phrase = _MARKUP.sub("", phrase.strip(" ,:;-–"))
     phrase = re.sub(rf"^(?:(?:{words_re('label_leaders')})\s+)+", "", phrase, flags=re.IGNORECASE)
-    return re.sub(rf"(?:\s+(?:{words_re('label_copulas')}))+$", "", phrase,
-                  flags=re.IGNORECASE).strip(" ,:")
+    return _light_tail_re().sub("", phrase).strip(" ,:")
+
+
+@cache
+def _light_tail_re() -> re.Pattern[str]:
+    """Copulas and qualifier cues at a label's end: "đơn vị có trên" [02 hồ sơ] is not a name."""
+    quals = alternation([w for q, ws in cues().qualifiers.items() for w in ws
+                         if q.value in ("more_than", "less_than", "about")])  # not "tối đa"
+    return re.compile(rf"(?:\s+(?:{words_re('label_copulas')}|{quals}))+$", re.IGNORECASE)
 
 
 def _comma_segment(part: str) -> str:
@@ -168,6 +227,8 @@ def _comma_segment(part: str) -> str:
     names something ("..., cập nhật công khai trên Cơ sở dữ liệu, các cơ quan, địa phương với
     1.836 TTHC": "địa phương" alone is a complement of the clause before it)."""
     segments = part.split(",")
+    if len(segments) > 1 and not _SYLLABLE.search(segments[-1]):
+        return ""  # the figure opens its item ("..., 35 điểm thuộc ..."): the words before are another's
     for n in range(1, len(segments) + 1):
         phrase = ",".join(segments[-n:])
         trimmed = trim(phrase)
@@ -210,28 +271,69 @@ class Labeller:
             after = self._after_unit(d, units_only=True)
             if after and _substantive(after):
                 return _cap_words(after)  # "đạt 89,4% hồ sơ giải quyết đúng hạn"
-        label = _clause_before(self.text, lo, d.start)
-        if label:
+        part_start = self._part_start(lo, d.start)
+        label = _clause_before(self.text, part_start, d.start)
+        if label and not names_body(label):
             return _cap_words(label)
+        found = self._as_part(d, lo, part_start) or self._from_neighbours(d, lo)
+        return found or (_cap_words(label) if label else None)  # who, not what: last resort
+
+    def _as_part(self, d: Draft, lo: int, part_start: int) -> str | None:
+        """A figure with no words of its own: the end of a range, or a part of a breakdown."""
         if self._done and self._done[-1][1] and \
                 _range_join().fullmatch(self.text[self._done[-1][0].end:d.start]):
             return self._done[-1][1]  # the upper end of a range measures what the lower end does
-        inherited = self._from_total(d)
-        if inherited:
-            return inherited
-        if d.kind in (FactKind.count, FactKind.score):
-            after = self._after_unit(d)
-            if after and _substantive(after):
-                return _cap_words(after)
+        part = self._part_label(d)
+        if part:
+            return part
+        if part_start > lo:
+            label = _clause_before(self.text, lo, part_start)
+            if label:
+                return _cap_words(label)
+        return None
+
+    def _from_neighbours(self, d: Draft, lo: int) -> str | None:
+        """Words elsewhere: the clause a parenthesis comments on, the sentence's other figures,
+        a quoted name, the enclosing section."""
+        block = d.candidate.block
+        opening = self._open_paren(d)
+        if opening is not None and not self._notes_figure(d):
+            noted = _clause_head(self.text, block.span[0], opening)
+            if noted:
+                return noted  # "Việc số hoá hồ sơ mới chỉ ... (không đạt 2,5 điểm)"
         same = [(p, lab) for p, lab in reversed(self._done[-6:])
                 if lab and self._same_sentence(p, d)]
         same.sort(key=lambda pl: pl[0].kind is not d.kind)  # a rank takes a rank's label first
         if same:
             return same[0][1]
-        quoted = self._quoted(block, d.start)
-        if quoted:
-            return quoted
-        return self._before_parenthesis(d, lo) or self._section_title(d.start)
+        return self._quoted(block, d.start) or self._before_parenthesis(d, lo) \
+            or self._section_title(d.start)
+
+    def _part_start(self, lo: int, pos: int) -> int:
+        """Where a breakdown part's own words start: after the last "trong đó", "gồm" before it
+        ("..., trong đó 01 nhiệm vụ đã hoàn thành": the words before the cue are the total's)."""
+        found = list(_breakdown_re().finditer(self.text, lo, pos))
+        if not found or not self._total_before(found[-1].start(), lo):
+            return lo  # "gồm 40 TTHC": no total before the cue, so it is a verb, not a breakdown
+        return found[-1].end()
+
+    def _total_before(self, anchor: int, floor: int) -> bool:
+        """The last figure before ``anchor`` stands in the same sentence (and block)."""
+        if not self._done:
+            return False
+        prev = self._done[-1][0]
+        return prev.candidate.block.span[0] <= floor < prev.candidate.block.span[1] \
+            and prev.end <= anchor \
+            and not _SENTENCE_GAP.search(self.text, prev.end, anchor)
+
+    def _part_label(self, d: Draft) -> str | None:
+        """A figure with no words of its own on the left is named by the words after its unit
+        ("23 PAKN trong hạn", "10 điểm thuộc cấp tỉnh đánh giá"), else by its total."""
+        if d.kind in (FactKind.count, FactKind.score):
+            after = self._after_unit(d)
+            if after and _substantive(after) and not names_body(after[len(d.unit or ""):]):
+                return _cap_words(after)  # "02 TTHC của Sở Tư pháp" names whose, not what
+        return self._from_total(d)
 
     def _from_total(self, d: Draft) -> str | None:
         """A part named only by its level ("cấp tỉnh có 03 đơn vị") measures what its total does:
@@ -257,10 +359,28 @@ class Labeller:
                 return label
         return None
 
-    def _before_parenthesis(self, d: Draft, lo: int) -> str | None:
-        """"... kế hoạch số hoá mới chỉ ban hành (không đạt 2,5 điểm)": the clause the note is on."""
+    def _open_paren(self, d: Draft) -> int | None:
+        """Where the parenthesis the figure sits in opens, if it is still open."""
         opening = self.text.rfind("(", d.candidate.block.span[0], d.start)
         if opening < 0 or ")" in self.text[opening:d.start]:
+            return None
+        return opening
+
+    def _notes_figure(self, d: Draft) -> bool:
+        """The parenthesis opens right after a figure (and its unit): "0,64 (xếp hạng 4 ...)"
+        is a note on that figure, not on the clause."""
+        opening = self._open_paren(d)
+        prev = self._done[-1][0] if self._done else None
+        if opening is None or prev is None or prev.end > opening \
+                or prev.candidate.block.span[1] <= opening:
+            return False
+        gap = self.text[prev.end:opening].strip().lower()
+        return not gap or gap == (prev.unit or "").lower()
+
+    def _before_parenthesis(self, d: Draft, lo: int) -> str | None:
+        """Last resort for a note in parentheses: the first comma item of the clause before it."""
+        opening = self._open_paren(d)
+        if opening is None:
             return None
         label = _clause_before(self.text, d.candidate.block.span[0], opening)
         return _cap_words(label.split(",")[0].strip()) if label else None

@@ -50,6 +50,8 @@ class Cues(BaseModel):
     generic_titles: list[str]
     generic_labels: list[str]
     subject_prefixes: list[str]
+    body_heads: list[str]
+    predicate_markers: list[str]
     unit_families: list[list[str]]
     complement_sets: list[list[str]]
     share_cues: list[str]
@@ -61,7 +63,8 @@ class Cues(BaseModel):
     @field_validator("units", "score_units", "score_cues", "rank_cues", "deadline_cues",
                      "target_sentence_cues", "result_cues", "identifier_cues",
                      "breakdown_cues", "label_trim", "generic_titles", "generic_labels",
-                     "subject_prefixes", "share_cues", "lost_points_cues", "total_row_labels")
+                     "subject_prefixes", "body_heads", "predicate_markers",
+                     "share_cues", "lost_points_cues", "total_row_labels")
     @classmethod
     def _entries(cls, v: list[str]) -> list[str]:
         return _clean(v)

@@ -30,6 +30,7 @@ class Format(str, Enum):
     docx = "docx"
     html = "html"
     text = "text"
+    doc = "doc"     # Word 97-2003, read through LibreOffice (parsers/doc.py)
 
 
 class BlockKind(str, Enum):
@@ -103,6 +104,8 @@ class Block(Strict):
     table: Table | None = None
     footnote: str | None = Field(None, description="the label of the footnote this block is")
     lines: list[Fragment] = Field(default_factory=list, description="PDF lines with their boxes")
+    origin: Literal["text", "ocr"] = Field(
+        "text", description='"ocr" when the text was recognised from a scanned image')
 
 
 class Footnote(Strict):

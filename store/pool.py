@@ -78,6 +78,7 @@ class WorkerPool(Generic[T, R]):
         self._workers: list[_Worker[T]] = []
         self.replaced = 0
         self._crashes_in_a_row = 0
+        self._exhausted = False
 
     def __enter__(self) -> WorkerPool[T, R]:
         return self
@@ -86,19 +87,23 @@ class WorkerPool(Generic[T, R]):
         self.close()
 
     def map_unordered(self, tasks: Iterable[T]) -> Iterator[tuple[T, R]]:
+        """Results as they come. Freed workers get their next task *before* the caller sees
+        the results, so they parse while the caller stores (no worker idles during a write)."""
         pending = iter(tasks)
-        exhausted = False
-        while True:
-            while not exhausted and self._has_capacity():
-                task = next(pending, _END)
-                if task is _END:
-                    exhausted = True
-                    break
-                self._dispatch(self._idle_worker(), task)  # type: ignore[arg-type]
-            busy = [w for w in self._workers if w.task is not None]
-            if not busy:
+        self._exhausted = False
+        self._fill(pending)
+        while busy := [w for w in self._workers if w.task is not None]:
+            finished = list(self._collect(busy))
+            self._fill(pending)
+            yield from finished
+
+    def _fill(self, pending: Iterator[T]) -> None:
+        while not self._exhausted and self._has_capacity():
+            task = next(pending, _END)
+            if task is _END:
+                self._exhausted = True
                 return
-            yield from self._collect(busy)
+            self._dispatch(self._idle_worker(), task)  # type: ignore[arg-type]
 
     def _has_capacity(self) -> bool:
         return len(self._workers) < self.size or any(w.task is None for w in self._workers)

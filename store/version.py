@@ -29,24 +29,30 @@ def extractor_version() -> str:
     return pinned if pinned else _computed_version()
 
 
-@cache
 def _computed_version() -> str:
+    return _version_for(os.environ.get("BAOCAO_FRAMEWORKS") or "")
+
+
+@cache
+def _version_for(frameworks: str) -> str:
     try:
         release = metadata.version("baocao")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
         release = "0"
-    return f"{release}+{code_digest()[:12]}"
+    return f"{release}+{code_digest(frameworks)[:12]}"
 
 
-@cache
-def code_digest() -> str:
-    """sha256 over the sources and data files of the packages that make an Extraction."""
+def code_digest(frameworks: str = "") -> str:
+    """sha256 over the sources and data of the packages that make an Extraction, and over
+    the user's framework files (``BAOCAO_FRAMEWORKS``), which change what is extracted too."""
     digest = hashlib.sha256()
-    for package in _PACKAGES:
-        base = ROOT / package
+    folders = [ROOT / package for package in _PACKAGES]
+    if frameworks and Path(frameworks).is_dir():
+        folders.append(Path(frameworks))
+    for base in folders:
         for path in sorted(p for p in base.rglob("*") if p.suffix in _SUFFIXES and p.is_file()):
             if "__pycache__" in path.parts:
                 continue
-            digest.update(path.relative_to(ROOT).as_posix().encode())
+            digest.update(path.relative_to(base.parent).as_posix().encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()

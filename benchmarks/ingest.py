@@ -1,0 +1,264 @@
+"""Ingest speed and memory: 1,000 documents generated from the corpus, end to end.
+
+Run from the repository root (PostgreSQL: BAOCAO_TEST_PG or postgres@127.0.0.1:5432/test):
+
+    .venv/bin/python benchmarks/ingest.py                  # 1,000 documents, every config
+    .venv/bin/python benchmarks/ingest.py --docs 200 --no-postgresql
+
+Generates ``--docs`` files into a temporary folder (reused between runs) by cycling through
+``corpus/seeds`` and ``corpus/docs`` — text, HTML, DOCX and both kinds of PDF — changing a
+few bytes of each copy so every hash differs (trailing spaces, an HTML comment, a PDF comment
+after %%EOF, a DOCX zip comment). Then, in the same run:
+
+- the baseline: pdfplumber's bare ``page.extract_text()`` over every generated PDF, one core;
+- ``baocao ingest`` of the PDFs alone, 1 worker, SQLite: pages/s beside the baseline
+  (goal: at least half of it, end to end: hashing, parsing, extraction, checks, storage);
+- ``baocao ingest`` of the whole mixed archive with 1 and 2 workers, into SQLite and into
+  PostgreSQL: documents/s and pages/s (goal: 2 workers at least 1.8x one), each in a fresh
+  subprocess and a fresh database, so worker start-up is counted;
+- memory per worker: peak RSS and USS (memory unique to the worker, the rest shared
+  copy-on-write with the fork server), and the mean RSS while the first 100 files are ingested
+  against the last 100 (goal: flat as the archive grows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+CACHE = Path(tempfile.gettempdir()) / "baocao-bench-ingest"
+PG_SERVER = os.environ.get("BAOCAO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+# ── the archive ──────────────────────────────────────────────────────────────────────────
+
+def sources() -> list[Path]:
+    return sorted((ROOT / "corpus/seeds").glob("*.txt")) + sorted((ROOT / "corpus/docs").glob("*"))
+
+
+def varied(source: Path, i: int) -> bytes:
+    """The bytes of ``source`` with a change that keeps it readable as the same report."""
+    data = source.read_bytes()
+    name = source.name.lower()
+    if name.endswith(".pdf"):
+        return data + f"\n% copy {i}\n".encode()
+    if name.endswith(".html"):
+        return data + f"\n<!-- copy {i} -->\n".encode()
+    if name.endswith(".txt"):
+        return data + b" " * (i + 1)
+    return data  # docx: varied by its zip comment in generate()
+
+
+def generate(n: int) -> Path:
+    folder = CACHE / f"docs-{n}"
+    if folder.is_dir() and len(list(folder.iterdir())) == n:
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    pool = sources()
+    for i in range(n):
+        source = pool[i % len(pool)]
+        target = folder / f"{i:05d}_{source.name}"
+        target.write_bytes(varied(source, i))
+        if target.suffix == ".docx":
+            with zipfile.ZipFile(target, "a") as z:
+                z.comment = f"copy {i}".encode()
+    return folder
+
+
+# ── the baseline ─────────────────────────────────────────────────────────────────────────
+
+def pdfplumber_baseline(pdfs: list[Path]) -> dict[str, float]:
+    import pdfplumber
+
+    pages = 0
+    start = time.perf_counter()
+    for path in pdfs:
+        with pdfplumber.open(path) as pdf:
+            for page in pdf.pages:
+                page.extract_text()
+                page.close()
+                pages += 1
+    took = time.perf_counter() - start
+    return {"files": len(pdfs), "pages": pages, "seconds": took, "pages_s": pages / took,
+            "docs_s": len(pdfs) / took}
+
+
+# ── one ingest, in its own process ───────────────────────────────────────────────────────
+
+class Sampler:
+    """Samples the RSS/USS of the worker processes; tags samples with files done so far."""
+
+    def __init__(self) -> None:
+        import psutil
+
+        self.me = psutil.Process()
+        self.done = 0
+        self.samples: list[tuple[int, int, float, float]] = []  # done, pid, rss MB, uss MB
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def workers(self) -> list[Any]:
+        """The pool's workers: children of the fork server (which is a child of this process)."""
+        servers = [p for p in self.me.children() if "forkserver" in " ".join(p.cmdline())]
+        return [w for server in servers for w in server.children()]
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.25):
+            for p in self.workers():
+                try:
+                    full = p.memory_full_info()
+                    self.samples.append((self.done, p.pid, full.rss / 2**20, full.uss / 2**20))
+                except Exception:  # noqa: BLE001 - a worker that just exited
+                    continue
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.thread.join()
+
+
+def run_one(inputs: list[str], db: str, workers: int) -> dict[str, Any]:
+    """Ingest ``inputs`` into ``db`` with a sampler watching the workers (child process)."""
+    from store import ingest as ingest_module
+
+    sampler = Sampler()
+    original = ingest_module.Progress.update
+
+    def update(self: Any, report: Any) -> None:
+        sampler.done = report.new + report.failed + report.skipped
+        original(self, report)
+
+    ingest_module.Progress.update = update  # type: ignore[method-assign]
+    sampler.thread.start()
+    report = ingest_module.ingest(inputs, db=db, workers=workers, quiet=True)
+    sampler.stop()
+    n = report.files
+    first = [s for s in sampler.samples if s[0] < min(100, n // 4)]
+    last = [s for s in sampler.samples if s[0] >= n - min(100, n // 4)]
+    return {"files": n, "new": report.new, "failed": report.failed, "pages": report.pages,
+            "seconds": report.seconds, "docs_s": report.processed / report.seconds,
+            "pages_s": report.pages / report.seconds,
+            "peak_rss": max((s[2] for s in sampler.samples), default=0.0),
+            "peak_uss": max((s[3] for s in sampler.samples), default=0.0),
+            "rss_first": _mean([s[2] for s in first]), "rss_last": _mean([s[2] for s in last]),
+            "uss_first": _mean([s[3] for s in first]), "uss_last": _mean([s[3] for s in last])}
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else float("nan")
+
+
+def in_subprocess(inputs: list[Path], db: str, workers: int) -> dict[str, Any]:
+    cmd = [sys.executable, __file__, "--one", db, str(workers), *map(str, inputs)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+# ── databases ────────────────────────────────────────────────────────────────────────────
+
+def fresh_sqlite(tag: str) -> str:
+    path = CACHE / f"bench-{tag}.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+class FreshPostgres:
+    """A throw-away PostgreSQL database for one run."""
+
+    def __init__(self) -> None:
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        from store.db import resolve_url
+
+        self.name = f"baocao_bench_{secrets.token_hex(4)}"
+        self.admin = create_engine(resolve_url(PG_SERVER), isolation_level="AUTOCOMMIT")
+        self.url = make_url(resolve_url(PG_SERVER)).set(database=self.name).render_as_string(
+            hide_password=False)
+
+    def __enter__(self) -> str:
+        from sqlalchemy import text
+
+        with self.admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{self.name}"'))
+        return self.url
+
+    def __exit__(self, *exc: object) -> None:
+        from sqlalchemy import text
+
+        with self.admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+# ── the report ───────────────────────────────────────────────────────────────────────────
+
+def row(name: str, r: dict[str, Any]) -> str:
+    mem = (f"{r['peak_rss']:7.0f} {r['peak_uss']:7.0f}  {r['rss_first']:6.0f} → {r['rss_last']:4.0f}"
+           f"  {r['uss_first']:5.0f} → {r['uss_last']:4.0f}" if "peak_rss" in r else "")
+    return (f"{name:<40} {r['files']:>6} {r['pages']:>6} {r['seconds']:>8.1f} {r['docs_s']:>7.1f}"
+            f" {r['pages_s']:>8.1f}  {mem}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--docs", type=int, default=1000)
+    ap.add_argument("--no-postgresql", action="store_true")
+    ap.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        db, workers, *inputs = args.one
+        print(json.dumps(run_one(inputs, db, int(workers))))
+        return
+    folder = generate(args.docs)
+    files = sorted(folder.iterdir())
+    pdfs = [f for f in files if f.suffix == ".pdf"]
+    print(f"{len(files)} documents in {folder} ({len(pdfs)} PDF); machine: {os.cpu_count()} cores")
+    print(f"{'what':<40} {'files':>6} {'pages':>6} {'seconds':>8} {'docs/s':>7} {'pages/s':>8}"
+          f"  peak RSS/USS MB per worker, RSS and USS first → last 100 files")
+    results = {"pdfplumber extract_text (PDFs, 1 core)": pdfplumber_baseline(pdfs)}
+    print(row("pdfplumber extract_text (PDFs, 1 core)", results[next(iter(results))]), flush=True)
+    plan = [("ingest PDFs only, 1 worker, SQLite", pdfs, "sqlite", 1)]
+    for backend in ("sqlite", "postgresql"):
+        if backend == "postgresql" and args.no_postgresql:
+            continue
+        for workers in (1, 2):
+            plan.append((f"ingest mixed, {workers} worker{'s' * (workers > 1)}, {backend}",
+                         [folder], backend, workers))
+    for name, inputs, backend, workers in plan:
+        if backend == "sqlite":
+            results[name] = in_subprocess(inputs, fresh_sqlite(f"{workers}"), workers)
+        else:
+            with FreshPostgres() as url:
+                results[name] = in_subprocess(inputs, url, workers)
+        print(row(name, results[name]), flush=True)
+    summarize(results)
+
+
+def summarize(results: dict[str, dict[str, Any]]) -> None:
+    base = results["pdfplumber extract_text (PDFs, 1 core)"]["pages_s"]
+    pdf = results["ingest PDFs only, 1 worker, SQLite"]["pages_s"]
+    print(f"\nPDF ingest end to end: {pdf:.1f} pages/s = {pdf / base:.2f}x pdfplumber's bare "
+          f"extract_text ({base:.1f} pages/s); goal >= 0.5x")
+    for backend in ("sqlite", "postgresql"):
+        one = results.get(f"ingest mixed, 1 worker, {backend}")
+        two = results.get(f"ingest mixed, 2 workers, {backend}")
+        if one and two:
+            print(f"{backend}: 2 workers = {two['docs_s'] / one['docs_s']:.2f}x 1 worker "
+                  f"({two['docs_s']:.1f} vs {one['docs_s']:.1f} docs/s); goal >= 1.8x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""Benchmark: OCR of scanned pages (``parsers.ocr``), speed, memory and fact recall.
+
+Synthetic scans are made from the corpus PDFs (``corpus/docs/*.pdf``, reportlab, and
+``*.lo.pdf``, LibreOffice): every page rendered with pypdfium2 to a grayscale image at
+``--scan-dpi`` (200, a typical office scanner), optionally degraded, and saved back as an
+image-only PDF (``make_scan``), in three conditions:
+
+- ``clean``: the image as rendered;
+- ``noisy``: Gaussian noise (sigma 8 % of full scale) and 0.4 % salt-and-pepper specks;
+- ``rotated``: turned 1.5 degrees, as a sheet fed slightly askew.
+
+For each OCR render DPI (``--dpi``, default the module's ``DPI``) it reports:
+
+- pages/s of ``parsers.ocr.ocr_pages`` (render + Tesseract, ``--workers`` processes) beside
+  pages/s of the bare pypdfium2 render at the same DPI;
+- peak RSS of one OCR pass in a fresh subprocess: the Python process (pypdfium2 render, TSV
+  parsing) and the largest Tesseract child;
+- fact recall on the scans against ``corpus/gold`` with ``extractor.evaluate.score_document``,
+  next to the recall of the original born-digital PDFs (the ceiling OCR can reach).
+
+Run from the repository root (needs tesseract-ocr and tesseract-ocr-vie):
+
+    .venv/bin/python benchmarks/ocr.py                    # DPI 200, all three conditions
+    .venv/bin/python benchmarks/ocr.py --dpi 150 200 300  # the DPI trade-off
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import own_peak_rss_mb  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+CACHE = Path(tempfile.gettempdir()) / "baocao-bench-ocr"
+CONDITIONS: dict[str, dict[str, float]] = {
+    "clean": {},
+    "noisy": {"noise": 0.08},
+    "rotated": {"angle": 1.5},
+}
+
+
+def make_scan(src: Path, dst: Path, *, dpi: int = 200, noise: float = 0.0, angle: float = 0.0,
+              seed: int = 0) -> Path:
+    """An image-only PDF of ``src``: each page rendered at ``dpi``, degraded, no text layer."""
+    import numpy as np
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    pdf = pdfium.PdfDocument(str(src))
+    images = []
+    for page in pdf:
+        image = page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+        if angle:
+            image = image.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+        if noise:
+            pixels = np.asarray(image, dtype=np.float32)
+            pixels += rng.normal(0.0, 255 * noise, pixels.shape)
+            specks = rng.random(pixels.shape)
+            pixels[specks < noise / 40] = 0
+            pixels[specks > 1 - noise / 40] = 255
+            image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+        images.append(image)
+    pdf.close()
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    images[0].save(dst, "PDF", resolution=dpi, save_all=True, append_images=images[1:])
+    return dst
+
+
+def scans(condition: str, scan_dpi: int) -> list[tuple[Path, Path]]:
+    """(scan, original) for every corpus PDF, built once into the cache folder."""
+    out = []
+    for src in sorted((ROOT / "corpus" / "docs").glob("*.pdf")):
+        dst = CACHE / f"{condition}-{scan_dpi}" / src.name
+        if not dst.exists():
+            make_scan(src, dst, dpi=scan_dpi, **CONDITIONS[condition])
+        out.append((dst, src))
+    return out
+
+
+def _source(path: Path):  # noqa: ANN202 - schemas.document.Source
+    from schemas.document import Format, Source
+
+    data = path.read_bytes()
+    return Source(path=str(path), sha256=hashlib.sha256(data).hexdigest(), format=Format.pdf,
+                  size=len(data))
+
+
+def recall(pairs: list[tuple[Path, Path]], dpi: float, workers: int) -> tuple[float, float, int]:
+    """(recall on the scans, recall on the originals, pages) against corpus/gold."""
+    from extractor.evaluate import Counts, load_gold, score_document
+    from extractor.pipeline import extract_document
+    from parsers import Limits, parse
+    from parsers.ocr import read_ocr
+
+    scanned, original = Counts(), Counts()
+    pages = 0
+    for scan, src in pairs:
+        gold = load_gold(ROOT / "corpus" / "gold" / f"{src.name.split('.')[0]}.yaml")
+        doc = read_ocr(scan, _source(scan), Limits(), dpi=dpi, workers=workers)
+        pages += doc.source.pages or 0
+        for counts, extraction in ((scanned, extract_document(doc)),
+                                   (original, extract_document(parse(src)))):
+            for c in score_document(extraction, gold).by_kind.values():
+                counts.add(c)
+    return scanned.scores()["recall"], original.scores()["recall"], pages
+
+
+def speed(pairs: list[tuple[Path, Path]], dpi: float, workers: int) -> tuple[float, float]:
+    """(OCR pages/s, bare render pages/s) over the scans."""
+    import pypdfium2 as pdfium
+
+    from parsers.ocr import ocr_pages
+
+    paths = [scan for scan, _ in pairs]
+    start = time.perf_counter()
+    n = 0
+    for path in paths:
+        pdf = pdfium.PdfDocument(str(path))
+        for page in pdf:
+            bitmap = page.render(scale=dpi / 72, grayscale=True)
+            bitmap.to_pil().save(io.BytesIO(), "PNG", compress_level=1)
+            n += 1
+        pdf.close()
+    render = n / (time.perf_counter() - start)
+    start = time.perf_counter()
+    for path in paths:
+        ocr_pages(path, range(len(pdfium.PdfDocument(str(path)))), dpi=dpi, workers=workers)
+    return n / (time.perf_counter() - start), render
+
+
+def rss_of(dpi: float, workers: int, paths: list[str]) -> None:
+    """One OCR pass (child mode): print this process's and the largest child's peak RSS."""
+    import pypdfium2 as pdfium
+
+    from parsers.ocr import ocr_pages
+
+    for path in paths:
+        ocr_pages(path, range(len(pdfium.PdfDocument(path))), dpi=dpi, workers=workers)
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"python_mb": round(own_peak_rss_mb(), 1), "tesseract_mb": round(child, 1)}))
+
+
+def peak_rss(pairs: list[tuple[Path, Path]], dpi: float, workers: int) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--rss-of", str(dpi), "--workers", str(workers),
+           *(str(scan) for scan, _ in pairs)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    from parsers.ocr import DPI, tesseract_status
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--dpi", type=float, nargs="+", default=[DPI])
+    ap.add_argument("--scan-dpi", type=int, default=200)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--conditions", nargs="+", default=list(CONDITIONS))
+    ap.add_argument("--rss-of", type=float, help=argparse.SUPPRESS)
+    ap.add_argument("paths", nargs="*", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.rss_of:
+        rss_of(args.rss_of, args.workers, args.paths)
+        return
+    missing = tesseract_status()
+    if missing:
+        raise SystemExit(f"{missing}: apt-get install tesseract-ocr tesseract-ocr-vie")
+    print(f"scans at {args.scan_dpi} DPI, {args.workers} Tesseract workers")
+    print(f"{'condition':9} {'dpi':>4} {'ocr p/s':>8} {'render p/s':>10} {'py MB':>6} "
+          f"{'tess MB':>7} {'recall':>7} {'text-layer recall':>18}")
+    for condition in args.conditions:
+        pairs = scans(condition, args.scan_dpi)
+        for dpi in args.dpi:
+            ocr_rate, render_rate = speed(pairs, dpi, args.workers)
+            rss = peak_rss(pairs, dpi, args.workers)
+            scanned, original, _ = recall(pairs, dpi, args.workers)
+            print(f"{condition:9} {dpi:4.0f} {ocr_rate:8.2f} {render_rate:10.1f} "
+                  f"{rss['python_mb']:6.0f} {rss['tesseract_mb']:7.0f} {scanned:7.3f} "
+                  f"{original:18.3f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""``baocao export``: facts with corrected values beside extracted ones, checks, documents, in
+jsonl, csv, parquet and xlsx, read back with pandas; filters; the exported record's schema."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+import baocao
+from baocao.cli import main
+from store.db import session_scope
+from store.export import FACT_COLUMNS, ExportedFact, Filters, facts_frame
+from store.ingest import ingest
+from store.models import FactRow, UserRow
+from store.repository import correct_fact
+from tests.conftest import SEEDS, extraction_of
+
+pytest_plugins = ["tests.conftest_db"]
+
+SEED_004 = SEEDS[4]  # Đắk Song district report, 2023
+
+
+@pytest.fixture
+def corrected_db(db_url: str) -> str:
+    """The five seeds ingested; in 004, 15.739 corrected to 15.740 by alice, 1.865 rejected."""
+    ingest(SEEDS, db=db_url, workers=0, quiet=True)
+    with session_scope(db_url) as session:
+        alice = UserRow(name="alice", role="reviewer", password_hash="x", allowed_places=[])
+        session.add(alice)
+        session.flush()
+        facts = {f.value: f for f in session.scalars(select(FactRow).where(
+            FactRow.value.in_([15739.0, 1865.0]), FactRow.kind == "count"))}
+        correct_fact(session, facts[15739.0], "edit", {"value": 15740.0, "label": "đúng hạn"},
+                     actor="alice", user_id=alice.id, reason="typo")
+        correct_fact(session, facts[1865.0], "reject", actor="alice", user_id=alice.id)
+    return db_url
+
+
+def _read(fmt: str, out: Path, table: str) -> pd.DataFrame:
+    if fmt == "xlsx":
+        return pd.read_excel(out / "baocao.xlsx", sheet_name=table)
+    path = out / f"{table}.{fmt}"
+    if fmt == "jsonl":
+        return pd.read_json(path, lines=True)
+    if fmt == "csv":
+        return pd.read_csv(path)
+    return pd.read_parquet(path)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "xlsx"])
+def test_export_every_format_with_corrected_values(corrected_db: str, tmp_path: Path,
+                                                   fmt: str) -> None:
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["export", "--db", corrected_db, "--format", fmt,
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    facts = _read(fmt, out, "facts")
+    assert list(facts.columns) == FACT_COLUMNS
+    assert len(facts) == sum(len(extraction_of(s).facts) for s in SEEDS)
+    fixed = facts[facts["corrected_value"].notna()]
+    assert len(fixed) == 1
+    row = fixed.iloc[0]
+    assert (row["value"], row["corrected_value"], row["status"]) == (15739.0, 15740.0, "corrected")
+    assert (row["corrected_by"], row["correction_reason"], row["source_text"]) == (
+        "alice", "typo", "15.739")
+    assert row["place"] == "Đắk Song" and row["span_end"] - row["span_start"] == 6
+    assert set(facts["status"]) == {"extracted", "corrected", "rejected"}
+    checks = _read(fmt, out, "checks")
+    assert len(checks) == sum(len(extraction_of(s).checks) for s in SEEDS)
+    assert set(checks["status"]) <= {"pass", "fail", "unverifiable"}
+    documents = _read(fmt, out, "documents")
+    assert len(documents) == len(SEEDS) and set(documents["format"]) == {"text"}
+
+
+def test_parquet_types_are_stable(corrected_db: str, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    CliRunner().invoke(main, ["export", "--db", corrected_db, "--format", "parquet",
+                              "--out", str(tmp_path)])
+    schema = pq.read_schema(tmp_path / "facts.parquet")
+    assert str(schema.field("value").type) == "double"
+    assert str(schema.field("corrected_value").type) == "double"
+    assert str(schema.field("span_start").type) == "int64"
+    assert str(schema.field("flagged").type) == "bool"
+    assert str(schema.field("corrected_kind").type) in ("string", "large_string")
+
+
+def test_export_filters(corrected_db: str) -> None:
+    everything = facts_frame(corrected_db)
+    by_place = facts_frame(corrected_db, Filters(place=["đắk song"]))
+    assert 0 < len(by_place) < len(everything)
+    assert set(by_place["place"]) == {"Đắk Song"}
+    by_status = facts_frame(corrected_db, Filters(status=["corrected", "rejected"]))
+    assert sorted(by_status["status"]) == ["corrected", "rejected"]
+    by_period = facts_frame(corrected_db, Filters(period=["2023"]))
+    assert len(by_period) and all(
+        (pd.notna(y) and y == 2023) or "2023" in str(t) for y, t in zip(by_period["period_year"],
+                                                      by_period["period_text"]))
+    indicators = everything["indicator"].dropna()
+    if len(indicators):
+        one = indicators.iloc[0]
+        assert set(facts_frame(corrected_db, Filters(indicator=[one]))["indicator"]) == {one}
+
+
+def test_cli_export_filters_and_stdout(corrected_db: str) -> None:
+    result = CliRunner().invoke(main, ["export", "--db", corrected_db, "--format", "jsonl",
+                                       "--out", "-", "--status", "corrected"])
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in result.output.splitlines()]
+    assert len(records) == 1 and records[0]["corrected_value"] == 15740.0
+    ExportedFact.model_validate(records[0])
+    csv = CliRunner().invoke(main, ["export", "--db", corrected_db, "--format", "csv",
+                                    "--out", "-", "--place", "Đắk Song", "--period", "2023"])
+    frame = pd.read_csv(io.StringIO(csv.output))
+    assert len(frame) and set(frame["place"]) == {"Đắk Song"}
+
+
+def test_every_exported_record_matches_the_schema(corrected_db: str) -> None:
+    frame = facts_frame(corrected_db)
+    for record in json.loads(frame.to_json(orient="records", force_ascii=False)):
+        ExportedFact.model_validate(record)
+
+
+def test_cli_schema_export() -> None:
+    result = CliRunner().invoke(main, ["schema", "export"])
+    schema = json.loads(result.output)
+    assert schema["title"] == "ExportedFact"
+    assert set(schema["properties"]) == set(FACT_COLUMNS)
+    assert {"value", "corrected_value", "source_text", "span_start"} <= set(schema["required"])
+
+
+def test_dataframe_helpers_on_extractions_and_db(corrected_db: str) -> None:
+    ex = baocao.extract(SEED_004)
+    frame = baocao.facts_frame(ex)
+    assert len(frame) == len(ex.facts) and set(frame["status"]) == {"extracted"}
+    assert list(frame.columns) == FACT_COLUMNS
+    assert len(baocao.facts_frame([ex, extraction_of(SEEDS[0])])) == len(ex.facts) + len(
+        extraction_of(SEEDS[0]).facts)
+    assert len(baocao.documents_frame(corrected_db)) == len(SEEDS)
+    assert len(baocao.checks_frame(corrected_db)) == sum(len(extraction_of(s).checks)
+                                                         for s in SEEDS)

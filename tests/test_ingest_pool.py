@@ -1,0 +1,75 @@
+"""The worker pool: a per-file time limit that replaces the stuck worker, dead workers
+replaced, and the ingest that records both as typed errors while the run goes on."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from store import ingest as ingest_module
+from store.errors import WorkerCrashError
+from store.pool import WorkerPool
+from store.worker import Task, process
+from tests.conftest import SEEDS
+
+pytest_plugins = ["tests.conftest_db"]
+
+
+def work(task: str) -> str:
+    """Picklable by reference, so fork-server workers can run it."""
+    if task == "hang":
+        time.sleep(120)
+    if task == "die":
+        os._exit(3)
+    return task.upper()
+
+
+def hang_on_marked_files(task: Task) -> dict[str, Any]:
+    """The real worker, except that files named *hang* never finish."""
+    if "hang" in Path(task.path).name:
+        time.sleep(120)
+    return process(task)
+
+
+def test_pool_times_out_and_replaces_workers() -> None:
+    tasks = ["a", "hang", "b", "die", "c", "d"]
+    with WorkerPool(2, work, timeout=3.0, on_timeout=lambda t: f"timeout:{t}",
+                    on_crash=lambda t, code: f"crash:{t}:{code}") as pool:
+        started = time.monotonic()
+        results = dict(pool.map_unordered(tasks))
+        took = time.monotonic() - started
+        assert pool.replaced == 2
+    assert results == {"a": "A", "hang": "timeout:hang", "b": "B", "die": "crash:die:3",
+                       "c": "C", "d": "D"}
+    assert took < 30
+
+
+def test_pool_gives_up_when_workers_cannot_start() -> None:
+    with WorkerPool(1, work, timeout=10, on_timeout=str, on_crash=lambda t, c: "crash") as pool:
+        with pytest.raises(WorkerCrashError, match="in a row"):
+            list(pool.map_unordered(["die"] * 20))
+
+
+def test_ingest_records_a_timeout_and_goes_on(db_url: str, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(SEEDS[0], folder / "a.txt")
+    shutil.copy(SEEDS[1], folder / "hang.txt")
+    shutil.copy(SEEDS[2], folder / "c.txt")
+    monkeypatch.setattr(ingest_module, "process", hang_on_marked_files)
+    report = ingest_module.ingest([folder], db=db_url, workers=2, quiet=True, timeout=3)
+    assert report.new == 2
+    assert [(Path(e["path"]).name, e["code"]) for e in report.errors] == [("hang.txt", "BC202")]
+    monkeypatch.setattr(ingest_module, "process", process)
+    retry = ingest_module.ingest([folder], db=db_url, workers=1, quiet=True)
+    assert (retry.new, retry.skipped) == (1, 2)  # timeouts are retried, then cleared
+    from store.db import session_scope
+    from store.repository import list_errors
+    with session_scope(db_url) as session:
+        assert list_errors(session) == []

@@ -1,0 +1,96 @@
+"""Label rules on hand-built sentences, phrased as other provinces' reports would phrase them.
+
+One test per rule of ``extractor/labels.py``; each asserts the exact label, so a change of rule
+shows up here before it shows up in the corpus figures.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from baocao.api import extract
+from extractor.labels import names_body
+
+
+def _labels(tmp_path: Path, text: str) -> list[tuple[str, str | None]]:
+    path = tmp_path / "doc.txt"
+    path.write_text(text, encoding="utf-8")
+    return [(f.text, f.label) for f in extract(path).facts]
+
+
+def test_breakdown_part_named_by_a_body_keeps_its_totals_label(tmp_path: Path) -> None:
+    got = _labels(tmp_path, "Trong quý III, huyện đã giải quyết 1.250 hồ sơ, trong đó Bộ phận "
+                            "một cửa cấp huyện 830 hồ sơ, Bộ phận một cửa cấp xã 420 hồ sơ.")
+    assert got == [("1.250", "huyện đã giải quyết"), ("830", "huyện đã giải quyết"),
+                   ("420", "huyện đã giải quyết")]
+
+
+def test_breakdown_parts_after_semicolons_keep_their_totals_label(tmp_path: Path) -> None:
+    got = _labels(tmp_path, "Năm 2024, tỉnh có 64 đơn vị đạt tỷ lệ số hóa dưới 40%, gồm: cấp tỉnh "
+                            "có 05 đơn vị; cấp huyện, xã có 52 đơn vị; Chi nhánh Văn phòng đăng ký "
+                            "đất đai có 07 đơn vị.")
+    labels = dict(got)
+    assert labels["64"] == "đơn vị đạt tỷ lệ số hóa dưới 40"  # the noun phrase after "có"
+    assert labels["05"] == labels["52"] == labels["07"] == labels["64"]
+
+
+def test_breakdown_part_with_words_after_its_unit_is_named_by_them(tmp_path: Path) -> None:
+    got = _labels(tmp_path, "Được giao 09 nhiệm vụ, đã triển khai 06 nhiệm vụ: ban hành kịp thời "
+                            "các kế hoạch thực hiện, trong đó 04 nhiệm vụ đã hoàn thành.")
+    assert got[-1] == ("04", "nhiệm vụ đã hoàn thành")
+
+
+def test_parts_of_a_maximum_are_named_after_their_unit(tmp_path: Path) -> None:
+    got = _labels(tmp_path, "Tổng số điểm tối đa là 50 điểm, trong đó 15 điểm thuộc Sở Nội vụ thẩm "
+                            "định, 35 điểm thuộc đơn vị tự chấm.")
+    assert got[1:] == [("15", "điểm thuộc Sở Nội vụ thẩm định"),
+                       ("35", "điểm thuộc đơn vị tự chấm")]
+
+
+def test_subset_in_parentheses_is_named_after_its_unit(tmp_path: Path) -> None:
+    got = _labels(tmp_path, "Toàn tỉnh có 31 xã để xảy ra hồ sơ quá hạn (trong đó có 12 xã có trên "
+                            "05 hồ sơ quá hạn xử lý).")
+    assert got == [("31", "xã để xảy ra hồ sơ quá hạn"),
+                   ("12", "xã có trên 05 hồ sơ quá hạn xử lý"),
+                   ("05", "hồ sơ quá hạn xử lý")]  # "xã có trên" is no name: a qualifier ends it
+
+
+def test_short_comma_item_grows_backwards(tmp_path: Path) -> None:
+    got = _labels(tmp_path, "Các thủ tục sau khi công bố được cập nhật đầy đủ, đến nay đã niêm yết "
+                            "công khai tại Trung tâm hành chính công, các xã, phường với 412/412 TTHC.")
+    assert got == [("412/412", "niêm yết công khai tại Trung tâm hành chính công, các xã")]
+
+
+def test_parenthetical_note_takes_the_subject_of_its_clause(tmp_path: Path) -> None:
+    got = _labels(tmp_path, "Việc số hóa kết quả giải quyết hồ sơ mới chỉ triển khai thí điểm, "
+                            "chưa nhân rộng (không đạt 1,5 điểm).")
+    assert got == [("1,5", "Việc số hóa kết quả giải quyết hồ sơ")]
+
+
+def test_parenthetical_note_skips_the_period_and_figure_of_its_clause(tmp_path: Path) -> None:
+    got = _labels(tmp_path, "Kết quả xử lý phản ánh, kiến nghị của tổ chức 6 tháng đầu năm chỉ đạt "
+                            "92,1% đúng hạn (không đạt 01 điểm).")
+    assert got[-1] == ("01", "Kết quả xử lý phản ánh, kiến nghị của tổ chức")
+
+
+def test_dash_between_lower_case_words_does_not_break_a_clause(tmp_path: Path) -> None:
+    got = _labels(tmp_path, "Thực hiện báo cáo trên hệ thống thông tin kinh tế - xã hội của huyện "
+                            "chưa đúng hạn (chưa đạt 0,5 điểm).")
+    assert got == [("0,5", "Thực hiện báo cáo trên hệ thống thông tin kinh tế - xã hội của")]
+
+
+def test_abbreviation_counts_as_a_name(tmp_path: Path) -> None:
+    assert _labels(tmp_path, "Chỉ số CCHC có số điểm tối đa là 100 điểm.") == [("100", "Chỉ số CCHC")]
+
+
+def test_gom_without_a_total_before_it_is_a_verb(tmp_path: Path) -> None:
+    got = _labels(tmp_path, "Đồng thời, công bố danh mục thủ tục nội bộ gồm 25 TTHC của 06 sở.")
+    assert got[0] == ("25", "công bố danh mục thủ tục nội bộ")
+
+
+def test_names_body() -> None:
+    assert names_body("Bộ phận một cửa cấp xã")
+    assert names_body("Chi nhánh Văn phòng đăng ký đất đai")
+    assert names_body("cấp huyện, xã")
+    assert not names_body("đúng hạn")
+    assert not names_body("tồn kỳ trước chuyển qua")
