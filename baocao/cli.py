@@ -259,8 +259,9 @@ def _ingest_and_report(inputs: list[str], *, db: str | None, workers: int | None
     if not quiet:
         click.echo(render_summary(report, totals))
     else:
-        for e in report.errors:
-            click.echo(f"error: [{e['code']}] {e['path']}: {e['message']}", err=True)
+        for record in report.errors:
+            click.echo(f"error: [{record['code']}] {record['path']}: {record['message']}",
+                       err=True)
 
 
 def db_url(db: str | None) -> str:

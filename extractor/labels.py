@@ -165,6 +165,10 @@ def _clause_before(text: str, lo: int, pos: int) -> str:
     if cut is not None:
         left = left[cut.end():]
     parts = [p for p in left.split(":")]
+    if len(parts) > 1 and _narrates(parts[-1]):
+        topic = trim(parts[-2])  # "Chỉ số X, Y: năm 2023, tỉnh Z ... dẫn đầu top 5": the measure
+        if _useful(topic) and _substantive(topic):
+            return topic
     for part in reversed(parts):
         raw = _comma_segment(part)
         phrase = trim(raw)
@@ -174,6 +178,17 @@ def _clause_before(text: str, lo: int, pos: int) -> str:
         if light != phrase and _useful(light) and _substantive(light):
             return light
     return ""
+
+
+def _narrates(clause: str) -> bool:
+    """A clause that opens with a period and then names who ("năm 2023, tỉnh Bình Thuận ..."):
+    it tells a story about a subject; the measure is the topic before its colon."""
+    from extractor.context import is_named_subject
+    head, _, rest = clause.strip().partition(",")
+    if not rest or not PERIOD_RE.fullmatch(head.strip()):
+        return False
+    words_ = rest.split()
+    return any(is_named_subject(" ".join(words_[:n])) for n in range(2, min(6, len(words_)) + 1))
 
 
 @cache
@@ -307,7 +322,15 @@ class Labeller:
         if same:
             return same[0][1]
         return self._quoted(block, d.start) or self._before_parenthesis(d, lo) \
-            or self._section_title(d.start)
+            or self._section_title(d.start) or self._block_neighbour(d)
+
+    def _block_neighbour(self, d: Draft) -> str | None:
+        """Last resort: the nearest labelled figure of the same paragraph, same kind first
+        ("(Năm 2022: đạt 49,1/100 điểm, ...)" after the sentence that names the measure)."""
+        mine = [(p, lab) for p, lab in reversed(self._done)
+                if lab and p.candidate.block.id == d.candidate.block.id]
+        mine.sort(key=lambda pl: pl[0].kind is not d.kind)
+        return mine[0][1] if mine else None
 
     def _part_start(self, lo: int, pos: int) -> int:
         """Where a breakdown part's own words start: after the last "trong đó", "gồm" before it
@@ -337,7 +360,11 @@ class Labeller:
 
     def _from_total(self, d: Draft) -> str | None:
         """A part named only by its level ("cấp tỉnh có 03 đơn vị") measures what its total does:
-        the total is the last figure of its kind before the breakdown cue (or the footnote marker)."""
+        the total is the last figure of its kind before the breakdown cue (or the footnote marker),
+        or the figure a parenthesis opens right after ("36 thủ tục (cấp tỉnh 33, cấp huyện 03)")."""
+        in_parens = self._parenthesis_total(d)
+        if in_parens is not None:
+            return in_parens
         block = d.candidate.block
         if block.footnote is not None:
             note = next((n for n in self.doc.footnotes if n.label == block.footnote), None)
@@ -357,6 +384,18 @@ class Labeller:
             if prev.kind is d.kind and label and (prev.unit == d.unit or d.kind is FactKind.score
                                                   or block.footnote is not None):
                 return label
+        return None
+
+    def _parenthesis_total(self, d: Draft) -> str | None:
+        opening = self._open_paren(d)
+        if opening is None:
+            return None
+        for prev, label in reversed(self._done):
+            if prev.end > opening:
+                continue
+            gap = self.text[prev.end:opening].strip().lower()
+            same = prev.kind is d.kind and (prev.unit or "").lower() == (d.unit or "").lower()
+            return label if same and label and (not gap or gap == (prev.unit or "").lower()) else None
         return None
 
     def _open_paren(self, d: Draft) -> int | None:

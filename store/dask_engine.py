@@ -224,7 +224,11 @@ def _batch_key(keys: list[str], ev: str) -> str:
 
 def write_batch(tasks: list[Task], root: str, ev: str) -> list[dict[str, Any]]:
     """On a Dask worker: extract a batch, write its part files, then its commit marker."""
-    facts, checks, documents, errors, outcomes = [], [], [], [], []
+    facts: list[dict[str, Any]] = []
+    checks: list[dict[str, Any]] = []
+    documents: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    outcomes: list[dict[str, Any]] = []
     for task in tasks:
         result = process(task)
         if not result["ok"]:

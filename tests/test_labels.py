@@ -94,3 +94,18 @@ def test_names_body() -> None:
     assert names_body("cấp huyện, xã")
     assert not names_body("đúng hạn")
     assert not names_body("tồn kỳ trước chuyển qua")
+
+
+def test_parenthesis_after_a_total_lists_its_parts(tmp_path: Path) -> None:
+    got = _labels(tmp_path, "Số thủ tục được cắt giảm thời gian là 28 TTHC (cấp tỉnh 20 TTHC, "
+                            "cấp huyện 08 TTHC).")
+    assert got == [("28", "Số thủ tục được cắt giảm thời gian"),
+                   ("20", "Số thủ tục được cắt giảm thời gian"),
+                   ("08", "Số thủ tục được cắt giảm thời gian")]
+
+
+def test_topic_before_a_colon_names_a_narrated_figure(tmp_path: Path) -> None:
+    got = _labels(tmp_path, "Chỉ số hài lòng của tổ chức, công dân: năm 2024, tỉnh Hà Giang tuy tăng "
+                            "nhưng vẫn xếp hạng 60/63. (Năm 2023: đạt 71,2/100 điểm.)")
+    assert got == [("60/63", "Chỉ số hài lòng của tổ chức, công dân"),
+                   ("71,2/100", "Chỉ số hài lòng của tổ chức, công dân")]
