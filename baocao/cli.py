@@ -350,5 +350,88 @@ def db_upgrade_cmd(db: str | None) -> None:
     click.echo(f"{display_url(url)} at revision {current_revision(url)}")
 
 
+# ── the review web app ──────────────────────────────────────────────────────────────────
+
+@main.command("review")
+@DB_OPTION
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="address to listen on (keep 127.0.0.1 unless behind an HTTPS proxy)")
+@click.option("--port", type=int, default=8000, show_default=True)
+def review_cmd(db: str | None, host: str, port: int) -> None:
+    """Serve the reviewers' web app over the database (migrated first)."""
+    import uvicorn
+
+    from review.app import create_app
+    from store.db import display_url, upgrade
+
+    try:
+        url = upgrade(db)
+    except BaocaoError as e:
+        _fail(e)
+        return
+    click.echo(f"baocao review: http://{host}:{port}/ over {display_url(url)} (Ctrl-C stops)",
+               err=True)
+    uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
+
+
+@main.group("users")
+def users_group() -> None:
+    """Accounts of the review web app."""
+
+
+@users_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["reviewer", "admin"]), required=True)
+@click.option("--places", multiple=True, metavar="PLACE",
+              help="places a reviewer may review (repeat, or comma-separated) [default: all]")
+@click.option("--password-stdin", is_flag=True,
+              help="read the password from the first line of standard input")
+@DB_OPTION
+def users_add_cmd(name: str, role: str, places: tuple[str, ...], password_stdin: bool,
+                  db: str | None) -> None:
+    """Create an account; the password is hashed with argon2id, never stored."""
+    from review.auth import AccountError, add_user
+    from store.db import session_scope, upgrade
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    allowed = [p.strip() for value in places for p in value.split(",") if p.strip()]
+    try:
+        with session_scope(upgrade(db)) as session:
+            add_user(session, name, role, password, allowed, actor="cli")
+    except BaocaoError as e:
+        _fail(e)
+        return
+    except AccountError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(EXIT_INPUT_ERROR)
+    click.echo(f"{name}: {role}" + (f" of {', '.join(allowed)}" if allowed else ""), err=True)
+
+
+@users_group.command("list")
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="one JSON line per account")
+def users_list_cmd(db: str | None, as_json: bool) -> None:
+    """The accounts: name, role, places, active."""
+    from review.auth import list_users
+    from store.db import session_scope, upgrade
+
+    try:
+        with session_scope(upgrade(db)) as session:
+            users = list_users(session)
+    except BaocaoError as e:
+        _fail(e)
+        return
+    for u in users:
+        if as_json:
+            click.echo(json.dumps(u, ensure_ascii=False))
+        else:
+            places = ", ".join(u["places"]) or "(every place)"  # type: ignore[arg-type]
+            state = "" if u["active"] else "  [inactive]"
+            click.echo(f"{u['name']:<20} {u['role']:<9} {places}{state}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

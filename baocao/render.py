@@ -42,27 +42,3 @@ def _where(page: int | None, line: int | None, cell: tuple[int, int] | None) -> 
              f"r{cell[0]}c{cell[1]}" if cell else ""]
     return " ".join(p for p in parts if p)
 
-
-def run_folder(folder: Path) -> str:
-    """Extract every file below ``folder``; a table per file and the totals."""
-    from baocao.api import extract
-
-    started = time.perf_counter()
-    rows, errors = [], Counter[str]()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        try:
-            ex = extract(path)
-        except BaocaoError as e:
-            errors[e.code] += 1
-            rows.append({"file": str(path), "format": "", "facts": 0, "checks failed": 0,
-                         "error": f"[{e.code}] {e.message}"})
-            continue
-        failed = sum(1 for c in ex.checks if c.status.value == "fail")
-        rows.append({"file": str(path), "format": ex.source.format.value, "facts": len(ex.facts),
-                     "checks failed": failed, "error": ""})
-    table = pd.DataFrame(rows)
-    took = time.perf_counter() - started
-    total = (f"{len(rows)} files, {int(table['facts'].sum()) if rows else 0} facts, "
-             f"{int(table['checks failed'].sum()) if rows else 0} failed checks, "
-             f"{sum(errors.values())} unreadable, {took:.1f} s")
-    return (table.to_string(index=False) if rows else "(no files)") + "\n" + total

@@ -30,7 +30,7 @@ import argparse
 import hashlib
 import io
 import json
-import resource
+import os
 import subprocess
 import sys
 import tempfile
@@ -84,7 +84,9 @@ def scans(condition: str, scan_dpi: int) -> list[tuple[Path, Path]]:
     for src in sorted((ROOT / "corpus" / "docs").glob("*.pdf")):
         dst = CACHE / f"{condition}-{scan_dpi}" / src.name
         if not dst.exists():
-            make_scan(src, dst, dpi=scan_dpi, **CONDITIONS[condition])
+            degrade = CONDITIONS[condition]
+            make_scan(src, dst, dpi=scan_dpi, noise=degrade.get("noise", 0.0),
+                      angle=degrade.get("angle", 0.0))
         out.append((dst, src))
     return out
 
@@ -141,15 +143,48 @@ def speed(pairs: list[tuple[Path, Path]], dpi: float, workers: int) -> tuple[flo
 
 
 def rss_of(dpi: float, workers: int, paths: list[str]) -> None:
-    """One OCR pass (child mode): print this process's and the largest child's peak RSS."""
+    """One OCR pass (child mode): print this process's peak RSS and Tesseract's.
+
+    Tesseract's is read from /proc/<pid>/status (VmHWM) while it runs on each page:
+    ``RUSAGE_CHILDREN`` would report the forking Python process's RSS, which Linux carries
+    over into a child across exec.
+    """
     import pypdfium2 as pdfium
 
-    from parsers.ocr import ocr_pages
+    from parsers.ocr import LANG, ocr_pages, render_png
 
     for path in paths:
         ocr_pages(path, range(len(pdfium.PdfDocument(path))), dpi=dpi, workers=workers)
-    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"python_mb": round(own_peak_rss_mb(), 1), "tesseract_mb": round(child, 1)}))
+    tesseract = 0.0
+    for path in paths:
+        pdf = pdfium.PdfDocument(path)
+        for page in pdf:
+            png, _ = render_png(page, dpi)
+            tesseract = max(tesseract, _tesseract_peak_mb(png, dpi, LANG))
+        pdf.close()
+    print(json.dumps({"python_mb": round(own_peak_rss_mb(), 1), "tesseract_mb": round(tesseract, 1)}))
+
+
+def _tesseract_peak_mb(png: bytes, dpi: float, lang: str) -> float:
+    """Peak RSS of one Tesseract run, polled from /proc every 5 ms."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    proc = subprocess.Popen(["tesseract", "stdin", "stdout", "-l", lang, "--dpi", str(round(dpi)),
+                             "tsv"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, env=env)
+    assert proc.stdin is not None
+    proc.stdin.write(png)
+    proc.stdin.close()
+    peak = 0.0
+    status = Path(f"/proc/{proc.pid}/status")
+    while proc.poll() is None:
+        try:
+            for line in status.read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]) / 1024)
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.005)
+    return peak
 
 
 def peak_rss(pairs: list[tuple[Path, Path]], dpi: float, workers: int) -> dict[str, float]:

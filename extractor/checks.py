@@ -15,6 +15,7 @@ catalog_maximum, rank_pool.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -71,6 +72,7 @@ class Checker:
     def __post_init__(self) -> None:
         self.text = self.ex.text
         self.facts = sorted(self.ex.facts, key=lambda f: f.span)
+        self._starts = [f.span[0] for f in self.facts]
 
     # -- plumbing ------------------------------------------------------------------------
     def add(self, rule: str, status: CheckStatus, facts: list[Fact], explanation: str,
@@ -88,7 +90,14 @@ class Checker:
         return self.doc.blocks[f.location.block]
 
     def facts_in(self, start: int, end: int) -> list[Fact]:
-        return [f for f in self.facts if start <= f.span[0] and f.span[1] <= end]
+        """Facts lying inside [start, end), by bisection over the sorted starts."""
+        out: list[Fact] = []
+        for f in self.facts[bisect_left(self._starts, start):]:
+            if f.span[0] >= end:
+                break
+            if f.span[1] <= end:
+                out.append(f)
+        return out
 
     def in_parens(self, start: int, pos: int) -> bool:
         between = self.text[start:pos]

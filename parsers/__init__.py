@@ -1,6 +1,7 @@
 """File → Document. ``parse(path)`` sniffs the format from the bytes and calls its reader.
 
-The readers (``parsers.pdf``, ``parsers.docx``, ``parsers.html``, ``parsers.text``) all feed
+The readers (``parsers.pdf``, ``parsers.docx``, ``parsers.html``, ``parsers.text``; Word 97
+``.doc`` through LibreOffice into the DOCX reader, ``parsers.doc``) all feed
 ``parsers.builder.DocumentBuilder``, so spans, tables, footnotes and the outline follow one
 set of rules whatever the format.
 """
@@ -24,6 +25,7 @@ READERS: dict[Format, str] = {
     Format.docx: "parsers.docx:read_docx",
     Format.html: "parsers.html:read_html",
     Format.text: "parsers.text:read_text",
+    Format.doc: "parsers.doc:read_doc",
 }
 
 

@@ -57,6 +57,7 @@ from parsers.errors import (
     ResourceLimitError,
     UnsupportedFormatError,
 )
+from parsers.legacy import DocxFonts
 from schemas.document import BlockKind, Document, Location, Source
 
 __all__ = ["read_docx", "load_package", "check_zip", "Package"]
@@ -538,13 +539,15 @@ def _symbol(code: str | None) -> str:
     return "" if value < 32 or 0xE000 <= value <= 0xF8FF or value > 0x10FFFF else chr(value)
 
 
-def paragraph_text(p: Element, notes: _Notes) -> str:
-    """The visible text of a paragraph: runs, tabs and breaks as spaces, note markers as "[n]"."""
+def paragraph_text(p: Element, notes: _Notes, fonts: DocxFonts | None = None,
+                   style_id: str | None = None) -> str:
+    """The visible text of a paragraph: runs, tabs and breaks as spaces, note markers as "[n]";
+    runs in a legacy font (.VnTime, VNI-Times) converted to Unicode one by one (``fonts``)."""
     parts: list[str] = []
     for el in _select(_TEXT_ITEMS, p):
         tag = el.tag
         if tag == _T:
-            parts.append(el.text or "")
+            parts.append(fonts.text(el, style_id) if fonts is not None else el.text or "")
         elif tag in _SPACE_TAGS:
             parts.append(" ")
         elif tag == _NB_HYPHEN:
@@ -568,6 +571,10 @@ class _Reader:
         self.styles = _Styles(self.parts.get("styles", (None, ""))[0])
         self.numbering = _Numbering(self.parts.get("numbering", (None, ""))[0])
         self.notes = _Notes(self.body)
+        fonts = DocxFonts(self.body, self.parts.get("styles", (None, ""))[0])
+        self.fonts = fonts if fonts.active else None
+        if (warning := fonts.warning()) is not None:
+            builder.warn(warning)
 
     def read(self) -> None:
         for index, child in enumerate(self.body.iterchildren(tag=etree.Element)):
@@ -589,7 +596,7 @@ class _Reader:
         ppr = p.find(_PPR)
         style_id = (_child_val(ppr, "pStyle") if ppr is not None else None) or self.styles.default
         style = self.styles.resolve(style_id)
-        text = paragraph_text(p, self.notes)
+        text = paragraph_text(p, self.notes, self.fonts, style_id)
         number = self._number(ppr, style_id, style)
         outline = _child_val(ppr, "outlineLvl") if ppr is not None else None
         level = _outline_level(outline) if outline is not None else style.level

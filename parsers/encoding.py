@@ -16,7 +16,8 @@ figure label downstream. So the declaration is a claim to check, not a fact:
 
 Nothing decodes → ``DecodeError``. Legacy *font* encodings (TCVN3/ABC, VNI) decode
 "successfully" as windows-1252 and look like mojibake; recognising them is a separate
-check on the decoded text, not a charset question, and is not done here.
+check on the decoded text, not a charset question: ``decode_document`` (what the HTML and
+text readers call) runs ``parsers.legacy.fix_decoded`` after ``decode_bytes``.
 
 The text is returned exactly as decoded (windows-1258 yields combining tone marks);
 the builder's ``canonical()`` applies NFC, which recombines them.
@@ -32,7 +33,8 @@ import charset_normalizer
 
 from parsers.errors import DecodeError
 
-__all__ = ["PREFERRED", "decode_bytes", "charset_warning", "vietnamese_score", "label"]
+__all__ = ["PREFERRED", "decode_bytes", "decode_document", "charset_warning", "vietnamese_score",
+           "label"]
 
 # The charsets Vietnamese administrative documents are found in, most likely first.
 PREFERRED: tuple[str, ...] = ("utf_8", "cp1258", "cp1252", "utf_16")
@@ -192,3 +194,23 @@ def charset_warning(declared: str | None, used: str) -> str | None:
     if claimed is not None and label(claimed) == used:
         return None
     return f"charset: declared {declared.strip()}, read as {used}"
+
+
+def decode_document(data: bytes, declared: str | None = None, *,
+                    path: str | None = None) -> tuple[str, str, str | None]:
+    """(text, encoding label, legacy warning): ``decode_bytes``, then TCVN3/VNI text (old
+    pages and exports typed in .VnTime or VNI-Times fonts) converted to Unicode line by line
+    (``parsers.legacy.fix_decoded``); the warning says so, or is None."""
+    from parsers.legacy import fix_decoded  # the syllable data loads only when text is read
+
+    try:
+        text, used = decode_bytes(data, declared, path=path)
+    except DecodeError:
+        # TCVN3 uses bytes windows-1252 leaves undefined (0x81 0x8D 0x8F 0x90 0x9D): such a
+        # file decodes only as Latin-1, and is kept only if it then reads as TCVN3 or VNI.
+        fixed, warning = fix_decoded(data.decode("latin-1"), "iso-8859-1")
+        if warning is None:
+            raise
+        return fixed, "iso-8859-1", warning
+    fixed, warning = fix_decoded(text, used)
+    return fixed, used, warning

@@ -1,6 +1,7 @@
 """HTML → Document: the article of a portal page, without the page around it. The stages:
 
-    bytes → text      ``declared_charset`` + ``parsers.encoding.decode_bytes`` (BOM, meta, checked)
+    bytes → text      ``declared_charset`` + ``parsers.encoding.decode_document`` (BOM, meta,
+                      checked; TCVN3/VNI legacy-font text converted)
     text → tree       ``parse_tree``: selectolax/lexbor (MEASURED.md: 20-40x BeautifulSoup),
                       after ``flatten_deep`` on huge pages (lexbor's tree building is quadratic
                       in nesting depth: 200,000 nested divs take 96 s)
@@ -32,7 +33,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
 from parsers.base import Limits
 from parsers.builder import CellIn, DocumentBuilder
-from parsers.encoding import charset_warning, decode_bytes
+from parsers.encoding import charset_warning, decode_document
 from parsers.errors import CorruptFileError, EmptyFileError, ResourceLimitError
 from schemas.document import BlockKind, Document, Location, Source
 
@@ -157,16 +158,16 @@ def read_html(path: Path, source: Source, limits: Limits) -> Document:
     """
     data = _read_bytes(path)
     declared = declared_charset(data[:_HEAD_BYTES])
-    text, used = decode_bytes(data, declared, path=str(path))
+    text, used, legacy = decode_document(data, declared, path=str(path))
     builder = DocumentBuilder(source)
 
     def warn(message: str) -> None:  # the pre-scan and the walk may both flatten
         if message not in builder.warnings:
             builder.warn(message)
 
-    warning = charset_warning(declared, used)
-    if warning:
-        warn(warning)
+    for warning in (charset_warning(declared, used), legacy):
+        if warning:
+            warn(warning)
     tree = parse_tree(text, limits, warn, str(path))
     found = find_article(tree, rules())
     if found is None:

@@ -7,15 +7,18 @@ Why it is built this way:
   no extra dependency, reads the image from stdin (no temporary files), and gives each page
   a hard ``timeout`` and an isolated process (a crash or a hang in Tesseract costs one page,
   never the reader). The TSV output carries every word's box and confidence.
-* **Render with pypdfium2 at ``DPI`` = 200.** Measured on the six real scans of
-  ``../shared/realdocs`` (200 DPI, 1-bit CCITT images) and on corpus pages rendered to
-  200/300 DPI image-only PDFs, clean, noisy and rotated 1.5° (``benchmarks/ocr.py``):
-  150 DPI is as accurate on clean pages and the fastest, 300 DPI is slower by ~40 % and
-  worse on noisy pages (Tesseract's binarisation sees the upsampled noise as strokes);
-  200 DPI matches the scanners' own resolution and keeps 10-point footnotes legible.
-* **One Tesseract thread per process, pages in parallel.** Tesseract's OpenMP threads fight
-  over two cores (measured 5.6 s a page with OpenMP against 1.5 s with
-  ``OMP_THREAD_LIMIT=1``); pages are independent, so ``workers`` processes run side by side.
+* **Render with pypdfium2 at ``DPI`` = 150.** Measured (``benchmarks/ocr.py``) on corpus
+  PDFs turned into 200-DPI image-only scans, fact recall against ``corpus/gold`` at 150 /
+  200 / 300 DPI: clean 0.971 / 0.967 / 0.955, noisy 0.955 / 0.930 / -, rotated 1.5°
+  0.947 / 0.947 / -; on the six real scans of ``../shared/realdocs`` (200 DPI, 1-bit) both
+  150 and 200 find all 19 checked deadlines, fractions and percentages, at 1.1 against 1.6
+  s a page (one Tesseract thread). Higher resolutions are slower and worse on noisy pages
+  (Tesseract's binarisation sees upsampled noise as strokes); Tesseract rescales text
+  lines itself, so 150 DPI loses nothing on 10-point footnotes.
+* **One Tesseract thread per process, pages in parallel.** Tesseract's OpenMP threads spin
+  against each other on two cores (measured on four real-scan pages: 41 s with two OpenMP
+  threads, 7 s with ``OMP_THREAD_LIMIT=1``); pages are independent, so ``workers``
+  single-threaded processes run side by side instead.
 * **Per page, per region.** A page is OCR'd when it shows a large picture and its text layer
   holds no text inside it (``ocr_regions``); OCR lines are then kept only inside those
   pictures, so a page that is half typed text and half a pasted scan keeps its real text and
@@ -31,6 +34,7 @@ and page-furniture rules as born-digital ones. Facts from them are marked ``orig
 
 from __future__ import annotations
 
+import ctypes
 import io
 import os
 import re
@@ -63,7 +67,7 @@ __all__ = [
     "parse_tsv", "fix_digits", "layout_lines", "merge_lines", "mark_ocr_blocks", "read_ocr",
 ]
 
-DPI = 200                      # render resolution; see the module docstring for the measurements
+DPI = 150                      # render resolution; see the module docstring for the measurements
 LANG = "vie"                   # Tesseract's Vietnamese model (Debian: tesseract-ocr-vie)
 PAGE_TIMEOUT = 120.0           # seconds one page may take before it is given up with a warning
 MAX_PIXELS = 40_000_000        # a larger render is scaled down (an A0 poster at 200 DPI is 74 MP)
@@ -150,13 +154,29 @@ def require_tesseract(path: str | None = None) -> str:
 # ---------------------------------------------------------------------- which pages need OCR
 
 def image_boxes(page: pdfium.PdfPage, height: float, cap: int = 64) -> list[BBox]:
-    """Boxes (points, top-left origin) of the page's pictures, the first ``cap`` of them."""
+    """Boxes (points, top-left origin) of the page's pictures, the first ``cap`` of them,
+    looking one level into form XObjects (scanners wrap the page image in one).
+
+    Raw PDFium calls, as in ``parsers.pdf``: pypdfium2's ``get_objects`` wraps every object
+    of the page in a Python object, which on text-heavy pages cost 15 % of the reader."""
     boxes: list[BBox] = []
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
-        left, bottom, right, top = obj.get_bounds()
-        boxes.append((left, height - top, right, height - bottom))
-        if len(boxes) >= cap:
-            break
+    left, bottom = ctypes.c_float(), ctypes.c_float()
+    right, top = ctypes.c_float(), ctypes.c_float()
+    stack = [(pdfium_c.FPDFPage_CountObjects(page.raw), pdfium_c.FPDFPage_GetObject, page.raw, 0)]
+    while stack and len(boxes) < cap:
+        count, get, parent, depth = stack.pop()
+        for k in range(count):
+            obj = get(parent, k)
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE and pdfium_c.FPDFPageObj_GetBounds(
+                    obj, left, bottom, right, top):
+                boxes.append((left.value, height - top.value, right.value,
+                              height - bottom.value))
+                if len(boxes) >= cap:
+                    break
+            elif kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 1:
+                stack.append((pdfium_c.FPDFFormObj_CountObjects(obj),
+                              pdfium_c.FPDFFormObj_GetObject, obj, depth + 1))
     return boxes
 
 
@@ -258,9 +278,9 @@ def parse_tsv(tsv: str, scale: float) -> list[OcrLine]:
         try:
             left, top, w, h = (int(c) for c in cols[6:10])
             conf = float(cols[10])
+            key = (int(cols[2]), int(cols[3]), int(cols[4]))
         except ValueError:
             continue
-        key = (int(cols[2]), int(cols[3]), int(cols[4]))
         box = (left / scale, top / scale, (left + w) / scale, (top + h) / scale)
         word = fix_digits(cols[11].strip())
         lines.setdefault(key, []).append(OcrWord(word, box, max(conf, 0.0) / 100))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import re
 import zipfile
 from pathlib import Path
@@ -15,8 +16,11 @@ _HTML_HINT = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|meta|div|p|tabl
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CLAIMS = {
     ".pdf": Format.pdf, ".docx": Format.docx, ".html": Format.html, ".htm": Format.html,
-    ".txt": Format.text, ".md": Format.text,
+    ".txt": Format.text, ".md": Format.text, ".doc": Format.doc,
 }
+# The directory entry name of a Word 97-2003 document's main stream, as OLE2 stores it
+# (UTF-16LE with its terminator) at the start of a 128-byte directory entry.
+_WORD_STREAM = "WordDocument\0".encode("utf-16-le")
 _BINARY = {Format.pdf, Format.docx}
 _CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32)])
 
@@ -24,8 +28,10 @@ _CONTROL_BYTES = bytes([*range(0, 9), *range(14, 32)])
 def sniff(path: Path, head: bytes) -> Format:
     """The format of the file whose first bytes are ``head``.
 
-    Raises EmptyFileError, UnsupportedFormatError (legacy .doc, other zips, binary data) or
-    FormatMismatchError (a .pdf/.docx whose bytes are text, typically a saved error page).
+    Raises EmptyFileError, UnsupportedFormatError (OLE2 files other than Word documents, RTF,
+    other zips, binary data) or FormatMismatchError (a .pdf/.docx whose bytes are text,
+    typically a saved error page). A .doc whose bytes are HTML or text (Word's "save as web
+    page" kept the old name) is read as what it is, with a warning.
     """
     if not head.strip():
         raise EmptyFileError("the file is empty", path=str(path))
@@ -52,9 +58,11 @@ def _sniff_bytes(path: Path, head: bytes) -> Format:
     if head.startswith(b"PK\x03\x04"):
         return _sniff_zip(path)
     if head.startswith(_OLE2):
+        if _is_word97(path):
+            return Format.doc
         raise UnsupportedFormatError(
-            "a Word 97-2003 (.doc) or other OLE2 file", path=str(path),
-            hint="convert it to DOCX or PDF (LibreOffice: soffice --headless --convert-to docx)")
+            "an OLE2 file that is not a Word 97 document (Excel, PowerPoint, Outlook...)",
+            path=str(path), hint="convert it to DOCX or PDF")
     if head.lstrip().startswith(b"{\\rtf"):
         raise UnsupportedFormatError("an RTF file", path=str(path), hint="convert it to DOCX")
     if _looks_binary(head):
@@ -73,6 +81,22 @@ def _sniff_zip(path: Path) -> Format:
         return Format.docx
     raise UnsupportedFormatError("a ZIP archive that is not a Word document", path=str(path),
                                  hint="unzip it; ingest reads zip archives of reports")
+
+
+def _is_word97(path: Path) -> bool:
+    """Whether an OLE2 compound file has a "WordDocument" stream: its name at the start of
+    a 128-byte directory entry (the directory may lie anywhere in the file, so it is found
+    by search, in a memory map, not by reading the file into memory)."""
+    try:
+        with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            at = m.find(_WORD_STREAM, 512)
+            while at != -1:
+                if at % 128 == 0:
+                    return True
+                at = m.find(_WORD_STREAM, at + 2)
+    except (OSError, ValueError):
+        return False
+    return False
 
 
 def _looks_binary(head: bytes) -> bool:

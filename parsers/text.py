@@ -13,7 +13,7 @@ from pathlib import Path
 
 from parsers.base import Limits
 from parsers.builder import CellIn, DocumentBuilder
-from parsers.encoding import charset_warning, decode_bytes
+from parsers.encoding import charset_warning, decode_document
 from parsers.errors import EmptyFileError, ResourceLimitError
 from parsers.outline import marker_of
 from schemas.document import BlockKind, Document, Location, Source
@@ -22,7 +22,9 @@ _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")
 _ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
-_TABLE_RULE = re.compile(r"^\s*\|?(?:\s*:?-{2,}:?\s*\|)+\s*(?::?-*:?\s*)?$")
+# a |---|:--:| rule: pipes, dashes, colons and spaces only, a pipe and a "--" in it (written
+# with lookaheads and one character class: no two quantifiers compete for the same spaces)
+_TABLE_RULE = re.compile(r"^(?=[^|]*\|)(?=.*?--)[\s|:-]+$")
 _NOTE = re.compile(r"^\[(\d{1,3})\]\s+(.*)$")
 
 
@@ -37,11 +39,11 @@ def strip_emphasis(text: str) -> str:
 
 def read_text(path: Path, source: Source, limits: Limits) -> Document:
     """Read a text or Markdown file into a Document (``Location.line`` is 1-based)."""
-    text, encoding = decode_bytes(path.read_bytes(), path=str(path))
+    text, encoding, legacy = decode_document(path.read_bytes(), path=str(path))
     builder = DocumentBuilder(source)
-    warning = charset_warning(None, encoding)
-    if warning:
-        builder.warn(warning)
+    for warning in (charset_warning(None, encoding), legacy):
+        if warning:
+            builder.warn(warning)
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise EmptyFileError("the file has no text", path=str(path))
@@ -114,16 +116,18 @@ def _read_table(lines: list[str], i: int, builder: DocumentBuilder, limits: Limi
     rows: list[list[str]] = []
     line_of: list[int] = []
     rule_at: int | None = None
+    n_cols = 0
     while i < len(lines) and _TABLE_ROW.match(lines[i]):
         if _TABLE_RULE.match(lines[i]) and rule_at is None:
             rule_at = len(rows)
         else:
             rows.append(_split_row(lines[i]))
             line_of.append(i + 1)
+            n_cols = max(n_cols, len(rows[-1]))
+            if len(rows) * n_cols > limits.max_table_cells:  # checked as it grows: bounded memory
+                raise ResourceLimitError(f"a table of over {len(rows)} x {n_cols} cells, over the "
+                                         f"{limits.max_table_cells:,}-cell limit", path=str(path))
         i += 1
-    n_cols = max(len(r) for r in rows)
-    if len(rows) * n_cols > limits.max_table_cells:
-        raise ResourceLimitError(f"a table of {len(rows)} x {n_cols} cells", path=str(path))
     header = rule_at or 0
     while header and header < len(rows) and rows[header] and not rows[header][0] \
             and any(rows[header]):

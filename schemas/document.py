@@ -11,7 +11,7 @@ from bisect import bisect_right
 from enum import Enum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 DOCUMENT_SCHEMA_VERSION = "1.0"
 
@@ -141,6 +141,7 @@ class Document(Strict):
     sections: list[Section] = Field(default_factory=list)
     footnotes: list[Footnote] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
+    _starts: list[int] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _spans_inside_text(self) -> Document:
@@ -151,9 +152,10 @@ class Document(Strict):
         return self
 
     def block_at(self, offset: int) -> Block | None:
-        """The block containing character ``offset``."""
-        starts = [b.span[0] for b in self.blocks]
-        i = bisect_right(starts, offset) - 1
+        """The block containing character ``offset`` (bisection over cached block starts)."""
+        if self._starts is None or len(self._starts) != len(self.blocks):
+            self._starts = [b.span[0] for b in self.blocks]
+        i = bisect_right(self._starts, offset) - 1
         if i >= 0 and self.blocks[i].span[0] <= offset < self.blocks[i].span[1]:
             return self.blocks[i]
         return None

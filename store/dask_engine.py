@@ -31,7 +31,6 @@ import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
 from parsers.base import Limits
-from schemas.extraction import Extraction
 from store import version
 from store.db import display_url, is_sqlite, session_scope, upgrade
 from store.export import (
@@ -48,8 +47,8 @@ from store.export import (
 )
 from store.ingest import IngestReport, Progress, Writer, finish_run, plan, start_run
 from store.inputs import expand
-from store.repository import done_keys, record_error, save_extraction
-from store.worker import Task, process
+from store.repository import done_keys, record_error, save_prepared
+from store.worker import Task, process, process_extraction
 
 PARQUET_PREFIX = "parquet:"
 PARTITION = ["format"]
@@ -125,10 +124,9 @@ def store_on_worker(task: Task, url: str, ev: str, run_id: int) -> dict[str, Any
             record_error(session, record, key=task.sha256, path=task.path, sha256=task.sha256,
                          size=task.size, extractor_version=ev, run_id=run_id)
             return {"status": "failed", "error": record}
-        ex = Extraction.model_validate_json(result["json"])
         try:
-            saved = save_extraction(session, ex, path=task.path, size=task.size,
-                                    extractor_version=ev, run_id=run_id)
+            saved = save_prepared(session, result["rows"], path=task.path, size=task.size,
+                                  extractor_version=ev, run_id=run_id)
             session.commit()
         except IntegrityError:
             session.rollback()
@@ -230,13 +228,13 @@ def write_batch(tasks: list[Task], root: str, ev: str) -> list[dict[str, Any]]:
     errors: list[dict[str, Any]] = []
     outcomes: list[dict[str, Any]] = []
     for task in tasks:
-        result = process(task)
+        result = process_extraction(task)
         if not result["ok"]:
             errors.append({**result["error"], "path": task.path, "sha256": task.sha256,
                            "size": task.size})
             outcomes.append({"status": "failed", "error": {**result["error"], "path": task.path}})
             continue
-        ex = Extraction.model_validate_json(result["json"])
+        ex = result["extraction"]
         kwargs: dict[str, Any] = {"path": task.path, "extractor_version": ev}
         facts += facts_from_extraction(ex, **kwargs)
         checks += checks_from_extraction(ex, **kwargs)

@@ -36,7 +36,7 @@ from store.models import (
     UserRow,
     VersionRow,
 )
-from store.repository import fact_keys, fact_values
+from store.rows import fact_keys, fact_values, number
 
 FORMATS = ("jsonl", "csv", "parquet", "xlsx")
 FactStatus = Literal["extracted", "corrected", "rejected", "confirmed", "added"]
@@ -197,7 +197,7 @@ def _with_correction(record: dict[str, Any], c: CorrectionRow | None) -> dict[st
     if c is None:
         return {**record, "status": record.get("status") or "extracted"}
     record["status"] = _STATUS[c.action]
-    fields = [] if c.action == "add" else list(c.fields or [])
+    fields = list(c.fields or [])  # for an added fact: what the reviewer typed
     record["corrected_fields"] = ",".join(fields) or None
     for name in fields:
         if name == "value":
@@ -234,18 +234,15 @@ def _added_fact_records(session: Session, corrections: Iterable[CorrectionRow]
         select(*_doc_columns()).join(ExtractionRow, ExtractionRow.version_id == VersionRow.id)
         .join(DocumentRow, VersionRow.document_id == DocumentRow.id)
         .where(ExtractionRow.is_current.is_(True), VersionRow.is_latest.is_(True))).mappings()}
-    users = dict(session.execute(select(UserRow.id, UserRow.name)).tuples().all())
+    users = {uid: name for uid, name in session.execute(select(UserRow.id, UserRow.name))}
     records = []
     for c in added:
         if (c.document_id, c.fact_key) in extracted or c.document_id not in docs:
             continue
-        p = c.period or {}
+        # nothing was extracted: the extracted columns stay empty but for the kind (required)
+        # and the source; the reviewer's values are in the corrected_* columns
         record = {**docs[c.document_id], "fact_key": c.fact_key, "fact_id": None,
-                  "kind": c.kind or "count", "value": c.value, "value_text": c.value_text,
-                  "denominator": c.denominator, "unit": c.unit, "label": c.label,
-                  "indicator": c.indicator, "period_text": p.get("text"),
-                  "period_start": p.get("start"), "period_end": p.get("end"),
-                  "period_year": p.get("year"), "subject": c.subject,
+                  "kind": c.kind or "count",
                   "source_text": c.text or "", "span_start": c.span_start or 0,
                   "span_end": c.span_end or 0, "flagged": False,
                   "corrected_by": users.get(c.user_id) if c.user_id else None}
@@ -336,7 +333,7 @@ def checks_from_extraction(ex: Extraction, *, path: str | None = None, doc_versi
     doc = _extraction_doc(ex, path, doc_version, extractor_version)
     keys = dict(zip((f.id for f in ex.facts), fact_keys(ex)))
     return [{**{k: doc[k] for k in CHECK_COLUMNS[:7]}, "check_id": c.id, "rule": c.rule,
-             "status": c.status.value, "expected": _float(c.expected), "actual": _float(c.actual),
+             "status": c.status.value, "expected": number(c.expected), "actual": number(c.actual),
              "tolerance": c.tolerance, "explanation": c.explanation, "fact_ids": ",".join(c.facts),
              "fact_keys": ",".join(keys[i] for i in c.facts if i in keys)} for c in ex.checks]
 
@@ -354,10 +351,6 @@ def document_from_extraction(ex: Extraction, *, path: str | None = None, doc_ver
             "n_facts": len(ex.facts),
             "n_checks_failed": sum(1 for c in ex.checks if c.status.value == "fail"),
             "review_state": None, "open_flags": 0, "ingested_at": datetime.now().isoformat()}
-
-
-def _float(v: float | str | None) -> float | None:
-    return float(v) if isinstance(v, int | float) else None
 
 
 def check_dtypes() -> dict[str, str]:

@@ -4,8 +4,8 @@
                                                                          │
                                   parent: one writer, one transaction per document ◄┘
 
-Workers only parse and extract (``store.worker.process``) and send back the Extraction as
-JSON; the parent alone writes, so SQLite has a single writer, and it commits each document
+Workers parse, extract and prepare the rows (``store.worker.process``); the parent alone
+writes, so SQLite has a single writer, and it commits each document
 on its own, so a run killed at any instant (even ``kill -9``) has lost only the files in
 flight. Work is keyed by content hash and extractor version (``repository.done_keys``): the
 rerun skips everything committed and finishes the rest, with unique constraints as the
@@ -28,14 +28,13 @@ from sqlalchemy.orm import Session
 
 from parsers.base import Limits
 from parsers.errors import BaocaoError
-from schemas.extraction import Extraction
 from store import version
 from store.db import display_url, session_scope, upgrade
 from store.errors import FileTimeoutError, WorkerCrashError
 from store.inputs import Hasher, Item, expand
 from store.models import Run, utcnow
 from store.pool import WorkerPool
-from store.repository import done_keys, record_error, save_extraction
+from store.repository import done_keys, record_error, save_prepared
 from store.worker import Task, process
 
 DEFAULT_TIMEOUT = 120.0
@@ -115,11 +114,10 @@ class Writer:
         if not result["ok"]:
             self.failed(task.path, result["error"], sha256=task.sha256, size=task.size)
             return
-        ex = Extraction.model_validate_json(result["json"])
         try:
-            saved = save_extraction(self.session, ex, path=task.path, size=task.size,
-                                    extractor_version=self.extractor_version,
-                                    run_id=self.report.run_id)
+            saved = save_prepared(self.session, result["rows"], path=task.path, size=task.size,
+                                  extractor_version=self.extractor_version,
+                                  run_id=self.report.run_id)
             self.session.commit()
         except IntegrityError:  # another writer stored it between our check and our insert
             self.session.rollback()

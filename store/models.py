@@ -9,13 +9,15 @@ Three levels keep history without ever overwriting it::
                                        ├─ reviews (review state, one per document)
                                        └─ corrections (keyed by document + fact key)
     errors (unreadable files)   runs (one per ingest)   users   audit (append-only)
+    parsed_documents (per version)   rechecks (per extraction)   sessions (review app)
 
 A fact's ``key`` is stable across versions of its document and across extractor versions
 (see ``store.repository.fact_keys``), so a reviewer's correction, which is attached to
 ``(document_id, fact_key)`` and not to a fact row, stays attached when a file is re-ingested.
 
-The review web app (a later issue) only adds code: ``users``, ``reviews``, ``corrections``,
-``flags`` and ``audit`` are here. ``facts``, ``corrections`` and ``reviews`` carry a
+The review web app (``review/``) uses ``users``, ``reviews``, ``corrections``, ``flags`` and
+``audit``, and adds ``parsed_documents``, ``rechecks`` and ``sessions`` (migration 0002).
+``facts``, ``corrections`` and ``reviews`` carry a
 ``version`` column used by SQLAlchemy's optimistic locking (``version_id_col``): an UPDATE
 whose version no longer matches raises ``StaleDataError``, so two reviewers saving the same
 fact are detected instead of one silently winning. ``audit`` is protected by database
@@ -36,6 +38,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -325,3 +328,54 @@ class AuditRow(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ParsedDocumentRow(Base):
+    """The parsed Document of one content version, as zlib-compressed JSON.
+
+    Why it is stored: the checks need the Document (blocks, footnotes, outline) to rerun when a
+    reviewer corrects a fact, and the review app draws tables from it. Parsing is a function of
+    the bytes, so one row per version; the review app fills it the first time a version is
+    opened (from the source file, after checking its sha256), or anyone holding the Document
+    (``review.sources.store_document``). About 15 % of the JSON's size once compressed.
+    """
+
+    __tablename__ = "parsed_documents"
+    version_id: Mapped[int] = mapped_column(ForeignKey("versions.id"), primary_key=True)
+    schema_version: Mapped[str] = mapped_column(String(16))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = _created()
+
+
+class RecheckRow(Base):
+    """The checks of one extraction rerun with the reviewers' corrections applied.
+
+    A derived value, rewritten after each correction (the history of every status is in
+    ``audit``); the queue sorts on ``n_failed`` instead of the extraction's own count once a
+    document has been corrected.
+    """
+
+    __tablename__ = "rechecks"
+    extraction_id: Mapped[int] = mapped_column(ForeignKey("extractions.id"), primary_key=True)
+    checks: Mapped[list[Any]] = mapped_column(default=list)
+    n_failed: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = _created()
+
+
+class SessionRow(Base):
+    """A signed-in browser of the review app.
+
+    ``id`` is the SHA-256 of the cookie's random token, so a copy of the database hands out no
+    live session. Server-side rows (rather than signed cookies) make logout and expiry real:
+    a session ends when ``ended_at`` is set, ``expires_at`` passes, or it sits idle too long.
+    ``csrf`` is the token every form of the session must carry.
+    """
+
+    __tablename__ = "sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _created()
+    last_seen_at: Mapped[datetime] = _created()
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

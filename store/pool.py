@@ -28,7 +28,9 @@ from store.errors import WorkerCrashError
 T = TypeVar("T")
 R = TypeVar("R")
 _END = object()
+_READY = "ready"
 _POLL_SECONDS = 1.0
+STARTUP_SECONDS = 120.0  # the first worker waits for the fork server's warm-up (2-5 s)
 MAX_CONSECUTIVE_CRASHES = 8
 
 
@@ -40,6 +42,7 @@ def _context() -> Any:
 
 def _worker_main(conn: Connection, func: Callable[[Any], Any]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    conn.send(_READY)
     while True:
         try:
             task = conn.recv()
@@ -116,10 +119,23 @@ class WorkerPool(Generic[T, R]):
         return self._workers[-1]
 
     def _start(self) -> _Worker[T]:
+        """A new worker, once it says it is ready: a file's time limit never includes the
+        start-up, and a worker that cannot start at all is an error of the run, not of a file."""
         parent, child = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(target=_worker_main, args=(child, self.func), daemon=True)
         process.start()
         child.close()
+        try:
+            ready = parent.poll(STARTUP_SECONDS) and parent.recv() == _READY
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            process.kill()
+            process.join(timeout=5)
+            raise WorkerCrashError(
+                f"a worker process could not start (exit code {process.exitcode})",
+                hint="run with --workers 0 to see the error; scripts that call ingest() "
+                     "need an `if __name__ == '__main__':` guard")
         return _Worker(process, parent)
 
     def _dispatch(self, worker: _Worker[T], task: T) -> None:
@@ -151,9 +167,8 @@ class WorkerPool(Generic[T, R]):
         self._crashes_in_a_row += 1
         if self._crashes_in_a_row > max(MAX_CONSECUTIVE_CRASHES, 2 * self.size):
             raise WorkerCrashError(
-                f"{self._crashes_in_a_row} workers died in a row: they cannot start here",
-                hint="run with --workers 0 to see the error; scripts that call ingest() "
-                     "need an `if __name__ == '__main__':` guard")
+                f"{self._crashes_in_a_row} workers died in a row, each on its first file",
+                hint="something kills every worker (memory limit?); run with --workers 0")
         self._replace(worker)
 
     def _replace(self, worker: _Worker[T]) -> None:

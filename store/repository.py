@@ -11,24 +11,20 @@ A rerun finds the pair already stored and skips it; a killed run loses at most t
 documents whose transaction had not committed, and a unique constraint stops any
 duplicate if two writers race (the loser rolls back and reports ``skipped``).
 
-A fact's ``key`` (``fact_keys``) is made of its source text, the words around it and its
-rank among identical neighbours, not of its span or kind: it survives a new extractor
-version that re-labels or re-classifies the fact, and an edit elsewhere in the document that
-shifts every span. Reviewers' corrections hang on ``(document_id, key)``.
+Writes are plain Core statements over rows the worker prepared (``store.rows``): the single
+writer runs about ten statements a document and nothing else. Reviewers' corrections hang on
+``(document_id, fact key)``; the key is stable across versions (see ``store.rows``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from schemas.extraction import Check, Extraction, Fact
+from schemas.extraction import Extraction
 from store.errors import RETRYABLE_CODES
 from store.models import (
     AuditRow,
@@ -45,9 +41,12 @@ from store.models import (
     VersionRow,
     utcnow,
 )
+from store.rows import JSON_TEXT_COLUMNS, Prepared, fact_key, fact_keys, prepare
 
-CONTEXT_CHARS = 24
-_SPACES = re.compile(r"\s+")
+__all__ = ["Saved", "fact_key", "fact_keys", "save_extraction", "save_prepared", "done_keys",
+           "record_error", "flag_corrections", "correct_fact", "add_fact", "summary",
+           "list_errors"]
+
 COMPARED_FIELDS = ("kind", "value", "denominator", "unit", "label", "indicator", "period",
                    "subject")
 
@@ -67,27 +66,8 @@ class Saved:
 
 
 def _table(model: type[Base]) -> Table:
-    """The Core table of a model, for bulk statements (one INSERT for all facts)."""
+    """The Core table of a model: ingest writes with plain statements (no unit of work)."""
     return cast(Table, model.__table__)
-
-
-def fact_key(text: str, span: tuple[int, int], full_text: str, occurrence: int = 0) -> str:
-    """The stable key of the figure ``text`` at ``span`` of ``full_text`` (sha1 hex)."""
-    left = _SPACES.sub(" ", full_text[max(0, span[0] - CONTEXT_CHARS):span[0]]).strip()
-    right = _SPACES.sub(" ", full_text[span[1]:span[1] + CONTEXT_CHARS]).strip()
-    raw = "\x1f".join((text, left, right, str(occurrence)))
-    return hashlib.sha1(raw.encode()).hexdigest()
-
-
-def fact_keys(ex: Extraction) -> list[str]:
-    """One key per fact of ``ex``, in order; identical (text, context) get 0, 1, 2..."""
-    seen: Counter[str] = Counter()
-    keys = []
-    for f in ex.facts:
-        base = fact_key(f.text, f.span, ex.text)
-        keys.append(fact_key(f.text, f.span, ex.text, seen[base]))
-        seen[base] += 1
-    return keys
 
 
 def done_keys(session: Session, extractor_version: str) -> set[str]:
@@ -106,26 +86,36 @@ def save_extraction(session: Session, ex: Extraction, *, path: str, extractor_ve
 
     The caller commits: everything written here belongs to one transaction.
     """
+    return save_prepared(session, prepare(ex), path=path, extractor_version=extractor_version,
+                         size=size, run_id=run_id)
+
+
+def save_prepared(session: Session, p: Prepared, *, path: str, extractor_version: str,
+                  size: int | None = None, run_id: int | None = None) -> Saved:
+    """``save_extraction`` for rows the worker already prepared (``store.rows.prepare``)."""
     _asynchronous_commit(session)
-    version = session.scalar(select(VersionRow).where(VersionRow.sha256 == ex.source.sha256))
-    new_document, new_version = False, version is None
-    if version is None:
-        document, new_document = _document(session, path)
-        version = _new_version(session, document, ex, size, first=new_document)
-    elif session.scalar(select(ExtractionRow.id).where(
-            ExtractionRow.version_id == version.id,
-            ExtractionRow.extractor_version == extractor_version)) is not None:
-        return Saved("skipped", version.document_id, version.id, version_number=version.number)
-    extraction = _new_extraction(session, version, ex, extractor_version, run_id,
-                                 first=new_version)
-    fact_ids = _insert_facts(session, ex, extraction.id, version.document_id)
-    _insert_checks(session, ex.checks, extraction.id, fact_ids)
-    flags = 0 if new_document else flag_corrections(session, version.document_id,
-                                                    extraction.id, ex, fact_ids)
-    session.execute(delete(_table(ErrorRow)).where(
-        ErrorRow.key.in_([ex.source.sha256, path])))
-    return Saved("new", version.document_id, version.id, extraction.id, version.number,
-                 len(ex.facts), [c.rule for c in ex.checks if c.status.value == "fail"], flags)
+    v = _table(VersionRow).c
+    found = session.execute(select(v.id, v.document_id, v.number)
+                            .where(v.sha256 == p.sha256)).first()
+    new_document = False
+    if found is None:
+        document_id, new_document = _document(session, path)
+        version_id, number = _new_version(session, document_id, p, size, first=new_document)
+    else:
+        version_id, document_id, number = found
+        x = _table(ExtractionRow).c
+        if session.execute(select(x.id).where(x.version_id == version_id,
+                                              x.extractor_version == extractor_version)).first():
+            return Saved("skipped", document_id, version_id, version_number=number)
+    extraction_id = _new_extraction(session, version_id, p, extractor_version, run_id,
+                                    first=found is None)
+    fact_ids = _insert_facts(session, p, extraction_id, document_id)
+    _insert_checks(session, p, extraction_id, fact_ids)
+    flags = 0 if new_document else flag_corrections(session, document_id, extraction_id,
+                                                    p.facts_by_key())
+    session.execute(delete(_table(ErrorRow)).where(ErrorRow.key.in_([p.sha256, path])))
+    return Saved("new", document_id, version_id, extraction_id, number, len(p.facts),
+                 p.failed_rules, flags)
 
 
 def _asynchronous_commit(session: Session) -> None:
@@ -140,105 +130,96 @@ def _asynchronous_commit(session: Session) -> None:
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
-def _document(session: Session, path: str) -> tuple[DocumentRow, bool]:
-    """The document at ``path``, created (with its review state) if new; (row, created)."""
-    document = session.scalar(select(DocumentRow).where(DocumentRow.path == path))
-    if document is not None:
-        return document, False
-    document = DocumentRow(path=path)
-    session.add(document)
-    session.flush()
-    session.add(ReviewRow(document_id=document.id, state="unreviewed"))
-    return document, True
+def _insert_id(session: Session, model: type[Base], **values: Any) -> int:
+    table = _table(model)
+    return int(session.execute(insert(table).values(**values).returning(table.c.id)).scalar_one())
 
 
-def _new_version(session: Session, document: DocumentRow, ex: Extraction,
-                 size: int | None, *, first: bool) -> VersionRow:
+def _document(session: Session, path: str) -> tuple[int, bool]:
+    """The document at ``path``, created (with its review state) if new: (id, created)."""
+    d = _table(DocumentRow).c
+    found = session.execute(select(d.id).where(d.path == path)).scalar()
+    if found is not None:
+        return int(found), False
+    document_id = _insert_id(session, DocumentRow, path=path)
+    session.execute(insert(_table(ReviewRow)).values(document_id=document_id, state="unreviewed"))
+    return document_id, True
+
+
+def _new_version(session: Session, document_id: int, p: Prepared, size: int | None, *,
+                 first: bool) -> tuple[int, int]:
+    """The next version of a document (the latest from now on): (id, number)."""
     latest = 0
     if not first:
-        latest = session.scalar(select(func.max(VersionRow.number)).where(
-            VersionRow.document_id == document.id)) or 0
-        session.execute(update(VersionRow).where(VersionRow.document_id == document.id)
+        v = _table(VersionRow).c
+        latest = session.execute(select(func.max(v.number))
+                                 .where(v.document_id == document_id)).scalar() or 0
+        session.execute(update(_table(VersionRow)).where(v.document_id == document_id)
                         .values(is_latest=False))
-    version = VersionRow(document_id=document.id, number=latest + 1, sha256=ex.source.sha256,
-                         format=ex.source.format.value, size=size, pages=ex.source.pages,
-                         is_latest=True)
-    session.add(version)
-    session.flush()
-    return version
+    version_id = _insert_id(session, VersionRow, document_id=document_id, number=latest + 1,
+                            sha256=p.sha256, format=p.format, size=size, pages=p.pages,
+                            is_latest=True)
+    return version_id, latest + 1
 
 
-def _new_extraction(session: Session, version: VersionRow, ex: Extraction,
-                    extractor_version: str, run_id: int | None, *, first: bool) -> ExtractionRow:
+def _new_extraction(session: Session, version_id: int, p: Prepared, extractor_version: str,
+                    run_id: int | None, *, first: bool) -> int:
     if not first:
-        session.execute(update(ExtractionRow).where(ExtractionRow.version_id == version.id)
+        x = _table(ExtractionRow).c
+        session.execute(update(_table(ExtractionRow)).where(x.version_id == version_id)
                         .values(is_current=False))
-    m = ex.meta
-    row = ExtractionRow(
-        version_id=version.id, extractor_version=extractor_version,
-        schema_version=ex.schema_version, is_current=True, run_id=run_id,
-        doc_type=m.doc_type, number=m.number, symbol=m.symbol, issuer=m.issuer, place=m.place,
-        date_value=(m.date.value if m.date else None), title=m.title,
-        period_text=(m.period.text if m.period else None),
-        period_year=(m.period.year if m.period else None),
-        meta=m.model_dump(mode="json"), warnings=list(ex.warnings), text=ex.text,
-        n_facts=len(ex.facts),
-        n_checks_failed=sum(1 for c in ex.checks if c.status.value == "fail"))
-    session.add(row)
-    session.flush()
-    return row
+    return _insert_id(session, ExtractionRow, version_id=version_id,
+                      extractor_version=extractor_version, is_current=True, run_id=run_id,
+                      **p.extraction)
 
 
-def fact_values(f: Fact) -> dict[str, Any]:
-    """The typed columns of a fact: numbers in ``value``, ISO dates in ``value_text``."""
-    number = f.value if isinstance(f.value, int | float) else None
-    p = f.period
-    return {"kind": f.kind.value, "value": number,
-            "value_text": f.value if isinstance(f.value, str) else None,
-            "denominator": f.denominator, "unit": f.unit, "qualifier": f.qualifier.value,
-            "label": f.label, "indicator": f.indicator,
-            "period_text": p.text if p else None, "period_start": p.start if p else None,
-            "period_end": p.end if p else None, "period_year": p.year if p else None,
-            "subject": f.subject}
-
-
-def _insert_facts(session: Session, ex: Extraction, extraction_id: int,
-                  document_id: int) -> dict[str, tuple[int, str]]:
-    """Insert every fact in one statement; returns ordinal ('f12') → (row id, key)."""
-    if not ex.facts:
+def _insert_facts(session: Session, p: Prepared, extraction_id: int, document_id: int
+                  ) -> dict[str, int]:
+    """Insert every fact with one executemany; returns ordinal ('f12') → id."""
+    if not p.facts:
         return {}
-    keys = fact_keys(ex)
-    rows = [{"extraction_id": extraction_id, "document_id": document_id, "key": key,
-             "ordinal": f.id, **fact_values(f), "text": f.text, "span_start": f.span[0],
-             "span_end": f.span[1], "page": f.location.page, "section": f.location.section,
-             "confidence": f.confidence, "strategy": f.strategy,
-             "data": f.model_dump(mode="json"), "version": 1}
-            for f, key in zip(ex.facts, keys)]
-    result = session.execute(insert(_table(FactRow)).returning(
-        _table(FactRow).c.id, sort_by_parameter_order=True), rows)
-    ids = [r[0] for r in result]
-    return {f.id: (i, key) for f, i, key in zip(ex.facts, ids, keys)}
+    table = _table(FactRow)
+    bulk_insert(session, table, [{**f, "extraction_id": extraction_id, "document_id": document_id}
+                                 for f in p.facts])
+    return _ids_by_ordinal(session, table, extraction_id)
 
 
-def _number(v: float | str | None) -> float | None:
-    return float(v) if isinstance(v, int | float) else None
-
-
-def _insert_checks(session: Session, checks: list[Check], extraction_id: int,
-                   fact_ids: dict[str, tuple[int, str]]) -> None:
-    if not checks:
+def _insert_checks(session: Session, p: Prepared, extraction_id: int,
+                   fact_ids: dict[str, int]) -> None:
+    if not p.checks:
         return
-    rows = [{"extraction_id": extraction_id, "ordinal": c.id, "rule": c.rule,
-             "status": c.status.value, "expected": _number(c.expected),
-             "actual": _number(c.actual), "tolerance": c.tolerance,
-             "explanation": c.explanation, "data": c.model_dump(mode="json")} for c in checks]
-    result = session.execute(insert(_table(CheckRow)).returning(
-        _table(CheckRow).c.id, sort_by_parameter_order=True), rows)
-    relations = [{"check_id": check_id, "position": pos, "fact_id": fact_ids[ordinal][0]}
-                 for check_id, c in zip([r[0] for r in result], checks)
-                 for pos, ordinal in enumerate(c.facts) if ordinal in fact_ids]
+    table = _table(CheckRow)
+    bulk_insert(session, table, [{**c, "extraction_id": extraction_id} for c in p.checks])
+    check_ids = _ids_by_ordinal(session, table, extraction_id)
+    relations = [{"check_id": check_ids[p.checks[ci]["ordinal"]], "position": pos,
+                  "fact_id": fact_ids[p.facts[fi]["ordinal"]]} for ci, pos, fi in p.relations]
     if relations:
-        session.execute(insert(_table(RelationRow)), relations)
+        bulk_insert(session, _table(RelationRow), relations)
+
+
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """``executemany`` straight to the driver, the JSON columns already encoded.
+
+    Why not ``session.execute(insert(table), rows)``: SQLAlchemy processes every parameter of
+    every row in Python (and with RETURNING, SQLite gets one INSERT per row); for ~50 facts a
+    document that was most of the single writer's time, which caps the speed-up of workers.
+    Ids are read back with one SELECT (``_ids_by_ordinal``).
+    """
+    connection = session.connection()
+    quote = connection.dialect.identifier_preparer.quote
+    postgresql = connection.dialect.name == "postgresql"
+    columns = list(rows[0])
+    values = [(f"CAST(%({c})s AS JSONB)" if c in JSON_TEXT_COLUMNS else f"%({c})s")
+              if postgresql else f":{c}" for c in columns]
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+           f"VALUES ({', '.join(values)})")
+    connection.exec_driver_sql(sql, rows)  # type: ignore[arg-type]
+
+
+def _ids_by_ordinal(session: Session, table: Table, extraction_id: int) -> dict[str, int]:
+    found = session.execute(select(table.c.ordinal, table.c.id)
+                            .where(table.c.extraction_id == extraction_id))
+    return {ordinal: row_id for ordinal, row_id in found}
 
 
 def record_error(session: Session, record: dict[str, Any], *, key: str, path: str,
@@ -262,9 +243,9 @@ def record_error(session: Session, record: dict[str, Any], *, key: str, path: st
     return row
 
 
-def flag_corrections(session: Session, document_id: int, extraction_id: int, ex: Extraction,
-                     fact_ids: dict[str, tuple[int, str]]) -> int:
-    """Compare a new extraction with every correction of its document; flag differences.
+def flag_corrections(session: Session, document_id: int, extraction_id: int,
+                     facts: dict[str, dict[str, Any]]) -> int:
+    """Compare a new extraction (``facts``: key → Fact JSON) with the document's corrections.
 
     The corrections themselves are never touched. A flag says: this fact as newly extracted
     differs from what the reviewer decided (``differs``), the corrected fact is no longer
@@ -272,24 +253,22 @@ def flag_corrections(session: Session, document_id: int, extraction_id: int, ex:
     """
     corrections = list(session.scalars(select(CorrectionRow).where(
         CorrectionRow.document_id == document_id)))
-    if not corrections:
-        return 0
-    by_key = {fact_ids[f.id][1]: f for f in ex.facts}
     flags = [flag for c in corrections
-             if (flag := _flag(c, by_key.get(c.fact_key), session)) is not None]
+             if (flag := _flag(c, facts.get(c.fact_key), session)) is not None]
     for kind, correction, detail in flags:
         session.add(FlagRow(document_id=document_id, extraction_id=extraction_id,
                             correction_id=correction.id, fact_key=correction.fact_key,
                             kind=kind, detail=detail))
     if flags:
         _needs_review(session, document_id, len(flags), extraction_id)
+    session.flush()
     return len(flags)
 
 
-def _flag(c: CorrectionRow, fact: Fact | None, session: Session
+def _flag(c: CorrectionRow, fact: dict[str, Any] | None, session: Session
           ) -> tuple[str, CorrectionRow, dict[str, Any]] | None:
     if c.action == "add":
-        return ("now_extracted", c, {"extracted": fact.model_dump(mode="json")}) if fact else None
+        return ("now_extracted", c, {"extracted": fact}) if fact else None
     if c.action == "reject":
         return None  # the reviewer's rejection keeps applying; nothing new to decide
     if fact is None:
@@ -299,9 +278,8 @@ def _flag(c: CorrectionRow, fact: Fact | None, session: Session
         wanted = {name: _compared(name, base.data) for name in COMPARED_FIELDS} if base else {}
     else:
         wanted = {name: correction_value(c, name) for name in c.fields}
-    new = fact.model_dump(mode="json")
-    diffs = {name: {"extracted": _compared(name, new), "corrected": value}
-             for name, value in wanted.items() if _compared(name, new) != value}
+    diffs = {name: {"extracted": _compared(name, fact), "corrected": value}
+             for name, value in wanted.items() if _compared(name, fact) != value}
     return ("differs", c, {"fields": diffs}) if diffs else None
 
 
@@ -368,6 +346,30 @@ def correct_fact(session: Session, fact: FactRow, action: str, changes: dict[str
     session.add(AuditRow(user_id=user_id, actor=actor, action=f"correction.{action}",
                          entity="fact", entity_id=f"{fact.document_id}:{fact.key}",
                          before=before, after=correction_snapshot(row), reason=reason))
+    return row
+
+
+def add_fact(session: Session, extraction: ExtractionRow, span: tuple[int, int],
+             values: dict[str, Any], *, actor: str, user_id: int | None = None,
+             reason: str | None = None) -> CorrectionRow:
+    """Record a fact the extractor missed, at ``span`` of ``extraction``'s text, and audit it.
+
+    Its key is computed like an extracted fact's, so if a later extractor finds it, the
+    comparison flags ``now_extracted`` instead of listing it twice.
+    """
+    text_ = extraction.text[span[0]:span[1]]
+    key = fact_key(text_, span, extraction.text)
+    row = CorrectionRow(document_id=extraction.version.document_id, fact_key=key, action="add",
+                        fields=sorted(values), text=text_, span_start=span[0], span_end=span[1],
+                        base_extraction_id=extraction.id, user_id=user_id, reason=reason)
+    for name, value in values.items():
+        _set_corrected(row, name, value)
+    session.add(row)
+    session.flush()
+    session.add(AuditRow(user_id=user_id, actor=actor, action="correction.add", entity="fact",
+                         entity_id=f"{row.document_id}:{key}", before=None,
+                         after={**correction_snapshot(row), "text": text_, "span": list(span)},
+                         reason=reason))
     return row
 
 

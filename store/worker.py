@@ -1,4 +1,4 @@
-"""What a worker does with one file: parse + extract, returning JSON or a typed error record.
+"""What a worker does with one file: parse + extract + prepare rows, or a typed error record.
 
 The same ``process`` runs in the local process pool and on Dask workers. It never raises:
 a file that cannot be read gives ``{"ok": False, "error": record}`` with the typed error of
@@ -20,7 +20,7 @@ import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -28,8 +28,10 @@ from typing import Any
 
 from parsers.base import Limits
 from parsers.errors import BaocaoError, CorruptFileError
+from schemas.extraction import Extraction
 from store.errors import UnexpectedError
 from store.inputs import read_member
+from store.rows import prepare
 
 
 @dataclass(frozen=True)
@@ -45,9 +47,22 @@ class Task:
 
 
 def process(task: Task) -> dict[str, Any]:
-    """Parse and extract ``task``; ``{"ok": True, "json": ..., "pages": n}`` or an error."""
+    """Parse, extract and prepare the rows of ``task``: ``{"ok": True, "rows": Prepared,
+    "pages": n}``, or ``{"ok": False, "error": record}``."""
+    return _guarded(task, lambda ex: {"ok": True, "rows": prepare(ex),
+                                      "pages": ex.source.pages or 0})
+
+
+def process_extraction(task: Task) -> dict[str, Any]:
+    """Like ``process``, keeping the Extraction itself (``"extraction"``) for callers in the
+    same process (the Dask Parquet writer)."""
+    return _guarded(task, lambda ex: {"ok": True, "extraction": ex,
+                                      "pages": ex.source.pages or 0})
+
+
+def _guarded(task: Task, done: Callable[[Extraction], dict[str, Any]]) -> dict[str, Any]:
     try:
-        return _extract(task)
+        return done(_extract(task))
     except BaocaoError as e:
         e.path = task.path
         return {"ok": False, "error": e.record()}
@@ -70,14 +85,13 @@ def collect() -> None:
         _frozen = True
 
 
-def _extract(task: Task) -> dict[str, Any]:
+def _extract(task: Task) -> Extraction:
     from baocao.api import extract
 
     with _local_copy(task) as local:
         ex = extract(local, limits=task.limits)
     ex.source.path = task.path
-    return {"ok": True, "json": ex.model_dump_json(), "pages": ex.source.pages or 0,
-            "sha256": ex.source.sha256}
+    return ex
 
 
 @contextmanager

@@ -53,7 +53,7 @@ def test_cli_schema_prints_json_schema() -> None:
     assert json.loads(result.output)["title"] == "Extraction"
 
 
-def test_cli_run_summarises_a_folder() -> None:
-    result = CliRunner().invoke(main, ["run", str(CORPUS / "seeds")])
+def test_cli_run_summarises_a_folder(tmp_path) -> None:  # noqa: ANN001 - pytest fixture
+    result = CliRunner().invoke(main, ["run", str(CORPUS / "seeds"), "--db", str(tmp_path / "b.db")])
     assert result.exit_code == 0
     assert "5 files" in result.output

@@ -18,7 +18,8 @@ from store.db import session_scope
 from store.export import FACT_COLUMNS, ExportedFact, Filters, facts_frame
 from store.ingest import ingest
 from store.models import FactRow, UserRow
-from store.repository import correct_fact
+from store.models import ExtractionRow
+from store.repository import add_fact, correct_fact
 from tests.conftest import SEEDS, extraction_of
 
 pytest_plugins = ["tests.conftest_db"]
@@ -145,3 +146,18 @@ def test_dataframe_helpers_on_extractions_and_db(corrected_db: str) -> None:
     assert len(baocao.documents_frame(corrected_db)) == len(SEEDS)
     assert len(baocao.checks_frame(corrected_db)) == sum(len(extraction_of(s).checks)
                                                          for s in SEEDS)
+
+
+def test_added_fact_is_exported_with_its_span(corrected_db: str) -> None:
+    with session_scope(corrected_db) as session:
+        extraction = session.scalar(select(ExtractionRow).where(ExtractionRow.place == "Đắk Song"))
+        assert extraction is not None
+        start = extraction.text.index("Phòng Nội vụ")
+        add_fact(session, extraction, (start, start + len("Phòng Nội vụ")),
+                 {"kind": "count", "value": 1.0, "label": "phòng"}, actor="alice")
+    added = facts_frame(corrected_db, Filters(status=["added"]))
+    assert len(added) == 1
+    row = added.iloc[0]
+    assert (row["source_text"], row["corrected_value"]) == ("Phòng Nội vụ", 1.0)
+    assert pd.isna(row["fact_id"]) and pd.isna(row["value"]) and pd.isna(row["corrected_by"])
+    assert row["span_end"] - row["span_start"] == len("Phòng Nội vụ")

@@ -15,7 +15,7 @@ from store import ingest as ingest_module
 from store.errors import WorkerCrashError
 from store.pool import WorkerPool
 from store.worker import Task, process
-from tests.conftest import SEEDS
+from tests.conftest import ROOT, SEEDS
 
 pytest_plugins = ["tests.conftest_db"]
 
@@ -49,10 +49,23 @@ def test_pool_times_out_and_replaces_workers() -> None:
     assert took < 30
 
 
-def test_pool_gives_up_when_workers_cannot_start() -> None:
+def test_pool_gives_up_when_every_worker_dies() -> None:
     with WorkerPool(1, work, timeout=10, on_timeout=str, on_crash=lambda t, c: "crash") as pool:
         with pytest.raises(WorkerCrashError, match="in a row"):
             list(pool.map_unordered(["die"] * 20))
+
+
+def test_worker_that_cannot_start_is_a_run_error(tmp_path: Path) -> None:
+    script = tmp_path / "no_guard.py"  # calls ingest() without `if __name__ == "__main__":`
+    script.write_text("from store.ingest import ingest\n"
+                      f"ingest([{str(SEEDS[0])!r}], db={str(tmp_path / 'x.db')!r}, workers=1,"
+                      " quiet=True)\n")
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=300, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.returncode != 0
+    assert "WorkerCrashError" in result.stderr and "could not start" in result.stderr
 
 
 def test_ingest_records_a_timeout_and_goes_on(db_url: str, tmp_path: Path,

@@ -474,12 +474,6 @@ def test_docx_realdocs_tax_footnotes_are_all_linked() -> None:
         "[3] Điểm đánh giá hài lòng chung về CQT: 89,1%")
 
 
-@pytest.mark.realdocs
-def test_docx_realdocs_legacy_doc_is_unsupported() -> None:
-    with pytest.raises(UnsupportedFormatError):
-        parse(real("baocao-byt-2024-02-tong-ket-luat-bhyt-2009-2023.doc"))
-
-
 # ----------------------------------------------------------------------------- bad input
 
 def test_docx_text_bytes_named_docx_is_a_format_mismatch(tmp_path: Path) -> None:

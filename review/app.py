@@ -1,0 +1,153 @@
+"""The app factory: ``create_app(db_url)`` → a FastAPI app serving the review pages.
+
+Why FastAPI + Jinja2: server-rendered pages keep the JavaScript to what the features need
+(keyboard, text selection, page image), FastAPI's typed path and form parameters reject a
+malformed id before any code runs, and its TestClient lets the unit tests drive the app in
+process. Routes are plain ``def`` functions (SQLAlchemy is synchronous), run in a thread pool.
+
+Everything is served from memory or the database: templates and static files are read once
+at start-up from the package (never from a path in a request), there is no CDN and no web
+font, so the app works offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from review.security import SESSION_COOKIE, SecurityHeaders
+from review.sources import Sources
+from store.db import resolve_url, session_scope
+
+HERE = Path(__file__).resolve().parent
+STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                ".svg": "image/svg+xml", ".png": "image/png", ".ico": "image/x-icon"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the app runs; ``ttl``: a session's whole life, ``idle``: its life without requests."""
+
+    db_url: str
+    ttl: timedelta = timedelta(hours=8)
+    idle: timedelta = timedelta(minutes=30)
+    secure_cookies: bool = False  # set when served over HTTPS (behind a proxy)
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    body: bytes
+    media_type: str
+    etag: str
+
+
+class LoginRequired(Exception):
+    """No valid session: pages redirect to the login form, other requests get 401."""
+
+    def __init__(self, expired: bool = False) -> None:
+        super().__init__("login required")
+        self.expired = expired
+
+
+def load_static() -> dict[str, StaticFile]:
+    """The files of ``review/static``, read once; a request names one of these keys only."""
+    files = {}
+    for path in sorted((HERE / "static").iterdir()):
+        if path.is_file():
+            body = path.read_bytes()
+            media = STATIC_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
+            files[path.name] = StaticFile(body, media or "application/octet-stream",
+                                          hashlib.sha256(body).hexdigest()[:16])
+    return files
+
+
+def templates(static: dict[str, StaticFile]) -> Environment:
+    """Jinja2 with autoescaping on for every template, whatever its name."""
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals["static"] = lambda name: f"/static/{name}?v={static[name].etag}"
+    return env
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    env: Environment = request.app.state.env
+    html = env.get_template(name).render(request=request, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+def create_app(db_url: str | None = None, *, ttl: timedelta | None = None,
+               idle: timedelta | None = None, secure_cookies: bool = False) -> FastAPI:
+    """The review app over ``db_url`` (``--db`` > ``BAOCAO_DB`` > ``baocao.db``)."""
+    from review import pages, posts
+
+    settings = Settings(resolve_url(db_url), ttl or Settings.ttl, idle or Settings.idle,
+                        secure_cookies)
+    app = FastAPI(title="baocao review", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.settings = settings
+    app.state.static = load_static()
+    app.state.env = templates(app.state.static)
+    app.state.sources = Sources()
+    _warm(app.state.env)
+    app.add_middleware(SecurityHeaders)
+    app.include_router(pages.router)
+    app.include_router(posts.router)
+    app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static_file(name: str, request: Request) -> Response:
+        found = app.state.static.get(name)
+        if found is None:
+            raise HTTPException(404, "no such file")
+        if request.headers.get("if-none-match") == found.etag:
+            return Response(status_code=304, headers={"ETag": found.etag})
+        return Response(found.body, media_type=found.media_type,
+                        headers={"ETag": found.etag, "Cache-Control": "public, max-age=86400"})
+
+    return app
+
+
+def _warm(env: Environment) -> None:
+    """Pay at start what the first request would: mapper configuration, template compiling."""
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)
+
+
+def _login_required(request: Request, exc: LoginRequired) -> Response:
+    if request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        query = "?expired=1&next=" if exc.expired else "?next="
+        response: Response = RedirectResponse("/login" + query + quote(target, safe=""), 303)
+    else:
+        response = render(request, "error.html", 401, code=401,
+                          message="Phiên đăng nhập đã hết hạn hoặc chưa đăng nhập.", user=None)
+    if exc.expired:
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    return render(request, "error.html", exc.status_code, code=exc.status_code,
+                  message=str(exc.detail), user=getattr(request.state, "user", None))
+
+
+def db(request: Request) -> str:
+    return str(request.app.state.settings.db_url)
+
+
+def scope(request: Request) -> Any:
+    """A database session for one request (commits at the end of the block)."""
+    return session_scope(db(request))

@@ -1,0 +1,85 @@
+"""Route dependencies: who is signed in, which document they may open, and checked forms.
+
+Every route but the login form and the static files depends on ``principal``; every POST on
+``posted``, which refuses a foreign ``Origin``, a body over 64 KiB, and a ``csrf`` field that
+is not the session's token, before the route's own code runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from review.app import LoginRequired, scope
+from review.auth import Principal, resume_session, same_token
+from review.security import SESSION_COOKIE, foreign_origin
+from review.sources import Current, current
+from store.models import ExtractionRow
+
+MAX_FORM_BYTES = 64 * 1024
+
+
+def principal(request: Request) -> Principal:
+    """The signed-in user; raises LoginRequired (expired=True when a session just ended)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token or len(token) > 128:
+        raise LoginRequired()
+    settings = request.app.state.settings
+    with scope(request) as session:
+        user = resume_session(session, token, settings.idle)
+    if user is None:
+        raise LoginRequired(expired=True)
+    request.state.user = user
+    return user
+
+
+User = Annotated[Principal, Depends(principal)]
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A checked POST: its user and its text fields."""
+
+    user: Principal
+    form: dict[str, str]
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The form's text fields, after the Origin and size checks."""
+    if foreign_origin(request.headers.get("origin"), request.headers.get("host")):
+        raise HTTPException(403, "yêu cầu từ trang khác bị từ chối (Origin)")
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit() or int(length) > MAX_FORM_BYTES:
+        raise HTTPException(413, "biểu mẫu quá lớn")
+    form = await request.form()
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+async def posted(request: Request, user: User) -> Posted:
+    form = await read_form(request)
+    if not same_token(form.get("csrf"), user.csrf):
+        raise HTTPException(403, "thiếu hoặc sai mã CSRF: hãy tải lại trang")
+    return Posted(user, form)
+
+
+Post = Annotated[Posted, Depends(posted)]
+
+
+def may_open(session: Session, user: Principal, document_id: int) -> Current:
+    """The document's current extraction, if it exists (404) and ``user`` may see it (403)."""
+    cur = current(session, document_id)
+    if cur is None:
+        raise HTTPException(404, "không có văn bản này")
+    if not user.may_see(cur.place):
+        raise HTTPException(403, "bạn không được giao địa bàn của văn bản này")
+    return cur
+
+
+def extraction(session: Session, cur: Current) -> ExtractionRow:
+    row = session.scalar(select(ExtractionRow).where(ExtractionRow.id == cur.extraction_id))
+    assert row is not None
+    return row

@@ -1,0 +1,221 @@
+"""The pages: login, queue, document, fact, history, page images and the export.
+
+Each GET opens one database session, checks that the user may see the document (403
+otherwise), reads what the page shows and renders it; no route takes a file path.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import exists, select
+
+from review.app import render, scope
+from review.auth import authenticate, end_session, same_token, start_session
+from review.deps import Post, User, extraction, may_open, read_form
+from review.history import all_history, audit_row, document_history, fact_history
+from review.queue import QueueFilters, queue_page
+from review.recheck import recheck
+from review.render import check_items, fact_items, snippet
+from review.security import LOGIN_COOKIE, SESSION_COOKIE, safe_next
+from review.sources import PAGE_SCALE, SourceUnavailable
+from review.view import KINDS, document_html, document_view, group_facts
+from store.models import AuditRow, CorrectionRow, RecheckRow
+
+router = APIRouter()
+KEY = re.compile(r"[0-9a-f]{40}")
+
+
+def fact_key_param(key: str) -> str:
+    if not KEY.fullmatch(key):
+        raise HTTPException(404, "không có số liệu này")
+    return key
+
+
+# ── login ──────────────────────────────────────────────────────────────────────────────
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/", expired: int = 0) -> Response:
+    token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(32)
+    response = render(request, "login.html", csrf=token, next=safe_next(next),
+                      expired=bool(expired), error=None, user=None)
+    _login_cookie(request, response, token)
+    return response
+
+
+def _login_cookie(request: Request, response: Response, token: str) -> None:
+    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/login",
+                        secure=request.app.state.settings.secure_cookies, max_age=3600)
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = await read_form(request)
+    if not same_token(form.get("csrf"), request.cookies.get(LOGIN_COOKIE)):
+        raise HTTPException(403, "thiếu hoặc sai mã CSRF: hãy tải lại trang")
+    from starlette.concurrency import run_in_threadpool
+
+    name, password = form.get("name", "")[:128], form.get("password", "")[:1024]
+    token = await run_in_threadpool(_sign_in, request, name, password)
+    if token is None:
+        return render(request, "login.html", 401, csrf=form["csrf"],
+                      next=safe_next(form.get("next")), expired=False, user=None,
+                      error="Tên đăng nhập hoặc mật khẩu không đúng.")
+    response = RedirectResponse(safe_next(form.get("next")), 303)
+    settings = request.app.state.settings
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/",
+                        secure=settings.secure_cookies,
+                        max_age=int(settings.ttl.total_seconds()))
+    response.delete_cookie(LOGIN_COOKIE, path="/login")
+    return response
+
+
+def _sign_in(request: Request, name: str, password: str) -> str | None:
+    """A new session token for valid credentials (audited either way), else None."""
+    settings = request.app.state.settings
+    with scope(request) as session:
+        user = authenticate(session, name, password)
+        if user is None:
+            session.add(AuditRow(actor=name or "?", action="session.login_failed",
+                                 entity="user", entity_id=name[:64] or "?"))
+            return None
+        token = start_session(session, user, settings.ttl)
+        session.add(AuditRow(user_id=user.id, actor=user.name, action="session.login",
+                             entity="user", entity_id=str(user.id)))
+        return token
+
+
+# ── queue ──────────────────────────────────────────────────────────────────────────────
+
+@router.get("/", response_class=HTMLResponse)
+def queue(request: Request, user: User, place: str = "", period: str = "",
+          indicator: str = "", state: str = "", page: Annotated[int, Query(ge=1)] = 1
+          ) -> Response:
+    filters = QueueFilters(place[:200], period[:100], indicator[:64], state[:16], page)
+    with scope(request) as session:
+        found = queue_page(session, user, filters)
+    return render(request, "queue.html", user=user, q=found, f=filters)
+
+
+# ── document ───────────────────────────────────────────────────────────────────────────
+
+@router.get("/doc/{document_id}", response_class=HTMLResponse)
+def document(request: Request, user: User, document_id: int, fact: str = "",
+             saved: int = 0) -> Response:
+    sources = request.app.state.sources
+    with scope(request) as session:
+        cur = may_open(session, user, document_id)
+        x = extraction(session, cur)
+        doc = sources.document(session, cur, x.text)
+        if doc is not None and _stale_recheck(session, cur.document_id, x.id):
+            recheck(session, x.id, doc)
+        view = document_view(session, x.id, cur.document_id, doc)
+        notice = audit_row(session, saved, cur.document_id) if saved else None
+        context: dict[str, Any] = {
+            "cur": cur, "x": x, "view": view,
+            "facts_html": fact_items(group_facts(view.facts, doc), cur.document_id),
+            "checks_html": check_items(view.checks),
+            "body": document_html(session, x.id, x.text, doc, view.facts),
+            "missing": None if doc is not None else sources.why_missing(cur),
+            "notice": (notice.after or {}) if notice is not None else None,
+            "selected": fact if KEY.fullmatch(fact) else "", "kinds": KINDS,
+            "scale": PAGE_SCALE}
+    return render(request, "document.html", user=user, **context)
+
+
+def _stale_recheck(session: Any, document_id: int, extraction_id: int) -> bool:
+    """Corrections exist but the checks were never rerun on this extraction (a re-ingest)."""
+    if session.get(RecheckRow, extraction_id) is not None:
+        return False
+    return bool(session.scalar(select(exists().where(CorrectionRow.document_id == document_id))))
+
+
+@router.get("/doc/{document_id}/fact/{key}", response_class=HTMLResponse)
+def fact_page(request: Request, user: User, document_id: int, key: str) -> Response:
+    return render_fact(request, user, document_id, fact_key_param(key))
+
+
+def render_fact(request: Request, user: Any, document_id: int, key: str, status: int = 200,
+                **extra: Any) -> Response:
+    """The fact page: its source, its form, its checks and its history (also the 409 page)."""
+    sources = request.app.state.sources
+    with scope(request) as session:
+        cur = may_open(session, user, document_id)
+        x = extraction(session, cur)
+        doc = sources.document(session, cur, x.text)
+        view = document_view(session, x.id, cur.document_id, doc)
+        f = next((f for f in view.facts if f.key == key), None)
+        if f is None:
+            raise HTTPException(404, "không có số liệu này")
+        checks = [c for c in view.checks if f.id in c.facts]
+        history = fact_history(session, cur.document_id, key)
+    context = {"cur": cur, "x": x, "f": f, "checks": checks, "history": history,
+               "source": snippet(x.text, f.start, f.end, f.mark), "kinds": KINDS,
+               "form": extra.pop("form", None) or f.form, "by_id": view.by_id}
+    return render(request, "fact.html", status, user=user, **context, **extra)
+
+
+@router.get("/doc/{document_id}/history", response_class=HTMLResponse)
+def history(request: Request, user: User, document_id: int) -> Response:
+    with scope(request) as session:
+        cur = may_open(session, user, document_id)
+        x = extraction(session, cur)
+        entries = document_history(session, cur.document_id)
+    return render(request, "history.html", user=user, cur=cur, x=x, entries=entries)
+
+
+@router.get("/history", response_class=HTMLResponse)
+def everything(request: Request, user: User) -> Response:
+    if not user.is_admin:
+        raise HTTPException(403, "chỉ quản trị viên xem được toàn bộ lịch sử")
+    with scope(request) as session:
+        entries = all_history(session)
+    return render(request, "history.html", user=user, cur=None, x=None, entries=entries)
+
+
+@router.get("/doc/{document_id}/page/{page}")
+def page_image(request: Request, user: User, document_id: int,
+               page: Annotated[int, Path(ge=1, le=100_000)]) -> Response:
+    with scope(request) as session:
+        cur = may_open(session, user, document_id)
+    if cur.format != "pdf" or not cur.pages or page > cur.pages:
+        raise HTTPException(404, "không có trang này")
+    try:
+        png = request.app.state.sources.page_png(cur, page)
+    except SourceUnavailable as e:
+        raise HTTPException(404, f"không mở được tệp gốc: {e}") from e
+    return Response(png, media_type="image/png",
+                    headers={"Cache-Control": "private, max-age=3600"})
+
+
+@router.get("/export.csv")
+def export(request: Request, user: User, document: int | None = None) -> Response:
+    """Facts with the corrected values beside the extracted ones, and who corrected them."""
+    from store.export import facts_frame
+
+    with scope(request) as session:
+        if document is not None:
+            may_open(session, user, document)
+        frame = facts_frame(session)
+    if document is not None:
+        frame = frame[frame["document_id"] == document]
+    if not user.is_admin and user.places:
+        frame = frame[frame["place"].isin(list(user.places)).fillna(False).astype(bool)]
+    name = f"baocao-facts-{document}.csv" if document is not None else "baocao-facts.csv"
+    return Response(frame.to_csv(index=False), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/logout")
+def logout(request: Request, p: Post) -> Response:
+    with scope(request) as session:
+        end_session(session, p.user.session_id)
+        session.add(AuditRow(user_id=p.user.id, actor=p.user.name, action="session.logout",
+                             entity="user", entity_id=str(p.user.id)))
+    response = RedirectResponse("/login", 303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

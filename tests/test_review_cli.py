@@ -1,0 +1,68 @@
+"""``baocao review`` and ``baocao users add|list`` (CliRunner), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from baocao.cli import main
+from store.db import resolve_url, session_scope
+from store.models import UserRow
+
+pytest_plugins = ["tests.conftest_db"]
+
+
+def test_users_add_and_list(db_url: str) -> None:
+    runner = CliRunner()
+    added = runner.invoke(main, ["users", "add", "lan", "--role", "reviewer", "--places",
+                                 "Đắk Song,Bình Phước", "--password-stdin", "--db", db_url],
+                          input="mot-mat-khau-dai\n")
+    assert added.exit_code == 0, added.output
+    admin = runner.invoke(main, ["users", "add", "root", "--role", "admin", "--db", db_url],
+                          input="mat-khau-quan-tri\nmat-khau-quan-tri\n")  # prompted twice
+    assert admin.exit_code == 0, admin.output
+    with session_scope(db_url) as session:
+        user = session.scalar(select(UserRow).where(UserRow.name == "lan"))
+        assert user is not None and user.password_hash.startswith("$argon2id$")
+        assert "mot-mat-khau-dai" not in user.password_hash
+        assert sorted(user.allowed_places) == ["Bình Phước", "Đắk Song"]
+    listed = runner.invoke(main, ["users", "list", "--db", db_url])
+    assert "lan" in listed.output and "Đắk Song" in listed.output
+    assert "root" in listed.output and "(every place)" in listed.output
+    rows = [json.loads(line) for line in runner.invoke(
+        main, ["users", "list", "--json", "--db", db_url]).output.splitlines()]
+    assert {r["name"]: r["role"] for r in rows} == {"lan": "reviewer", "root": "admin"}
+    assert all("password_hash" not in r for r in rows)
+
+
+@pytest.mark.parametrize("args,stdin", [(["lan", "--role", "reviewer"], "short\n"),
+                                        (["bad name", "--role", "admin"], "long-enough-1\n")])
+def test_users_add_refuses_with_status_2(db_url: str, args: list[str], stdin: str) -> None:
+    result = CliRunner().invoke(main, ["users", "add", *args, "--password-stdin", "--db", db_url],
+                                input=stdin)
+    assert result.exit_code == 2 and "error:" in result.output
+
+
+def test_users_add_twice_is_refused(db_url: str) -> None:
+    runner = CliRunner()
+    args = ["users", "add", "lan", "--role", "admin", "--password-stdin", "--db", db_url]
+    assert runner.invoke(main, args, input="mot-mat-khau-dai\n").exit_code == 0
+    again = runner.invoke(main, args, input="mot-mat-khau-khac\n")
+    assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_review_serves_the_app_on_the_given_address(db_url: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    seen: dict[str, Any] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
+    result = CliRunner().invoke(main, ["review", "--db", db_url, "--port", "8123"])
+    assert result.exit_code == 0, result.output
+    assert (seen["host"], seen["port"]) == ("127.0.0.1", 8123)
+    assert seen["app"].state.settings.db_url == resolve_url(db_url)
+    assert "http://127.0.0.1:8123/" in result.output
