@@ -34,6 +34,11 @@ from schemas.extraction import (
 )
 
 
+# Facts read from OCR'd text: a figure may be misread ("425" for "42%"), so their confidence
+# is scaled by this factor and their location says origin="ocr".
+OCR_CONFIDENCE = 0.8
+
+
 @dataclass
 class Stages:
     candidates: list[Candidate]
@@ -110,7 +115,8 @@ def _fact(i: int, d: Draft, label: str | None, doc: Document, context: Context,
         id=f"f{i}", kind=d.kind, value=d.value, denominator=d.denominator, unit=d.unit,
         qualifier=d.qualifier, label=label, indicator=indicator, period=context.period(d),
         subject=context.subject(d), text=d.candidate.text, span=(d.start, d.end),
-        location=_location(d, doc, sections), confidence=d.confidence, strategy=d.strategy,
+        location=_location(d, doc, sections), strategy=d.strategy,
+        confidence=round(d.confidence * (OCR_CONFIDENCE if block.origin == "ocr" else 1.0), 3),
         decimals=_decimals(d.candidate), pool=d.pool, **extra)
 
 
@@ -136,4 +142,5 @@ def _location(d: Draft, doc: Document, sections: list[Any]) -> FactLocation:
         element_path=loc.element_path, line=(d.cell.location.line if d.cell and d.cell.location
                                              else loc.line), part=loc.part,
         cell=(d.cell.row, d.cell.col) if d.cell is not None else None,
-        section=" > ".join(s.number for s in sections if s.style in ("roman", "arabic")) or None)
+        section=" > ".join(s.number for s in sections if s.style in ("roman", "arabic")) or None,
+        origin=block.origin)

@@ -15,8 +15,9 @@ that draw ruling lines), in one pass over the pages:
 3. Running headers, footers and page numbers are dropped, tables take the place of the lines
    they cover, and everything goes to ``DocumentBuilder`` in reading order.
 
-Pages are kept as separate ``PageText`` records so a later OCR step can fill in image pages
-one by one; for now a file with (almost) no text layer raises ``NeedsOCRError``.
+Pages are kept as separate ``PageText`` records so OCR fills in image pages (or the pictures
+of a page that hold no text layer) one by one (``parsers.ocr``); legacy-font text (TCVN3,
+VNI) and accents split by stray spaces are repaired line by line (``parsers.legacy``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
+from parsers import legacy, ocr
 from parsers.base import Limits
 from parsers.builder import DocumentBuilder
 from parsers.errors import (
@@ -60,12 +62,10 @@ __all__ = ["read_pdf"]
 _TABLE_PATHS = 4
 # Text-layer density rule. A typed A4 page holds 1,500-2,500 characters; scanned, signed
 # files from chinhphu.vn hold none (or only a ~180-character signature stamp over 2-8 pages).
-# Below 100 non-space characters per page on average, with no text at all or with a picture
-# on a text-light page, the file is treated as scanned (see _check_text_layer).
+# Which pages are OCR'd is decided per page and per picture (parsers.ocr.ocr_regions); without
+# Tesseract, a file under 100 non-space characters per page is unreadable (OCRUnavailableError)
+# and one with more is read from its text layer with a warning (see _read_scans).
 _OCR_CHARS_PER_PAGE = 100
-# A page under this many characters that shows an image, in an otherwise textual file, is
-# flagged in a warning: it is the page a later per-page OCR step will read.
-_IMAGE_PAGE_CHARS = 20
 _CHUNK = 50             # pages read per opening of the file (bounds PDFium's caches)
 _FORM_DEPTH = 8         # nested form XObjects followed when collecting ruling lines
 _STRAIGHT = 0.5         # a segment within half a point of level/plumb is a ruling line
@@ -92,11 +92,16 @@ def read_pdf(path: Path, source: Source, limits: Limits) -> Document:
         raise EmptyFileError("the file is empty", path=where)
     pages = _read_pages(path, limits)
     builder = DocumentBuilder(source.model_copy(update={"pages": len(pages)}))
-    _check_text_layer(pages, where, builder)
+    legacy_warning = legacy.convert_pdf_pages(pages)     # TCVN3/VNI text, split accents
+    if legacy_warning:
+        builder.warn(legacy_warning)
+    ocr_boxes = _read_scans(path, pages, builder)
     drop_page_furniture(pages)
     body, notes = flow_document(pages)
     emit(builder, body, notes)
-    return builder.build()
+    doc = builder.build()
+    ocr.mark_ocr_blocks(doc, ocr_boxes)
+    return doc
 
 
 # --- pass one: pypdfium2 glyphs ---------------------------------------------------------
@@ -147,16 +152,15 @@ def _read_page(pdf: pdfium.PdfDocument, index: int, limits: Limits, where: str) 
             glyphs = list(_glyphs(textpage, height))
         finally:
             textpage.close()
-        images = 0
-        if len(glyphs) < _OCR_CHARS_PER_PAGE:   # only a text-light page may be a scan
-            images = _count_objects(page, pdfium_c.FPDF_PAGEOBJ_IMAGE, 1)
+        pictures = ocr.image_boxes(page, height)   # a scan, or a scan pasted into a page
         edges = _edges(page, height) if paths >= _TABLE_PATHS else []
     finally:
         page.close()
     chars = sum(1 for g in glyphs if not g[0].isspace())
     lines = build_lines(glyphs, index + 1)
     tables = _find_tables(edges, glyphs, index + 1, (width, height), limits, where)
-    return PageText(index + 1, width, height, lines, chars, paths, images, tables)
+    return PageText(index + 1, width, height, lines, chars, paths, len(pictures), tables,
+                    pictures)
 
 
 def _count_objects(page: pdfium.PdfPage, kind: int, cap: int) -> int:
@@ -218,20 +222,40 @@ def _codes(raw: Any, count: int) -> Sequence[int]:
     return [pdfium_c.FPDFText_GetUnicode(raw, k) for k in range(count)]
 
 
-def _check_text_layer(pages: list[PageText], where: str, builder: DocumentBuilder) -> None:
-    """Raise NeedsOCRError for a scanned file; warn about image-only pages of a textual one.
+def _read_scans(path: Path, pages: list[PageText], builder: DocumentBuilder
+                ) -> dict[int, list[BBox]]:
+    """OCR the picture regions that hold no text layer (``parsers.ocr.ocr_regions``), page by
+    page, and merge their lines into the pages; returns the OCR line boxes per page number.
 
-    Scanned: under ``_OCR_CHARS_PER_PAGE`` characters per page on average, and either no text
-    at all or a picture on a text-light page (a short born-digital notice has no picture).
+    Without Tesseract, a file with (almost) no text raises ``OCRUnavailableError`` (what to
+    install); one with text is read from its text layer and warned about the scanned pages.
+    A file with no text and nothing to OCR (or OCR finding nothing) is ``NeedsOCRError``.
     """
+    where = str(path)
     total = sum(p.chars for p in pages)
-    light = [p for p in pages if p.chars < _OCR_CHARS_PER_PAGE]
-    if total < _OCR_CHARS_PER_PAGE * len(pages) and (total == 0 or any(p.images for p in light)):
-        raise NeedsOCRError(f"no text layer: needs OCR ({total} characters on {len(pages)} "
-                            f"pages)", path=where)
-    empty = [str(p.number) for p in light if p.chars < _IMAGE_PAGE_CHARS and p.images]
-    if empty:
-        builder.warn(f"pages without a text layer (need OCR): {', '.join(empty)}")
+    plan = {p.number - 1: regions for p in pages if (regions := ocr.ocr_regions(
+        p.width, p.height, [ln.bbox for ln in p.lines], p.image_boxes, p.chars))}
+    numbers = ", ".join(str(i + 1) for i in sorted(plan))
+    if plan and (missing := ocr.tesseract_status()) is not None:
+        if total < _OCR_CHARS_PER_PAGE * len(pages):
+            ocr.require_tesseract(where)
+        builder.warn(f"pages without a text layer (need OCR): {numbers}; {missing}")
+        plan = {}
+    boxes: dict[int, list[BBox]] = {}
+    for scanned in ocr.ocr_pages(path, sorted(plan), regions=plan) if plan else []:
+        lines = ocr.layout_lines(scanned)
+        page = pages[scanned.number - 1]
+        page.lines = ocr.merge_lines(page.lines, lines)
+        boxes[scanned.number] = [ln.bbox for ln in lines]
+        for message in scanned.warnings:
+            builder.warn(message)
+    if total == 0 and not any(boxes.values()):
+        raise NeedsOCRError(f"no text layer and no text found by OCR ({len(pages)} pages)",
+                            path=where)
+    if plan:
+        builder.warn(f"ocr: page(s) {numbers} read by OCR (Tesseract {ocr.LANG}, "
+                     f"{ocr.DPI} DPI)")
+    return boxes
 
 
 # --- tables: pdfplumber's TableFinder on ruling lines read with PDFium -------------------

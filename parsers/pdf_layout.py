@@ -137,8 +137,9 @@ class PageText:
     lines: list[Line]
     chars: int                 # non-space characters in the text layer
     paths: int                 # vector path objects, counted up to a small cap
-    images: int = 0            # image objects on a near-empty page (0 or 1): a scanned page
+    images: int = 0            # picture objects on the page
     tables: list[TableIn] = field(default_factory=list)
+    image_boxes: list[BBox] = field(default_factory=list)  # the pictures' boxes: what OCR reads
 
 
 # --- glyphs → lines ---------------------------------------------------------------------

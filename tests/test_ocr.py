@@ -50,8 +50,6 @@ bench_ocr = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_ocr)
 make_scan = bench_ocr.make_scan
 
-OCR_PENDING = pytest.mark.xfail(strict=True, raises=NeedsOCRError,
-                                reason="OCR not wired into parsers/pdf.py yet")
 
 
 def need_tesseract() -> None:
@@ -276,19 +274,6 @@ def missing(extraction: Extraction, wanted: list[tuple[str, object, object]]) ->
 
 @pytest.mark.realdocs
 @pytest.mark.parametrize("name", sorted(REAL_SCANS))
-def test_ocr_realdoc_scans_give_their_figures(name: str) -> None:
-    """Deadlines, fractions and percentages of the six real scans, through ``read_ocr``
-    (the temporary wiring, until pdf.py OCRs pages itself)."""
-    doc, extraction = ocr_extraction(real_scan(name))
-    assert missing(extraction, REAL_SCANS[name]) == []
-    assert all(b.origin == "ocr" for b in doc.blocks)
-    assert all(f.location.page is not None and f.location.bbox is not None
-               for f in extraction.facts)
-
-
-@pytest.mark.realdocs
-@OCR_PENDING
-@pytest.mark.parametrize("name", sorted(REAL_SCANS))
 def test_ocr_realdoc_scans_through_parse(name: str) -> None:
     from baocao.api import extract
 
@@ -298,7 +283,6 @@ def test_ocr_realdoc_scans_through_parse(name: str) -> None:
     assert all(f.confidence < 0.9 for f in extraction.facts)
 
 
-@OCR_PENDING
 def test_ocr_scan_without_tesseract_says_what_to_install(monkeypatch: pytest.MonkeyPatch,
                                                          tmp_path: Path) -> None:
     path = make_scan(CORPUS / "docs" / "000_823effeef226c2f0.pdf", tmp_path / "scan.pdf")
@@ -307,7 +291,6 @@ def test_ocr_scan_without_tesseract_says_what_to_install(monkeypatch: pytest.Mon
         parse(path)
 
 
-@OCR_PENDING
 def test_ocr_synthetic_scan_through_parse_marks_ocr_facts() -> None:
     need_tesseract()
     from baocao.api import extract

@@ -249,8 +249,12 @@ def test_pdf_realdoc_totrinh_reads_its_figures() -> None:
 @pytest.mark.realdocs
 @pytest.mark.parametrize("path", SCANNED or [pytest.param(None, marks=pytest.mark.skip(
     "../shared/realdocs/*.scanned.pdf is absent"))], ids=lambda p: getattr(p, "name", "none"))
-def test_pdf_realdoc_scanned_needs_ocr(path: Path) -> None:
-    with pytest.raises(NeedsOCRError):
+def test_pdf_realdoc_scanned_without_tesseract_needs_ocr(path: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without Tesseract a scan is a typed NeedsOCRError (OCRUnavailableError says what to
+    install); with it, tests/test_ocr.py reads the same scans."""
+    monkeypatch.setenv("BAOCAO_TESSERACT", str(tmp_path / "no-tesseract"))
+    with pytest.raises(NeedsOCRError, match="tesseract"):
         parse(path)
 
 
