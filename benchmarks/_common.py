@@ -39,3 +39,43 @@ def peak_rss_mb(script: str, name: str, paths: list[Path]) -> float:
     cmd = [sys.executable, script, "--rss-of", name, *map(str, paths)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return float(out.strip().splitlines()[-1])
+
+
+def fresh_sqlite(folder: Path, name: str) -> str:
+    """The URL of an empty SQLite database file ``folder/name`` (WAL side files removed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+class FreshPostgres:
+    """A throw-away PostgreSQL database on ``server`` for one run, dropped afterwards."""
+
+    def __init__(self, server: str, prefix: str = "baocao_bench") -> None:
+        import secrets
+
+        from sqlalchemy import create_engine
+        from sqlalchemy.engine import make_url
+
+        from store.db import resolve_url
+
+        self.name = f"{prefix}_{secrets.token_hex(4)}"
+        self.admin = create_engine(resolve_url(server), isolation_level="AUTOCOMMIT")
+        self.url = make_url(resolve_url(server)).set(database=self.name).render_as_string(
+            hide_password=False)
+
+    def __enter__(self) -> str:
+        from sqlalchemy import text
+
+        with self.admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{self.name}"'))
+        return self.url
+
+    def __exit__(self, *exc: object) -> None:
+        from sqlalchemy import text
+
+        with self.admin.connect() as c:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        self.admin.dispose()

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import FreshPostgres, fresh_sqlite  # noqa: E402
+
 CACHE = Path(tempfile.gettempdir()) / "baocao-bench-ingest"
 PG_SERVER = os.environ.get("BAOCAO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -186,40 +188,6 @@ def in_subprocess(inputs: list[Path], db: str, workers: int) -> dict[str, Any]:
 
 # ── databases ────────────────────────────────────────────────────────────────────────────
 
-def fresh_sqlite(tag: str) -> str:
-    path = CACHE / f"bench-{tag}.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}"
-
-
-class FreshPostgres:
-    """A throw-away PostgreSQL database for one run."""
-
-    def __init__(self) -> None:
-        from sqlalchemy import create_engine
-        from sqlalchemy.engine import make_url
-
-        from store.db import resolve_url
-
-        self.name = f"baocao_bench_{secrets.token_hex(4)}"
-        self.admin = create_engine(resolve_url(PG_SERVER), isolation_level="AUTOCOMMIT")
-        self.url = make_url(resolve_url(PG_SERVER)).set(database=self.name).render_as_string(
-            hide_password=False)
-
-    def __enter__(self) -> str:
-        from sqlalchemy import text
-
-        with self.admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{self.name}"'))
-        return self.url
-
-    def __exit__(self, *exc: object) -> None:
-        from sqlalchemy import text
-
-        with self.admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-        self.admin.dispose()
 
 
 # ── the report ───────────────────────────────────────────────────────────────────────────
@@ -261,9 +229,9 @@ def main() -> None:
                          [folder], backend, workers))
     for name, inputs, backend, workers in plan:
         if backend == "sqlite":
-            results[name] = in_subprocess(inputs, fresh_sqlite(f"{workers}"), workers)
+            results[name] = in_subprocess(inputs, fresh_sqlite(CACHE, f"bench-{workers}.db"), workers)
         else:
-            with FreshPostgres() as url:
+            with FreshPostgres(PG_SERVER, "baocao_bench") as url:
                 results[name] = in_subprocess(inputs, url, workers)
         print(row(name, results[name]), flush=True)
     summarize(results)

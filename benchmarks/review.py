@@ -23,7 +23,6 @@ import collections
 import json
 import os
 import re
-import secrets
 import statistics
 import subprocess
 import sys
@@ -36,6 +35,9 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import FreshPostgres, fresh_sqlite  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "baocao-bench-review"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
@@ -241,44 +243,6 @@ def measure(url: str, report: Path, requests: int) -> dict[str, Any]:
     return out
 
 
-def fresh_sqlite() -> str:
-    CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / "review.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    return f"sqlite:///{path}"
-
-
-class FreshPostgres:
-    """A throw-away PostgreSQL database for one run, dropped afterwards."""
-
-    def __init__(self) -> None:
-        from sqlalchemy import create_engine
-        from sqlalchemy.engine import make_url
-
-        from store.db import resolve_url
-
-        self.name = f"baocao_bench_review_{secrets.token_hex(4)}"
-        self.admin = create_engine(resolve_url(PG_SERVER), isolation_level="AUTOCOMMIT")
-        self.url = make_url(resolve_url(PG_SERVER)).set(database=self.name).render_as_string(
-            hide_password=False)
-
-    def __enter__(self) -> str:
-        from sqlalchemy import text
-
-        with self.admin.connect() as c:
-            c.execute(text(f'CREATE DATABASE "{self.name}"'))
-        return self.url
-
-    def __exit__(self, *exc: object) -> None:
-        from sqlalchemy import text
-
-        from store.db import dispose
-
-        dispose(self.url)
-        with self.admin.connect() as c:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-        self.admin.dispose()
 
 
 def report(name: str, r: dict[str, Any]) -> None:
@@ -308,9 +272,9 @@ def main() -> None:
     print(f"load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
           f"({os.cpu_count()} cores); other work on the machine shows in the p95")
     if args.db in ("sqlite", "both"):
-        report("SQLite", measure(fresh_sqlite(), path, args.requests))
+        report("SQLite", measure(fresh_sqlite(CACHE, "review.db"), path, args.requests))
     if args.db in ("postgresql", "both"):
-        with FreshPostgres() as url:
+        with FreshPostgres(PG_SERVER, "baocao_bench_review") as url:
             report("PostgreSQL", measure(url, path, args.requests))
 
 
