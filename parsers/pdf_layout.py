@@ -16,6 +16,11 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+
+import yaml
+from pydantic import BaseModel, ConfigDict
 
 from parsers.builder import CellIn, DocumentBuilder, canonical
 from schemas.document import BBox, Location
@@ -48,13 +53,30 @@ _MARKER_START = re.compile(
 )
 _NOTE_START = re.compile(r"^\[(?P<label>\d{1,3})\]\s+")
 _BARE_NOTE = re.compile(r"^(?P<label>\d{1,3})\s+(?=\S)")
-_PAGE_NUMBER = re.compile(
-    r"""^(?:trang|page|tr\.)?\s*      # "Trang 2", "Page 2", "Tr. 2"
-        [-–—]?\s*\d{1,4}\s*[-–—]?     # "2", "- 2 -"
-        (?:(?:/|of|trên)\s*\d{1,4})?  # "2/5", "2 of 5", "2 trên 5"
-        $""",
-    re.VERBOSE | re.IGNORECASE,
-)
+
+
+class PageWords(BaseModel):
+    """parsers/data/pdf.yaml: the words of printed page numbers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    version: int
+    page_words: list[str]
+    page_of: list[str]
+
+
+def _alt(items: list[str]) -> str:
+    return "|".join(re.escape(w) for w in sorted(items, key=len, reverse=True))
+
+
+@cache
+def _page_number_re() -> re.Pattern[str]:
+    """ "Trang 2", "- 2 -", "2/5", "Trang 2 trên 5": a line that is only a page number."""
+    words = PageWords.model_validate(yaml.safe_load(
+        (files("parsers") / "data" / "pdf.yaml").read_text(encoding="utf-8")))
+    return re.compile(rf"^(?:{_alt(words.page_words)})?\s*[-–—]?\s*\d{{1,4}}\s*[-–—]?"
+                      rf"(?:(?:{_alt(words.page_of)})\s*\d{{1,4}})?$", re.IGNORECASE)
+
+
 _RULE_LINE = re.compile(r"^[_\-–—=.…*·\s]{3,}$")   # "_________" drawn with characters
 _TERMINAL = (".", ":", ";", "!", "?", "…", "./.")
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -274,7 +296,7 @@ def _furniture_key(text: str) -> str:
 
 def _is_page_number(text: str, n_pages: int) -> bool:
     """A bare page number whose value could be one: "2023" alone under a title is a year."""
-    if _PAGE_NUMBER.match(text) is None:
+    if _page_number_re().match(text) is None:
         return False
     first = int(re.findall(r"\d+", text)[0])
     return first <= 2 * n_pages + 10

@@ -319,6 +319,9 @@ def all_patterns() -> dict[str, re.Pattern[str]]:
                           (_speller(), "parsers.legacy._speller()")):
         for k, pattern in enumerate(_patterns_in(holder, seen)):
             found[f"{label}[{k}]"] = pattern
+    from parsers.pdf_layout import _page_number_re
+
+    found["parsers.pdf_layout._page_number_re()"] = _page_number_re()  # built from data
     return found
 
 
