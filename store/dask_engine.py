@@ -45,9 +45,9 @@ from store.export import (
     facts_from_extraction,
     typed_frame,
 )
-from store.ingest import IngestReport, Progress, Writer, finish_run, plan, start_run
+from store.ingest import IngestReport, Progress, Writer, finish_run, plan, same_bytes, start_run
 from store.inputs import expand
-from store.repository import done_keys, record_error, save_prepared
+from store.repository import Done, done_work, record_error, save_prepared
 from store.worker import Task, process, process_extraction
 
 PARQUET_PREFIX = "parquet:"
@@ -95,8 +95,9 @@ def _to_db(client: Any, inputs: Iterable[str | Path], db: str | None, n_workers:
         run = start_run(session, "dask", n_workers, ev, inputs)
         report.run_id = run.id
         progress = Progress(len(items), quiet)
-        writer = Writer(session, report, ev, progress)
-        tasks = list(plan(items, done_keys(session, ev), writer, limits))
+        done = done_work(session, ev)
+        writer = Writer(session, report, ev, progress, done)
+        tasks = list(plan(items, done, writer, limits))
         try:
             if is_sqlite(url):  # one writer: workers extract, this process stores
                 futures = client.map(process, tasks, pure=False, retries=1)
@@ -106,8 +107,10 @@ def _to_db(client: Any, inputs: Iterable[str | Path], db: str | None, n_workers:
             else:
                 futures = client.map(store_on_worker, tasks, url=url, ev=ev, run_id=run.id,
                                      pure=False, retries=1)
-                for _, outcome in as_completed(futures, with_results=True):
+                task_of = {future.key: task for future, task in zip(futures, tasks)}
+                for future, outcome in as_completed(futures, with_results=True):
                     _tally(report, progress, outcome)
+                    writer.settle(task_of[future.key], outcome.get("error"))
         finally:
             progress.close()
             report.seconds = time.perf_counter() - started
@@ -121,7 +124,7 @@ def store_on_worker(task: Task, url: str, ev: str, run_id: int) -> dict[str, Any
     with session_scope(url) as session:
         if not result["ok"]:
             record = {**result["error"], "path": task.path}
-            record_error(session, record, key=task.sha256, path=task.path, sha256=task.sha256,
+            record_error(session, record, path=task.path, sha256=task.sha256,
                          size=task.size, extractor_version=ev, run_id=run_id)
             return {"status": "failed", "error": record}
         try:
@@ -152,12 +155,12 @@ def _tally(report: IngestReport, progress: Progress, outcome: dict[str, Any]) ->
 
 # ── Parquet output ───────────────────────────────────────────────────────────────────────
 
-def committed_keys(root: Path) -> set[str]:
-    """Hashes (and error keys) listed by committed batch markers."""
+def committed_keys(root: Path) -> Done:
+    """Content hashes listed by committed batch markers (read or recorded as bad)."""
     keys: set[str] = set()
     for marker in (root / "_committed").glob("*.json"):
         keys.update(json.loads(marker.read_text())["keys"])
-    return keys
+    return Done(stored=keys)
 
 
 def remove_uncommitted(root: Path) -> int:
@@ -183,14 +186,17 @@ def _to_parquet(client: Any, inputs: Iterable[str | Path], root: Path, n_workers
     started = time.perf_counter()
     ev = version.extractor_version()
     progress = Progress(len(items), quiet)
-    sink = _ListingErrors(report, progress)
-    tasks = list(plan(items, committed_keys(root), sink, limits))
+    done = committed_keys(root)
+    sink = _ListingErrors(report, progress, done)
+    tasks = list(plan(items, done, sink, limits))
     batches = [tasks[i:i + batch_size] for i in range(0, len(tasks), batch_size)]
     futures = client.map(write_batch, batches, root=str(root), ev=ev, pure=False, retries=1)
     try:
-        for _, outcomes in as_completed(futures, with_results=True):
-            for outcome in outcomes:
+        batch_of = {future.key: batch for future, batch in zip(futures, batches)}
+        for future, outcomes in as_completed(futures, with_results=True):
+            for task, outcome in zip(batch_of[future.key], outcomes):
                 _tally(report, progress, outcome)
+                sink.settle(task, outcome.get("error"))
         if sink.records:
             _write_errors(sink.records, root, ev, "L" + _batch_key(
                 [r["path"] for r in sink.records], ev))
@@ -203,9 +209,17 @@ def _to_parquet(client: Any, inputs: Iterable[str | Path], root: Path, n_workers
 class _ListingErrors:
     """Stands in for ``store.ingest.Writer`` when there is no database: collects refusals."""
 
-    def __init__(self, report: IngestReport, progress: Progress) -> None:
-        self.report, self.progress = report, progress
+    def __init__(self, report: IngestReport, progress: Progress, done: Done) -> None:
+        self.report, self.progress, self.done = report, progress, done
         self.records: list[dict[str, Any]] = []
+
+    def settle(self, task: Task, error: dict[str, Any] | None) -> None:
+        """Other files with ``task``'s bytes: skipped if it was read, else the same error."""
+        for path, size in self.done.pending.pop(task.sha256, []):
+            if error is None:
+                self.skipped()
+            else:
+                self.failed(path, same_bytes(error, task.path), sha256=task.sha256, size=size)
 
     def failed(self, path: str, record: dict[str, Any], *, sha256: str | None = None,
                size: int | None = None) -> None:

@@ -30,11 +30,11 @@ from parsers.base import Limits
 from parsers.errors import BaocaoError
 from store import version
 from store.db import display_url, session_scope, upgrade
-from store.errors import FileTimeoutError, WorkerCrashError
+from store.errors import RETRYABLE_CODES, FileTimeoutError, WorkerCrashError
 from store.inputs import Hasher, Item, expand
 from store.models import Run, utcnow
 from store.pool import WorkerPool
-from store.repository import done_keys, record_error, save_prepared
+from store.repository import Done, done_work, error_key, record_error, save_prepared
 from store.worker import Task, process
 
 DEFAULT_TIMEOUT = 120.0
@@ -103,16 +103,23 @@ class Progress:
 
 
 class Writer:
-    """The parent's single writer: stores each result in its own transaction."""
+    """The parent's single writer: stores each result in its own transaction.
+
+    ``done`` is shared with :func:`plan`: other files with the bytes of a task (``pending``)
+    are settled here when the task's result arrives: skipped when it was stored, recorded
+    with the same error when it could not be read.
+    """
 
     def __init__(self, session: Session, report: IngestReport, extractor_version: str,
-                 progress: Progress) -> None:
+                 progress: Progress, done: Done | None = None) -> None:
         self.session, self.report, self.progress = session, report, progress
         self.extractor_version = extractor_version
+        self.done = done if done is not None else Done()
 
     def stored(self, task: Task, result: dict[str, Any]) -> None:
         if not result["ok"]:
             self.failed(task.path, result["error"], sha256=task.sha256, size=task.size)
+            self.settle(task, result["error"])
             return
         try:
             saved = save_prepared(self.session, result["rows"], path=task.path, size=task.size,
@@ -122,7 +129,9 @@ class Writer:
         except IntegrityError:  # another writer stored it between our check and our insert
             self.session.rollback()
             self.skipped()
+            self.settle(task, None)
             return
+        self.settle(task, None)
         if saved.status == "skipped":
             self.skipped()
             return
@@ -133,13 +142,26 @@ class Writer:
         self.report.checks_failed.update(saved.failed_rules)
         self.progress.update(self.report)
 
+    def settle(self, task: Task, error: dict[str, Any] | None) -> None:
+        """The other files with ``task``'s bytes: duplicates if stored, else bad the same way."""
+        copies = self.done.pending.pop(task.sha256, [])
+        if error is None:
+            self.done.stored.add(task.sha256)
+            for _ in copies:
+                self.skipped()
+            return
+        if error.get("code") not in RETRYABLE_CODES:
+            self.done.failed[task.sha256] = {**error, "path": task.path}
+        for path, size in copies:
+            self.failed(path, same_bytes(error, task.path), sha256=task.sha256, size=size)
+
     def failed(self, path: str, record: dict[str, Any], *, sha256: str | None = None,
                size: int | None = None) -> None:
         record = {**record, "path": path}
-        record_error(self.session, record, key=sha256 or path, path=path, sha256=sha256,
-                     size=size, extractor_version=self.extractor_version,
-                     run_id=self.report.run_id)
+        record_error(self.session, record, path=path, sha256=sha256, size=size,
+                     extractor_version=self.extractor_version, run_id=self.report.run_id)
         self.session.commit()
+        self.done.recorded.add(error_key(path, sha256))
         self.report.failed += 1
         self.report.errors.append(record)
         self.progress.update(self.report)
@@ -158,17 +180,29 @@ class Recorder(Protocol):
     def skipped(self) -> None: ...
 
 
-def plan(items: Iterable[Item], done: set[str], writer: Recorder, limits: Limits
+def same_bytes(error: dict[str, Any], first: str) -> dict[str, Any]:
+    """``error`` of the file ``first``, for another file with the same bytes."""
+    message = error["message"]
+    if "same bytes as" not in message:
+        message = f"{message} (same bytes as {first})"
+    return {**error, "message": message}
+
+
+def plan(items: Iterable[Item], done: Done, writer: Recorder, limits: Limits
          ) -> Iterator[Task]:
     """Tasks for the items not yet done; refusals and unreadable items are recorded here.
 
+    Every file is accounted for once: bytes already stored are skipped; a file already
+    recorded as bad is skipped; bytes known to be bad are recorded for this path without
+    being read again; a second file with the bytes of a task in flight waits for that
+    task's result (``done.pending``, settled by the Writer).
     Lazy: each item is hashed only when a worker is free for it, so workers start at once.
     """
     hasher = Hasher(limits)
     try:
         for item in items:
             if item.error is not None:
-                if item.path not in done:
+                if error_key(item.path, None) not in done.recorded:
                     writer.failed(item.path, item.error, size=item.size)
                 else:
                     writer.skipped()
@@ -178,11 +212,17 @@ def plan(items: Iterable[Item], done: set[str], writer: Recorder, limits: Limits
             except BaocaoError as e:
                 writer.failed(item.path, e.record(), size=item.size)
                 continue
-            if sha256 in done:
+            if sha256 in done.stored or error_key(item.path, sha256) in done.recorded:
                 writer.skipped()
-                continue
-            done.add(sha256)  # a second copy of the same bytes in this run is a duplicate
-            yield Task(item.path, item.file, item.member, sha256, size, limits)
+            elif sha256 in done.failed:
+                known = done.failed[sha256]
+                writer.failed(item.path, same_bytes(known, known["path"]), sha256=sha256,
+                              size=size)
+            elif sha256 in done.pending:
+                done.pending[sha256].append((item.path, size))
+            else:
+                done.pending[sha256] = []
+                yield Task(item.path, item.file, item.member, sha256, size, limits)
     finally:
         hasher.close()
 
@@ -202,9 +242,10 @@ def ingest(inputs: Iterable[str | Path], *, db: str | None = None, workers: int 
         run = start_run(session, "local", workers, ev, inputs)
         report.run_id = run.id
         progress = Progress(len(items), quiet)
-        writer = Writer(session, report, ev, progress)
+        done = done_work(session, ev)
+        writer = Writer(session, report, ev, progress, done)
         try:
-            tasks = plan(items, done_keys(session, ev), writer, limits)
+            tasks = plan(items, done, writer, limits)
             for task, result in _results(tasks, workers, timeout):
                 writer.stored(task, result)
         finally:

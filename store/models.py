@@ -16,7 +16,8 @@ A fact's ``key`` is stable across versions of its document and across extractor 
 ``(document_id, fact_key)`` and not to a fact row, stays attached when a file is re-ingested.
 
 The review web app (``review/``) uses ``users``, ``reviews``, ``corrections``, ``flags`` and
-``audit``, and adds ``parsed_documents``, ``rechecks`` and ``sessions`` (migration 0002).
+``audit``, and adds ``parsed_documents``, ``rechecks`` and ``sessions`` (migration 0002);
+0003 keys error rows by path and content.
 ``facts``, ``corrections`` and ``reviews`` carry a
 ``version`` column used by SQLAlchemy's optimistic locking (``version_id_col``): an UPDATE
 whose version no longer matches raises ``StaleDataError``, so two reviewers saving the same
@@ -211,14 +212,17 @@ class RelationRow(Base):
 
 
 class ErrorRow(Base):
-    """A file that could not be read, with its typed error; one row per file and extractor."""
+    """A file that could not be read, with its typed error; one row per file and extractor.
+
+    ``key`` is ``<sha256>:<path>`` (``<path>`` when the file could not be hashed): identical
+    broken bytes at two paths are two rows (migration 0003)."""
 
     __tablename__ = "errors"
     __table_args__ = (UniqueConstraint("key", "extractor_version"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(Text)
-    path: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str | None] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(Text, index=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True)
     size: Mapped[int | None] = mapped_column(Integer)
     code: Mapped[str] = mapped_column(String(8), index=True)
     type: Mapped[str] = mapped_column(String(64))

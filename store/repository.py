@@ -70,14 +70,46 @@ def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
-def done_keys(session: Session, extractor_version: str) -> set[str]:
-    """Content hashes (and error keys) this extractor version needs not read again."""
+def error_key(path: str, sha256: str | None) -> str:
+    """The key of a file's error row: one row per file, i.e. per path and content.
+
+    Identical broken bytes at two paths are two bad files and get two rows; a file that could
+    not even be hashed (unreadable, refused before reading) is keyed by its path alone.
+    """
+    return f"{sha256}:{path}" if sha256 else path
+
+
+@dataclass
+class Done:
+    """What this extractor version needs not read again, and what this run has in flight.
+
+    ``stored``: content hashes with an extraction; ``recorded``: error keys of files already
+    recorded as bad (not retryable); ``failed``: content hash → the error of bytes known to be
+    bad, so another file with the same bytes is recorded without being read again;
+    ``pending``: content hash → the other files with those bytes met while the first is read.
+    """
+
+    stored: set[str] = field(default_factory=set)
+    recorded: set[str] = field(default_factory=set)
+    failed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pending: dict[str, list[tuple[str, int | None]]] = field(default_factory=dict)
+
+
+def done_work(session: Session, extractor_version: str) -> Done:
+    """The :class:`Done` of ``extractor_version`` as stored in the database."""
     stored = select(VersionRow.sha256).join(
         ExtractionRow, ExtractionRow.version_id == VersionRow.id).where(
         ExtractionRow.extractor_version == extractor_version)
-    failed = select(ErrorRow.key).where(ErrorRow.extractor_version == extractor_version,
-                                        ErrorRow.code.not_in(RETRYABLE_CODES))
-    return set(session.scalars(stored)) | set(session.scalars(failed))
+    failed = select(ErrorRow.key, ErrorRow.sha256, ErrorRow.code, ErrorRow.type,
+                    ErrorRow.message, ErrorRow.hint, ErrorRow.path).where(
+        ErrorRow.extractor_version == extractor_version, ErrorRow.code.not_in(RETRYABLE_CODES))
+    done = Done(stored=set(session.scalars(stored)))
+    for key, sha256, code, type_, message, hint, path in session.execute(failed):
+        done.recorded.add(key)
+        if sha256:
+            done.failed.setdefault(sha256, {"code": code, "type": type_, "message": message,
+                                            "hint": hint, "path": path})
+    return done
 
 
 def save_extraction(session: Session, ex: Extraction, *, path: str, extractor_version: str,
@@ -113,7 +145,8 @@ def save_prepared(session: Session, p: Prepared, *, path: str, extractor_version
     _insert_checks(session, p, extraction_id, fact_ids)
     flags = 0 if new_document else flag_corrections(session, document_id, extraction_id,
                                                     p.facts_by_key())
-    session.execute(delete(_table(ErrorRow)).where(ErrorRow.key.in_([p.sha256, path])))
+    e = _table(ErrorRow).c  # this file, and other paths with these bytes, are no longer bad
+    session.execute(delete(_table(ErrorRow)).where((e.sha256 == p.sha256) | (e.path == path)))
     return Saved("new", document_id, version_id, extraction_id, number, len(p.facts),
                  p.failed_rules, flags)
 
@@ -222,10 +255,11 @@ def _ids_by_ordinal(session: Session, table: Table, extraction_id: int) -> dict[
     return {ordinal: row_id for ordinal, row_id in found}
 
 
-def record_error(session: Session, record: dict[str, Any], *, key: str, path: str,
+def record_error(session: Session, record: dict[str, Any], *, path: str,
                  extractor_version: str, sha256: str | None = None, size: int | None = None,
                  run_id: int | None = None) -> ErrorRow:
     """Insert or refresh the error of one file (one row per file and extractor version)."""
+    key = error_key(path, sha256)
     row = session.scalar(select(ErrorRow).where(ErrorRow.key == key,
                                                 ErrorRow.extractor_version == extractor_version))
     fields = {"code": record["code"], "type": record["type"], "message": record["message"],

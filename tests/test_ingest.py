@@ -185,3 +185,50 @@ def test_cli_ingest_and_run_print_the_summary(db_url: str) -> None:
     assert "checks failed by rule:" in result.output
     quiet = runner.invoke(main, ["ingest", str(CORPUS / "seeds"), "--db", db_url, "--quiet"])
     assert quiet.exit_code == 0 and quiet.output == ""
+
+
+def error_rows(url: str) -> dict[str, tuple[str, str]]:
+    """file name → (code, message) of every error row."""
+    with session_scope(url) as session:
+        return {Path(p).name: (code, message) for p, code, message in
+                session.execute(select(ErrorRow.path, ErrorRow.code, ErrorRow.message))}
+
+
+def test_same_broken_bytes_at_several_paths_are_each_recorded(db_url: str,
+                                                              tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    truncated = (CORPUS / "docs" / DOCS[3].name).read_bytes()[:2000]
+    for name in ("a.pdf", "b.pdf", "c.pdf"):
+        (folder / name).write_bytes(truncated)
+    (folder / "empty1.pdf").write_bytes(b"")
+    (folder / "empty2.pdf").write_bytes(b"")
+    shutil.copy(SEEDS[4], folder / "good.txt")
+    shutil.copy(SEEDS[4], folder / "good-copy.txt")
+    report = ingest([folder], db=db_url, workers=2, quiet=True)
+    assert (report.files, report.new, report.skipped, report.failed) == (7, 1, 1, 5)
+    rows = error_rows(db_url)
+    assert {name: code for name, (code, _) in rows.items()} == {
+        "a.pdf": "BC104", "b.pdf": "BC104", "c.pdf": "BC104",
+        "empty1.pdf": "BC101", "empty2.pdf": "BC101"}
+    # two of the three truncated copies were not read again: their reason names the first
+    assert sum("same bytes as" in message for name, (_, message) in rows.items()
+               if name in {"a.pdf", "b.pdf", "c.pdf"}) == 2
+
+    # a rerun reads nothing and records nothing twice
+    again = ingest([folder], db=db_url, workers=2, quiet=True)
+    assert (again.new, again.skipped, again.failed) == (0, 7, 0)
+    assert error_rows(db_url) == rows
+
+    # the same bytes at a new path, in a later run: recorded from what is known, not reread
+    (folder / "d.pdf").write_bytes(truncated)
+    later = ingest([folder / "d.pdf"], db=db_url, workers=2, quiet=True)
+    assert later.failed == 1
+    code, message = error_rows(db_url)["d.pdf"]
+    assert code == "BC104" and "same bytes as" in message
+
+    # a repaired file clears its own row, the others stay
+    shutil.copy(CORPUS / "docs" / DOCS[3].name, folder / "b.pdf")
+    fixed = ingest([folder / "b.pdf"], db=db_url, workers=0, quiet=True)
+    assert fixed.new == 1
+    assert set(error_rows(db_url)) == {"a.pdf", "c.pdf", "d.pdf", "empty1.pdf", "empty2.pdf"}

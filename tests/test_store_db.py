@@ -22,7 +22,7 @@ pytest_plugins = ["tests.conftest_db"]
 TABLES = {"documents", "versions", "extractions", "facts", "checks", "relations", "errors",
           "runs", "users", "reviews", "corrections", "flags", "audit", "alembic_version",
           "parsed_documents", "rechecks", "sessions"}
-HEAD = "0002"  # the latest migration (0002: the review app's tables)
+HEAD = "0003"  # the latest migration (0003: error rows keyed by path and content)
 
 
 def test_url_resolution_order(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -117,3 +117,17 @@ def test_unreachable_database_is_a_typed_error() -> None:
     assert info.value.code == "BC205"
     result = CliRunner().invoke(main, ["errors", "--db", "postgresql://nobody@127.0.0.1:1/x"])
     assert result.exit_code == 2 and "[BC205]" in result.output
+
+
+def test_0003_keys_existing_error_rows_by_path_and_content(db_url: str) -> None:
+    upgrade(db_url, "0002")
+    with get_engine(db_url).begin() as connection:
+        connection.execute(text(
+            "INSERT INTO errors (key, path, sha256, code, type, message, extractor_version, "
+            "attempts) VALUES ('abc', '/in/a.pdf', 'abc', 'BC104', 'CorruptFileError', 'x', "
+            "'1', 1), ('/in/gone.pdf', '/in/gone.pdf', NULL, 'BC101', 'EmptyFileError', 'y', "
+            "'1', 1)"))
+    upgrade(db_url)
+    with get_engine(db_url).connect() as connection:
+        keys = dict(connection.execute(text("SELECT path, key FROM errors")).all())
+    assert keys == {"/in/a.pdf": "abc:/in/a.pdf", "/in/gone.pdf": "/in/gone.pdf"}
