@@ -201,6 +201,10 @@ _DATE = r"""
         (?: (?P<wmonth>1[0-2]|0?[1-9]) %(gap)s )?  # the month, or a blank
         %(year)s %(gap)s                           # "năm"
         (?P<wyear>[12][0-9]{3}) (?![0-9])          # four-digit year
+      |                                            # "15 tháng 10 năm 2025": no "ngày", so
+        (?P<bday>3[01]|[12][0-9]|0?[1-9]) \s+      # every part must be written (no blanks)
+        %(month)s \s+ (?P<bmonth>1[0-2]|0?[1-9]) \s+
+        %(year)s \s+ (?P<byear>[12][0-9]{3}) (?![0-9])
     )
 """
 
@@ -473,6 +477,9 @@ def parse_date(text: str) -> DateValue | None:
         return None
     if match["year"]:
         return _date_value(int(match["year"]), int(match["month"]), int(match["day"]), text.strip())
+    if match["byear"]:
+        return _date_value(int(match["byear"]), int(match["bmonth"]), int(match["bday"]),
+                           text.strip())
     return _date_value(int(match["wyear"]), _int(match["wmonth"]), _int(match["wday"]), text.strip())
 
 

@@ -103,6 +103,14 @@ def test_rules_written_out_date(tmp_path: Path) -> None:
     assert [(f.kind.value, f.value) for f in ex.facts] == [("deadline", "2024-09-30")]
 
 
+def test_rules_written_out_deadline_without_ngay(tmp_path: Path) -> None:
+    ex = _extract(tmp_path, "Yêu cầu các sở, ngành hoàn thành trước 15 tháng 10 năm 2025; "
+                            "hội nghị đã họp 5 tháng 3 năm 2024.")
+    assert [(f.kind.value, f.value, f.text) for f in ex.facts] == [
+        ("deadline", "2025-10-15", "15 tháng 10 năm 2025"),
+        ("date", "2024-03-05", "5 tháng 3 năm 2024")]
+
+
 @pytest.mark.parametrize("sentence", [
     "Thực hiện Nghị định số 61/2018/NĐ-CP của Chính phủ.",            # legal reference
     "Theo Quyết định 766/QĐ-TTg, các chỉ số 766 được công bố.",       # document and index numbers

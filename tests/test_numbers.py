@@ -184,6 +184,7 @@ def test_numbers_fraction_garbage_raises_number_format_error(text: str) -> None:
         ("ngày 29/2/2024", "2024-02-29"),
         ("NGÀY 18 THÁNG 10 NĂM 2022", "2022-10-18"),
         ("ngày 11 tháng 6 năm 2024", "2024-06-11"),
+        ("15 tháng 10 năm 2025", "2025-10-15"),      # no "ngày": every part written
     ],
 )
 def test_numbers_parse_date_examples(text: str, iso: str) -> None:
@@ -214,7 +215,8 @@ def test_numbers_date_keeps_written_day_when_month_blank() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["31/2/2024", "29/2/2023", "1/13/2024", "32/1/2024", "23/6/22", "ngày 23/6", "hôm nay", "108/2020/NĐ-CP"]
+    "text", ["31/2/2024", "29/2/2023", "1/13/2024", "32/1/2024", "23/6/22", "ngày 23/6", "hôm nay",
+             "108/2020/NĐ-CP", "15 tháng năm 2025", "30 tháng 2 năm 2025"]
 )
 def test_numbers_invalid_or_unsupported_dates_are_none(text: str) -> None:
     assert parse_date(text) is None
@@ -350,6 +352,11 @@ def test_numbers_date_re_finds_word_dates_and_blanks() -> None:
         "ngày   tháng   năm 2023",
         "ngày 09 tháng 01 năm 2023",
     ]
+
+
+def test_numbers_date_re_day_without_ngay_needs_every_part() -> None:
+    assert _found(DATE_RE, "hoàn thành trước 15 tháng 10 năm 2025; 9 tháng đầu năm 2023; "
+                           "6 tháng năm 2024; trong 3 tháng 10 ngày") == ["15 tháng 10 năm 2025"]
 
 
 def test_numbers_fraction_re_skips_dates_symbols_and_months() -> None:
