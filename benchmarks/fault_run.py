@@ -2,7 +2,7 @@
 random, optionally with PostgreSQL restarted mid-run, then check nothing was lost.
 
     .venv/bin/python benchmarks/fault_run.py                      # 2,000 files, SQLite
-    .venv/bin/python benchmarks/fault_run.py --db postgresql://127.0.0.1/test_fault --restart-postgres
+    .venv/bin/python benchmarks/fault_run.py --db postgresql://postgres@127.0.0.1:5433/fault_run --restart-postgres
     .venv/bin/python benchmarks/fault_run.py --files 200 --kills 2 --seed 7
 
 It builds ``--files`` documents from the corpus (every format; a few bytes varied so each
@@ -38,9 +38,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy import func, inspect, select  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
 
-from store.db import session_scope, upgrade  # noqa: E402
+from store.db import display_url, get_engine, session_scope, upgrade  # noqa: E402
 from store.models import CorrectionRow, DocumentRow, ErrorRow, FactRow, VersionRow  # noqa: E402
 from store.repository import correct_fact  # noqa: E402
 
@@ -136,10 +137,23 @@ def _correct_one(db: str) -> tuple[int, str, float]:
         return fact.document_id, fact.key, float(fact.value) + 1
 
 
-def _restart_postgres() -> None:
-    clusters = sorted(os.listdir("/etc/postgresql"))
-    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", clusters[-1], "main", "restart"],
-                   check=True)
+def _cluster_of(db: str) -> tuple[str, str]:
+    """The Debian PostgreSQL cluster (version, name) serving ``db``, found by its port, so
+    the restart hits the server under test and no other (run it on a cluster of its own:
+    ``pg_createcluster 15 fault --port 5433 -- --auth=trust``)."""
+    port = make_url(db).port or 5432
+    listing = subprocess.run(["pg_lsclusters", "--no-header"], check=True, capture_output=True,
+                             text=True).stdout
+    for line in listing.splitlines():
+        version, name, cluster_port, *_ = line.split()
+        if int(cluster_port) == port:
+            return version, name
+    raise SystemExit(f"no local PostgreSQL cluster listens on port {port} (pg_lsclusters)")
+
+
+def _restart_postgres(cluster: tuple[str, str]) -> None:
+    subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", *cluster, "restart"],
+                   check=True, capture_output=True)
 
 
 def verify(db: str, good: list[Path], bad: list[Path], correction: tuple[int, str, float]) -> dict[str, object]:
@@ -154,10 +168,14 @@ def verify(db: str, good: list[Path], bad: list[Path], correction: tuple[int, st
     lost = [p.name for p in good if shas.get(hashlib.sha256(p.read_bytes()).hexdigest(), 0) != 1]
     duplicated = [p for p, n in paths.items() if n > 1]
     unrecorded = [p.name for p in bad if not any(p.name in path for path in errors)]
-    return {"good files stored exactly once": len(good) - len(lost), "good files lost or doubled": len(lost),
-            "duplicate document rows": len(duplicated), "broken files recorded": len(bad) - len(unrecorded),
-            "broken files not recorded": unrecorded, "errors by code": dict(Counter(errors.values())),
-            "correction kept": kept is not None and kept.value == correction[2]}
+    kept_ok = kept is not None and kept.value == correction[2]
+    return {"good files stored exactly once": len(good) - len(lost),
+            "good files lost or doubled": len(lost), "duplicate document rows": len(duplicated),
+            "broken files recorded": len(bad) - len(unrecorded),
+            "broken files not recorded": unrecorded,
+            "errors by code": dict(sorted(Counter(errors.values()).items())),
+            "correction kept": kept_ok,
+            "rows lost": len(lost) + len(unrecorded) + (0 if kept_ok else 1)}
 
 
 def main() -> None:
@@ -175,6 +193,9 @@ def main() -> None:
     folder = work / "archive"
     folder.mkdir()
     db = args.db or f"sqlite:///{work / 'fault.db'}"
+    if args.db and inspect(get_engine(db)).has_table("documents"):
+        raise SystemExit(f"{display_url(db)} already holds baocao tables: give the fault run "
+                         "an empty database of its own (its checks count every row)")
     upgrade(db)
     good, bad = build(folder, args.files, int(args.files * args.broken), rng)
     print(f"{len(good) + len(bad)} files ({len(bad)} broken) in {folder}; database {db}")
@@ -182,22 +203,35 @@ def main() -> None:
     _kill_when(first, db, 20, 600)
     correction = _correct_one(db)
     faults = 1
-    for k in range(args.kills - 1):
+    cluster = _cluster_of(db) if args.restart_postgres else None
+    runs, restarts, cut_by_restart = 1, 0, ""
+    for _ in range(args.kills - 1):
         proc = _ingest(folder, db, args.workers)
+        runs += 1
         target = _stored(db) + rng.randint(50, max(60, len(good) // (args.kills + 1)))
-        if args.restart_postgres and k == 0 and db.startswith("postgresql"):
-            time.sleep(rng.uniform(3, 8))
-            _restart_postgres()
-            faults += 1
         faults += _kill_when(proc, db, target, 900)
+    if cluster is not None:  # one more run, with the server restarted under it
+        proc = _ingest(folder, db, args.workers)
+        runs += 1
+        time.sleep(rng.uniform(3, 8))
+        _restart_postgres(cluster)
+        restarts += 1
+        _, err = proc.communicate()
+        lines = err.decode(errors="replace").strip().splitlines()
+        cut_by_restart = f"exit {proc.returncode}" + (f": {lines[-1]}" if lines else "")
     final = _ingest(folder, db, args.workers)
+    runs += 1
     final.wait()
-    if final.returncode not in (0, 1):
-        final = _ingest(folder, db, args.workers)  # a run cut by the PostgreSQL restart: rerun
+    while final.returncode not in (0, 1) and runs < 10:  # a run cut by the restart: rerun
+        final = _ingest(folder, db, args.workers)
+        runs += 1
         final.wait()
     result = verify(db, good, bad, correction)
-    print(f"faults survived: {faults} (kill -9 x{args.kills}"
-          f"{', PostgreSQL restart' if args.restart_postgres else ''})")
+    print(f"files tried: {len(good) + len(bad)} ({len(bad)} broken); ingest runs: {runs}")
+    print(f"faults survived: {faults + restarts} (kill -9 x{faults}"
+          f"{f', PostgreSQL restart x{restarts}' if restarts else ''})")
+    if cut_by_restart:
+        print(f"the run under the restart ended with {cut_by_restart}")
     for name, value in result.items():
         print(f"{name}: {value}")
     shutil.rmtree(work, ignore_errors=True)

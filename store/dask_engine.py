@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from parsers.base import Limits
 from store import version
-from store.db import display_url, is_sqlite, session_scope, upgrade
+from store.db import display_url, is_sqlite, retrying, session_scope, upgrade
 from store.export import (
     CHECK_COLUMNS,
     DOCUMENT_COLUMNS,
@@ -45,9 +45,17 @@ from store.export import (
     facts_from_extraction,
     typed_frame,
 )
-from store.ingest import IngestReport, Progress, Writer, finish_run, plan, same_bytes, start_run
+from store.ingest import (
+    IngestReport,
+    Progress,
+    Writer,
+    plan,
+    recording_run,
+    same_bytes,
+    start_run,
+)
 from store.inputs import expand
-from store.repository import Done, done_work, record_error, save_prepared
+from store.repository import Done, Saved, done_work, record_error, save_prepared
 from store.worker import Task, process, process_extraction
 
 PARQUET_PREFIX = "parquet:"
@@ -94,11 +102,12 @@ def _to_db(client: Any, inputs: Iterable[str | Path], db: str | None, n_workers:
         ev = version.extractor_version()
         run = start_run(session, "dask", n_workers, ev, inputs)
         report.run_id = run.id
+        report.seconds = time.perf_counter() - started
         progress = Progress(len(items), quiet)
-        done = done_work(session, ev)
-        writer = Writer(session, report, ev, progress, done)
-        tasks = list(plan(items, done, writer, limits))
-        try:
+        with recording_run(session, run, report, progress, url):
+            done = done_work(session, ev)
+            writer = Writer(session, report, ev, progress, done, url=url)
+            tasks = list(plan(items, done, writer, limits))
             if is_sqlite(url):  # one writer: workers extract, this process stores
                 futures = client.map(process, tasks, pure=False, retries=1)
                 task_of = {future.key: task for future, task in zip(futures, tasks)}
@@ -111,29 +120,38 @@ def _to_db(client: Any, inputs: Iterable[str | Path], db: str | None, n_workers:
                 for future, outcome in as_completed(futures, with_results=True):
                     _tally(report, progress, outcome)
                     writer.settle(task_of[future.key], outcome.get("error"))
-        finally:
-            progress.close()
-            report.seconds = time.perf_counter() - started
-            finish_run(session, run, report)
     return report
 
 
 def store_on_worker(task: Task, url: str, ev: str, run_id: int) -> dict[str, Any]:
-    """On a Dask worker: extract ``task`` and store it in its own transaction."""
+    """On a Dask worker: extract ``task`` and store it in its own transaction (retried while
+    the database is unreachable, like the local writer's)."""
     result = process(task)
     with session_scope(url) as session:
         if not result["ok"]:
             record = {**result["error"], "path": task.path}
-            record_error(session, record, path=task.path, sha256=task.sha256,
-                         size=task.size, extractor_version=ev, run_id=run_id)
+
+            def write_error() -> None:
+                record_error(session, record, path=task.path, sha256=task.sha256,
+                             size=task.size, extractor_version=ev, run_id=run_id)
+                session.commit()
+
+            retrying(session, write_error, url=url)
             return {"status": "failed", "error": record}
-        try:
-            saved = save_prepared(session, result["rows"], path=task.path, size=task.size,
-                                  extractor_version=ev, run_id=run_id)
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            return {"status": "skipped"}
+
+        def write() -> Saved | None:
+            try:
+                saved = save_prepared(session, result["rows"], path=task.path, size=task.size,
+                                      extractor_version=ev, run_id=run_id)
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                return None
+            return saved
+
+        saved = retrying(session, write, url=url)
+    if saved is None:
+        return {"status": "skipped"}
     return {"status": saved.status, "facts": saved.n_facts, "pages": result["pages"],
             "failed_rules": saved.failed_rules, "flags": saved.flags}
 

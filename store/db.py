@@ -14,14 +14,15 @@ Migrations are configured from code (no ``alembic.ini``) so an installed package
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.errors import DatabaseUnavailableError
@@ -93,16 +94,73 @@ def _sessionmaker(url: str) -> sessionmaker[Session]:
 
 @contextmanager
 def session_scope(url: str) -> Iterator[Session]:
-    """A session that commits when the block ends and rolls back if it raises."""
-    session = _sessionmaker(resolve_url(url))()
+    """A session that commits when the block ends and rolls back if it raises.
+
+    A connection lost or refused inside the block (outside ``retrying``) comes out as
+    ``DatabaseUnavailableError`` (BC205), the error the CLI reports in one line.
+    """
+    resolved = resolve_url(url)
+    session = _sessionmaker(resolved)()
     try:
         yield session
         session.commit()
+    except DBAPIError as e:
+        _rollback(session)
+        if not _lost_connection(e):
+            raise
+        raise DatabaseUnavailableError(f"lost the connection to {display_url(resolved)} "
+                                       f"({_first_line(e)})") from e
     except BaseException:
-        session.rollback()
+        _rollback(session)
         raise
     finally:
         session.close()
+
+
+def _rollback(session: Session) -> None:
+    try:
+        session.rollback()
+    except DBAPIError:
+        pass  # the connection is gone; closing the session resets it all the same
+
+
+T = TypeVar("T")
+
+RECONNECT_SECONDS = 120.0
+"""How long a writer keeps retrying a transaction while the database is unreachable (a
+server restart, a failover): long enough for a restart, short enough for cron to notice."""
+
+
+def _lost_connection(e: DBAPIError) -> bool:
+    """The connection died or could not be made (not a constraint or a bad statement)."""
+    return bool(e.connection_invalidated) or isinstance(e, OperationalError)
+
+
+def retrying(session: Session, work: Callable[[], T], *, url: str,
+             seconds: float = RECONNECT_SECONDS) -> T:
+    """Run ``work`` (one whole transaction, commit included) and retry it from the start
+    while the database is unreachable, waiting 0.5, 1, 2, 4, 5, 5... s; each retry opens a
+    new connection (``pool_pre_ping`` drops the dead ones). Safe because ``work`` is one
+    transaction: a lost connection rolls all of it back, so nothing is written twice.
+    After ``seconds`` it raises ``DatabaseUnavailableError`` (BC205): what was committed
+    before stays, and a rerun goes on from there.
+    """
+    deadline = time.monotonic() + seconds
+    delay = 0.5
+    while True:
+        try:
+            return work()
+        except DBAPIError as e:
+            if not _lost_connection(e):
+                raise
+            _rollback(session)
+            if time.monotonic() + delay > deadline:
+                raise DatabaseUnavailableError(
+                    f"lost the connection to {display_url(url)} and could not get it back "
+                    f"within {seconds:g} s ({_first_line(e)}); everything committed before "
+                    "is kept: rerun the same command to go on") from e
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
 
 
 def alembic_config(url: str) -> Any:

@@ -19,6 +19,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,12 +30,17 @@ from sqlalchemy.orm import Session
 from parsers.base import Limits
 from parsers.errors import BaocaoError
 from store import version
-from store.db import display_url, session_scope, upgrade
-from store.errors import RETRYABLE_CODES, FileTimeoutError, WorkerCrashError
+from store.db import RECONNECT_SECONDS, display_url, retrying, session_scope, upgrade
+from store.errors import (
+    RETRYABLE_CODES,
+    DatabaseUnavailableError,
+    FileTimeoutError,
+    WorkerCrashError,
+)
 from store.inputs import Hasher, Item, expand
 from store.models import Run, utcnow
 from store.pool import WorkerPool
-from store.repository import Done, done_work, error_key, record_error, save_prepared
+from store.repository import Done, Saved, done_work, error_key, record_error, save_prepared
 from store.worker import Task, process
 
 DEFAULT_TIMEOUT = 120.0
@@ -111,9 +117,9 @@ class Writer:
     """
 
     def __init__(self, session: Session, report: IngestReport, extractor_version: str,
-                 progress: Progress, done: Done | None = None) -> None:
+                 progress: Progress, done: Done | None = None, *, url: str) -> None:
         self.session, self.report, self.progress = session, report, progress
-        self.extractor_version = extractor_version
+        self.extractor_version, self.url = extractor_version, url
         self.done = done if done is not None else Done()
 
     def stored(self, task: Task, result: dict[str, Any]) -> None:
@@ -121,18 +127,9 @@ class Writer:
             self.failed(task.path, result["error"], sha256=task.sha256, size=task.size)
             self.settle(task, result["error"])
             return
-        try:
-            saved = save_prepared(self.session, result["rows"], path=task.path, size=task.size,
-                                  extractor_version=self.extractor_version,
-                                  run_id=self.report.run_id)
-            self.session.commit()
-        except IntegrityError:  # another writer stored it between our check and our insert
-            self.session.rollback()
-            self.skipped()
-            self.settle(task, None)
-            return
+        saved = retrying(self.session, lambda: self._save(task, result), url=self.url)
         self.settle(task, None)
-        if saved.status == "skipped":
+        if saved is None or saved.status == "skipped":
             self.skipped()
             return
         self.report.new += 1
@@ -141,6 +138,18 @@ class Writer:
         self.report.flags += saved.flags
         self.report.checks_failed.update(saved.failed_rules)
         self.progress.update(self.report)
+
+    def _save(self, task: Task, result: dict[str, Any]) -> Saved | None:
+        """One document's transaction; None when another writer stored it first."""
+        try:
+            saved = save_prepared(self.session, result["rows"], path=task.path, size=task.size,
+                                  extractor_version=self.extractor_version,
+                                  run_id=self.report.run_id)
+            self.session.commit()
+        except IntegrityError:  # another writer stored it between our check and our insert
+            self.session.rollback()
+            return None
+        return saved
 
     def settle(self, task: Task, error: dict[str, Any] | None) -> None:
         """The other files with ``task``'s bytes: duplicates if stored, else bad the same way."""
@@ -158,9 +167,13 @@ class Writer:
     def failed(self, path: str, record: dict[str, Any], *, sha256: str | None = None,
                size: int | None = None) -> None:
         record = {**record, "path": path}
-        record_error(self.session, record, path=path, sha256=sha256, size=size,
-                     extractor_version=self.extractor_version, run_id=self.report.run_id)
-        self.session.commit()
+
+        def write() -> None:
+            record_error(self.session, record, path=path, sha256=sha256, size=size,
+                         extractor_version=self.extractor_version, run_id=self.report.run_id)
+            self.session.commit()
+
+        retrying(self.session, write, url=self.url)
         self.done.recorded.add(error_key(path, sha256))
         self.report.failed += 1
         self.report.errors.append(record)
@@ -241,17 +254,14 @@ def ingest(inputs: Iterable[str | Path], *, db: str | None = None, workers: int 
         ev = version.extractor_version()
         run = start_run(session, "local", workers, ev, inputs)
         report.run_id = run.id
+        report.seconds = time.perf_counter() - started
         progress = Progress(len(items), quiet)
-        done = done_work(session, ev)
-        writer = Writer(session, report, ev, progress, done)
-        try:
+        with recording_run(session, run, report, progress, url):
+            done = done_work(session, ev)
+            writer = Writer(session, report, ev, progress, done, url=url)
             tasks = plan(items, done, writer, limits)
             for task, result in _results(tasks, workers, timeout):
                 writer.stored(task, result)
-        finally:
-            progress.close()
-            report.seconds = time.perf_counter() - started
-            finish_run(session, run, report)
     return report
 
 
@@ -290,8 +300,36 @@ def start_run(session: Session, engine: str, workers: int, ev: str,
     return run
 
 
-def finish_run(session: Session, run: Run, report: IngestReport) -> None:
-    session.rollback()  # whatever an interruption left half-done is not part of the run
-    run.finished_at, run.stats = utcnow(), report.stats()
-    session.add(run)
-    session.commit()
+@contextmanager
+def recording_run(session: Session, run: Run, report: IngestReport, progress: Progress,
+                  url: str) -> Iterator[None]:
+    """Close the progress bar and write the run's end and figures, however the run ends.
+
+    When the run ends on an exception, a database that is still unreachable gets a short
+    retry and must not hide that exception (it says what went wrong, the run row does not).
+    """
+    started = time.perf_counter()
+    try:
+        yield
+    except BaseException:
+        _finish(session, run, report, progress, url, started, failing=True)
+        raise
+    _finish(session, run, report, progress, url, started, failing=False)
+
+
+def _finish(session: Session, run: Run, report: IngestReport, progress: Progress, url: str,
+            started: float, *, failing: bool) -> None:
+    progress.close()
+    report.seconds += time.perf_counter() - started
+
+    def write() -> None:
+        session.rollback()  # whatever an interruption left half-done is not part of the run
+        run.finished_at, run.stats = utcnow(), report.stats()
+        session.add(run)
+        session.commit()
+
+    try:
+        retrying(session, write, url=url, seconds=10.0 if failing else RECONNECT_SECONDS)
+    except DatabaseUnavailableError:
+        if not failing:
+            raise

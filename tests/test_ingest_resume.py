@@ -1,5 +1,6 @@
 """Killed mid-run with ``kill -9``, a rerun finishes the job: every file exactly once, the
-same counts as a clean run (SQLite and PostgreSQL)."""
+same counts as a clean run (SQLite and PostgreSQL). Connections dropped by the server
+mid-run are ridden out; a database gone for good is a typed error."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
-from store.db import dispose, session_scope
+from store.db import dispose, resolve_url, retrying, session_scope
+from store.errors import DatabaseUnavailableError
 from store.ingest import ingest
-from store.models import ExtractionRow, FactRow, RelationRow, VersionRow
+from store.models import ExtractionRow, FactRow, RelationRow, Run, VersionRow
 from tests.conftest import ROOT, SEEDS
 
 pytest_plugins = ["tests.conftest_db"]
@@ -76,3 +79,66 @@ def test_kill_9_midway_then_rerun_stores_every_file_once(db_url: str, tmp_path: 
     expected = counts(clean)
     assert expected["versions"] == N_FILES == expected["distinct_sha"]
     assert counts(db_url) == expected
+
+
+def _outage(url: str, application: str, seconds: float) -> int:
+    """A database outage as a client sees a server restart: the database refuses new
+    connections (``ALLOW_CONNECTIONS false`` holds for superusers too), the connections
+    ``application`` holds are closed by the server, and ``seconds`` later connections are
+    allowed again. Run from the admin database; returns how many connections were closed."""
+    from tests.conftest_db import PG_SERVER  # after pytest has loaded it as a plugin
+
+    database = make_url(url).database
+    engine = create_engine(resolve_url(PG_SERVER), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false'))
+            try:
+                closed = len(connection.execute(text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = :app"), {"app": application}).all())
+                time.sleep(seconds)
+            finally:
+                connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'))
+        return closed
+    finally:
+        engine.dispose()
+
+
+def test_ingest_rides_out_database_outages(pg_url: str, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database goes away twice mid-run (connections closed, new ones refused for 2 s):
+    the writer reconnects and retries the document's transaction, the run ends normally
+    and records its end, every file is stored once."""
+    monkeypatch.setenv("BAOCAO_EXTRACTOR_VERSION", "resume-test")
+    folder = tmp_path / "archive"
+    make_archive(folder)
+    application = f"baocao-ingest-{os.getpid()}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "baocao.cli", "ingest", str(folder), "--db", pg_url,
+         "--workers", "1", "--quiet"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PGAPPNAME": application})
+    closed, deadline = 0, time.monotonic() + 120
+    for target in (3, 12):
+        while stored_extractions(pg_url) < target and time.monotonic() < deadline:
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.02)
+        dispose(pg_url)  # this test's own pooled connections would be closed too
+        closed += _outage(pg_url, application, 2.0)
+        assert process.poll() is None, "the ingest did not survive the outage"
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err.decode()
+    assert closed >= 2, "the ingest held no connection when the database went away"
+    assert counts(pg_url)["versions"] == N_FILES == counts(pg_url)["distinct_sha"]
+    with session_scope(pg_url) as session:
+        assert session.scalar(select(func.count()).select_from(Run)
+                              .where(Run.finished_at.is_not(None))) == 1
+
+
+def test_unreachable_database_mid_run_is_a_typed_error_after_retrying(tmp_path: Path) -> None:
+    url = "postgresql://postgres@127.0.0.1:9/nowhere"  # nothing listens on port 9
+    with pytest.raises(DatabaseUnavailableError) as raised:
+        with session_scope(url) as session:
+            retrying(session, lambda: session.execute(text("SELECT 1")), url=url, seconds=1.0)
+    assert raised.value.code == "BC205"
+    assert "rerun the same command" in str(raised.value)
