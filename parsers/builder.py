@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from parsers.outline import build_outline
 from schemas.document import (
     BBox,
     Block,
@@ -27,7 +28,6 @@ from schemas.document import (
     Source,
     Table,
 )
-from parsers.outline import build_outline
 
 BLOCK_SEP = "\n\n"
 CELL_SEP = " | "

@@ -55,7 +55,6 @@ from parsers.errors import (
     CorruptFileError,
     EncryptedFileError,
     ResourceLimitError,
-    UnsupportedFormatError,
 )
 from parsers.legacy import DocxFonts
 from schemas.document import BlockKind, Document, Location, Source

@@ -16,9 +16,15 @@ How:
   onset + nucleus + coda, one tone, checked codas, c/k g/gh ng/ngh). A legacy reading wins
   only when it is clearly better. Unicode Vietnamese already spells well as it is, so it is
   never converted, and neither is English or French text in Latin-1.
-* **Run by run** (``convert_segments``): a document that mixes Unicode paragraphs and
-  legacy ones is converted segment by segment; a segment holding a character no legacy
-  font can produce (ệ, ư as Unicode) is left as it is.
+* **By font name first** (``scheme_for_font``; the names are the tables' data): DOCX runs
+  (``DocxFonts``) and PDF glyphs (``convert_glyph_runs``) set in a .VnTime or VNI-Times font
+  are converted by that font's table. In a PDF that names such a font, text in other fonts
+  is left alone, so a Unicode paragraph beside a pasted .VnTime table stays as it is however
+  it spells.
+* **Run by run** (``convert_segments``): where no font says (TXT, HTML, files whose font
+  names were lost), a document that mixes Unicode paragraphs and legacy ones is converted
+  segment by segment; a segment holding a character no legacy font can produce (ệ, ư as
+  Unicode) is left as it is.
 * **Offset maps**: every conversion returns ``Converted(text, offsets)`` where
   ``offsets[i]`` is the index in the source of output character ``i`` (VNI turns two source
   characters into one), so a span of converted text still points into the source.
@@ -31,6 +37,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -41,16 +48,19 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 if TYPE_CHECKING:  # the PDF layout types, without importing the PDF side at run time
-    from parsers.pdf_layout import Line, PageText
+    from parsers.pdf_layout import Glyph, Line, PageText
 
 __all__ = [
     "SchemeName", "Scheme", "Converted", "scheme", "scheme_for_font", "convert", "encode",
     "detect", "spelling_score", "is_syllable", "convert_segments", "convert_text",
-    "fix_decoded", "repair_split_accents", "convert_pdf_line", "convert_pdf_pages", "DocxFonts",
+    "fix_decoded", "repair_split_accents", "convert_pdf_line", "convert_glyph_runs",
+    "convert_pdf_pages", "DocxFonts", "LegacyFont", "GlyphRun",
 ]
 
 SchemeName = Literal["tcvn3", "vni"]
 SCHEMES: tuple[SchemeName, ...] = ("tcvn3", "vni")
+LegacyFont = tuple[SchemeName, bool]        # a legacy font's (scheme, capitals-only)
+GlyphRun = tuple[int, int, LegacyFont]      # glyphs[start:end] drawn in one legacy scheme
 # A legacy reading must spell at least this share of judged words right, and beat the
 # text as it is by this margin; fewer judged words than MIN_WORDS decide nothing.
 MIN_SHARE = 0.6
@@ -145,7 +155,7 @@ def scheme(name: SchemeName) -> Scheme:
 _SUBSET = re.compile(r"^[A-Z]{6}\+")     # a PDF subset font's tag: "ABCDEF+.VnTime"
 
 
-def scheme_for_font(font: str | None) -> tuple[SchemeName, bool] | None:
+def scheme_for_font(font: str | None) -> LegacyFont | None:
     """(scheme, capitals-only) of a font name (DOCX run, PDF font), or None if not legacy.
 
     >>> scheme_for_font(".VnTimeH"), scheme_for_font("ABCDEF+VNI-Times,Bold")
@@ -544,21 +554,112 @@ def convert_pdf_line(text: str, font_name: str | None = None,
                      + (len(text),))
 
 
-def convert_pdf_pages(pages: Sequence[PageText]) -> str | None:
-    """Convert the text of ``parsers.pdf_layout.PageText`` pages in place; a warning or None.
+def convert_glyph_runs(glyphs: Sequence[Glyph], runs: Sequence[GlyphRun]
+                       ) -> tuple[list[Glyph], dict[SchemeName, int]]:
+    """``glyphs`` (a PDF page's, in content-stream order) with each run drawn in a legacy font
+    converted by that font's table; and, per scheme, how many lines (baselines) were.
 
-    Detection runs on the whole document's text; each line part (and table cell line) is
-    then converted on its own, so a PDF that mixes Unicode and legacy fonts keeps both.
-    Split accents are repaired in every line whatever the encoding.
+    ``parsers.pdf`` finds the runs by the font each glyph is drawn in (``scheme_for_font``),
+    so a Unicode paragraph beside a .VnTime one is never touched, however it spells. It
+    runs before lines and table cells are built, so both are made of Unicode glyphs that
+    each keep a box.
     """
+    out: list[Glyph] = []
+    baselines: dict[SchemeName, set[int]] = {}
+    done = 0
+    for start, end, (name, upper) in runs:
+        out.extend(glyphs[done:start])
+        out.extend(_convert_run(glyphs[start:end], name, upper))
+        baselines.setdefault(name, set()).update(round(g[4]) for g in glyphs[start:end])
+        done = end
+    out.extend(glyphs[done:])
+    return out, {name: len(seen) for name, seen in baselines.items()}
+
+
+def _convert_run(glyphs: Sequence[Glyph], name: SchemeName, upper: bool) -> list[Glyph]:
+    """One run of glyphs in Unicode, each character with a box: a TCVN3 glyph's own, the
+    union of a VNI letter's and its mark's (two glyphs, one character).
+
+    The run is converted as one text, with a space where a glyph starts a word and a line
+    break where it starts a line (its box is wholly above or below the previous one), so a
+    VNI mark joins its letter, .VnTime titles are raised word by word (``convert``) and
+    nothing joins across words or lines. The separators are not glyphs: each converted
+    character keeps the space flag of its first glyph.
+    """
+    text: list[str] = []
+    glyph_at: list[int] = []                 # the glyph of each character of ``text``; -1
+    for i, g in enumerate(glyphs):           # for a separator
+        if i:
+            prev = glyphs[i - 1]
+            sep = "\n" if g[2] >= prev[4] or g[4] <= prev[2] else " " if g[6] else ""
+            if sep:
+                text.append(sep)
+                glyph_at.append(-1)
+        text.extend(g[0])
+        glyph_at.extend([i] * len(g[0]))
+    source = "".join(text)
+    if name == "tcvn3" and "-" in source:
+        source = _HYPHEN_WORD.sub(_hyphen_as_u, source)
+    converted = convert(source, name, upper=upper)
+    offsets = converted.offsets
+    out: list[Glyph] = []
+    j, n = 0, len(converted.text)
+    while j < n:
+        k = j + 1
+        while k < n and offsets[k] == offsets[j]:     # one source character's output
+            k += 1
+        drawn = sorted({glyph_at[s] for s in range(offsets[j], offsets[k]) if glyph_at[s] >= 0})
+        if drawn:
+            parts = [glyphs[i] for i in drawn]
+            first = parts[0]
+            out.append((converted.text[j:k], min(g[1] for g in parts), min(g[2] for g in parts),
+                        max(g[3] for g in parts), max(g[4] for g in parts), first[5], first[6]))
+        j = k
+    return out
+
+
+# A word holding a "-": what stands between spaces and outer punctuation.
+_HYPHEN_WORD = re.compile(r"[^\s\"'()\[\],.;:!?]*-[^\s\"'()\[\],.;:!?]*")
+
+
+def _hyphen_as_u(match: re.Match[str]) -> str:
+    """TCVN3's "ư" is byte AD, which PDF's WinAnsiEncoding names "hyphen": a .VnTime PDF
+    without a ToUnicode map extracts every "ư" as "-" ("ng-êi", "®-îc"). Where the word
+    spells as one syllable with "ư" in that place ("người", "được"), the "-" is read as
+    byte AD; a real hyphen ("RÞa-Vòng", "BC-NV", a list dash) makes no syllable and stays.
+    One character for one, so the glyphs stay aligned with the text."""
+    word = match.group(0)
+    if not word.strip("-"):
+        return word
+    candidate = word.replace("-", "\xad")
+    return candidate if is_syllable(convert(candidate, "tcvn3").text) else word
+
+
+def convert_pdf_pages(pages: Sequence[PageText]) -> str | None:
+    """Finish the text of ``parsers.pdf_layout.PageText`` pages in place; a warning or None.
+
+    Runs drawn in a legacy font were converted by font name while the pages were read
+    (``convert_glyph_runs``; counted in ``PageText.legacy_lines``). Only when no page named
+    such a font (names lost or replaced on the way to PDF) does spelling decide: detection
+    runs on the whole document's text, then each line part (and table cell line) that a
+    legacy font could have produced is converted on its own, so Unicode lines stay as they
+    are. Split accents are repaired in every line whatever the encoding.
+    """
+    by_font: Counter[SchemeName] = Counter()
+    for page in pages:
+        by_font.update(page.legacy_lines)
     lines = [ln for page in pages for ln in _page_lines(page)]
-    name = detect("\n".join("".join(t for t, _ in ln.parts) for ln in lines))
+    name = None if by_font else detect("\n".join("".join(t for t, _ in ln.parts) for ln in lines))
     changed = 0
     for ln in lines:
         parts = [(_pdf_text(t, name), sup) for t, sup in ln.parts]
         if parts != ln.parts:
             ln.parts = parts
             changed += 1
+    if by_font:
+        said = ", ".join(f"{scheme_name.upper()} text in {count} line{'s' * (count != 1)}"
+                         for scheme_name, count in sorted(by_font.items()))
+        return f"legacy_encoding: {said} converted to Unicode by font name (.VnTime, VNI-Times)"
     if name is not None:
         return f"legacy_encoding: {name.upper()} text converted to Unicode ({changed} lines)"
     return None

@@ -18,12 +18,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import BaseModel, ConfigDict
 
 from parsers.builder import CellIn, DocumentBuilder, canonical
 from schemas.document import BBox, Location
+
+if TYPE_CHECKING:  # parsers.legacy imports this module's types the same way
+    from parsers.legacy import SchemeName
 
 # A glyph as read from the PDF: (character, x0, top, x1, bottom, font size, space before it).
 Glyph = tuple[str, float, float, float, float, float, bool]
@@ -162,6 +166,8 @@ class PageText:
     images: int = 0            # picture objects on the page
     tables: list[TableIn] = field(default_factory=list)
     image_boxes: list[BBox] = field(default_factory=list)  # the pictures' boxes: what OCR reads
+    # lines (baselines) drawn in a TCVN3/VNI font, per scheme, converted as the page was read
+    legacy_lines: dict[SchemeName, int] = field(default_factory=dict)
 
 
 # --- glyphs → lines ---------------------------------------------------------------------

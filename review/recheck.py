@@ -9,6 +9,7 @@ relations are found again, so a corrected figure can also make a relation appear
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 

@@ -40,8 +40,8 @@ from store.export import (
     FACT_DTYPES,
     check_dtypes,
     checks_from_extraction,
-    document_from_extraction,
     document_dtypes,
+    document_from_extraction,
     facts_from_extraction,
     typed_frame,
 )

@@ -43,9 +43,9 @@ from store.models import (
 )
 from store.rows import JSON_TEXT_COLUMNS, Prepared, fact_key, fact_keys, prepare
 
-__all__ = ["Saved", "fact_key", "fact_keys", "save_extraction", "save_prepared", "done_keys",
-           "record_error", "flag_corrections", "correct_fact", "add_fact", "summary",
-           "list_errors"]
+__all__ = ["Saved", "fact_key", "fact_keys", "save_extraction", "save_prepared", "Done",
+           "done_work", "error_key", "record_error", "flag_corrections", "correct_fact",
+           "add_fact", "summary", "list_errors"]
 
 COMPARED_FIELDS = ("kind", "value", "denominator", "unit", "label", "indicator", "period",
                    "subject")

@@ -345,3 +345,22 @@ def test_documents_from_baocao_ingest_are_parsed_on_first_view(db_url: str,
         form = {**fact_form(client, doc, key), "value": "30/4/2024", "action": "correct"}
         response = client.post(f"/doc/{doc}/fact/{key}", data=form, follow_redirects=False)
         assert "saved=" in response.headers["location"]  # the checks did rerun
+
+
+def test_added_fact_between_blocks_takes_the_block_before(tmp_path) -> None:  # noqa: ANN001
+    """A reviewer's span that starts on the blank line between two paragraphs is placed in
+    the paragraph before it (page and box from there), not lost."""
+    from parsers import parse
+    from review.recheck import added_fact
+    from store.models import CorrectionRow
+
+    path = tmp_path / "note.txt"
+    path.write_text("Tiếp nhận 12 hồ sơ.\n\nĐã giải quyết 10 hồ sơ.\n", encoding="utf-8")
+    doc = parse(path)
+    start = doc.text.index("\n\nĐã")
+    c = CorrectionRow(id=7, action="add", fields=["value"], kind="count", value=10.0,
+                      text=doc.text[start:start + 4], span_start=start, span_end=start + 4)
+    fact = added_fact(c, doc, doc.text)
+    assert fact is not None
+    assert fact["location"]["block"] == doc.block_at(0).id
+    assert (fact["id"], fact["value"], fact["span"]) == ("a7", 10.0, [start, start + 4])
