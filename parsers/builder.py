@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from parsers.outline import build_outline
 from schemas.document import (
@@ -31,6 +32,9 @@ from schemas.document import (
 
 BLOCK_SEP = "\n\n"
 CELL_SEP = " | "
+# A continued table's first rows repeat the header when their letters match this closely
+# (difflib ratio): OCR of the same printed header differs by a few characters per row.
+_HEADER_LIKENESS = 0.85
 ROW_SEP = "\n"
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -171,10 +175,42 @@ def _row_texts(cells: list[CellIn], n: int) -> list[tuple[str, ...]]:
 
 
 def _repeated_header(first: _Pending, second: _Pending) -> int:
-    """How many leading rows of ``second`` repeat the header of ``first``."""
+    """How many leading rows of ``second`` repeat the header of ``first`` (with the
+    column-number row under it, when there is one and it is repeated too).
+
+    Exactly the same text; or, when ``first`` has known header rows, nearly the same letters
+    (``_HEADER_LIKENESS``): a header scanned twice is read by OCR with a few characters
+    changed ("Số tiền" / "Sếtiền"). Data rows are never compared loosely.
+    """
     n = first.header_rows or 1
-    head = _row_texts(first.cells, n)
-    return n if _row_texts(second.cells, n) == head and any(any(r) for r in head) else 0
+    head = _row_texts(first.cells, n + 1)
+    if not any(any(r) for r in head[:n]):
+        return 0
+    again = _row_texts(second.cells, n + 1)
+    if again[:n] == head[:n]:
+        repeated = True
+    elif first.header_rows:
+        a, b = _letters(head[:n]), _letters(again[:n])
+        repeated = bool(a) and SequenceMatcher(None, a, b, autojunk=False).ratio() \
+            >= _HEADER_LIKENESS
+    else:
+        repeated = False
+    if not repeated:
+        return 0
+    # the column-number row under a header ("1 | 2 | 3 ..."), repeated with it
+    numbering = len(head) > n and head[n] == again[n] and _is_numbering(head[n])
+    return n + 1 if numbering else n
+
+
+def _is_numbering(row: tuple[str, ...]) -> bool:
+    """A row of column numbers: "1 2 3 4 5", "(1) (2) (3)", a blank where OCR lost one."""
+    numbers = [t.strip("() ") for t in row if t.strip()]
+    return len(numbers) >= 2 and all(t.isdigit() for t in numbers) \
+        and [int(t) for t in numbers] == sorted(int(t) for t in numbers)
+
+
+def _letters(rows: list[tuple[str, ...]]) -> str:
+    return "".join(ch for row in rows for text in row for ch in text.casefold() if ch.isalnum())
 
 
 def _continues(first: _Pending, second: _Pending) -> bool:
@@ -189,7 +225,7 @@ def _continues(first: _Pending, second: _Pending) -> bool:
 def _append_rows(first: _Pending, second: _Pending) -> None:
     skip = _repeated_header(first, second)
     if skip and not first.header_rows:
-        first.header_rows = skip
+        first.header_rows = 1          # row one was repeated: it is a header
     offset = max(c.row + c.row_span for c in first.cells) - skip
     first.cells.extend(CellIn(c.row + offset, c.col, c.text, c.row_span, c.col_span, c.location)
                        for c in second.cells if c.row >= skip)

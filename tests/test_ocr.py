@@ -185,6 +185,52 @@ def test_ocr_marked_blocks() -> None:
     assert [b.origin for b in doc.blocks] == ["text", "ocr"]
 
 
+def _two_page_table(page_two_header: list[str], header_rows: int) -> Table:
+    """A 3-column table on page 1 continued on page 2, whose first row is
+    ``page_two_header``; returns the Document's one (stitched) table."""
+    from parsers.builder import CellIn
+
+    builder = DocumentBuilder(Source(path="x.pdf", sha256="0" * 64, format=Format.pdf, size=1))
+    header = ["Nội dung", "Số tiền", "Tỷ lệ so với KH TTCP giao"]
+    first = [CellIn(0, c, t) for c, t in enumerate(header)]
+    first += [CellIn(1, c, t) for c, t in enumerate(["Sơn La", "6.461.025", "26,0%"])]
+    second = [CellIn(0, c, t) for c, t in enumerate(page_two_header)]
+    second += [CellIn(1, c, t) for c, t in enumerate(["Hà Nội", "87.130.263", "45,1%"])]
+    builder.add_table(first, Location(page=1), header_rows=header_rows)
+    builder.add_table(second, Location(page=2), header_rows=header_rows)
+    tables = [b.table for b in builder.build().blocks if b.table is not None]
+    assert len(tables) == 1
+    return tables[0]
+
+
+def test_ocr_repeated_header_read_differently_is_not_a_data_row() -> None:
+    """Page 2 of a scanned table repeats the header, read by OCR with a few characters
+    changed: the stitched table keeps one header and its two data rows."""
+    table = _two_page_table(["Nội dung", "Sếtiền", "Tỷ lệ so .với KH. TTCP giao"], 1)
+    assert [r for r in table.rows()] == [["Nội dung", "Số tiền", "Tỷ lệ so với KH TTCP giao"],
+                                         ["Sơn La", "6.461.025", "26,0%"],
+                                         ["Hà Nội", "87.130.263", "45,1%"]]
+
+
+def test_ocr_repeated_column_numbers_go_with_the_repeated_header() -> None:
+    from parsers.builder import CellIn
+
+    builder = DocumentBuilder(Source(path="x.pdf", sha256="0" * 64, format=Format.pdf, size=1))
+    for page, row in ((1, ["Sơn La", "6.461.025", "26,0%"]), (2, ["Hà Nội", "87.130.263", "45,1%"])):
+        cells = [CellIn(0, c, t) for c, t in enumerate(["Nội dung", "Số tiền", "Tỷ lệ"])]
+        cells += [CellIn(1, c, t) for c, t in enumerate(["(1)", "(2)", "(3)"])]
+        cells += [CellIn(2, c, t) for c, t in enumerate(row)]
+        builder.add_table(cells, Location(page=page), header_rows=1)
+    (table,) = [b.table for b in builder.build().blocks if b.table is not None]
+    assert [r[0] for r in table.rows()] == ["Nội dung", "(1)", "Sơn La", "Hà Nội"]
+
+
+def test_ocr_data_rows_are_never_matched_loosely() -> None:
+    """Without known header rows a near-copy of row one is data: it stays."""
+    table = _two_page_table(["Nội dung", "Số tiền", "Tỷ lệ so với KH TTCP giao."], 0)
+    assert len(table.rows()) == 4
+
+
 def test_ocr_marked_blocks_turned_back_to_the_page() -> None:
     """On a levelled page, the OCR blocks' boxes (lines, table, cells, pieces) are turned back;
     a text-layer block on the same page keeps its box."""
