@@ -98,7 +98,7 @@ from schemas.document import BBox, Block, Document, Location, Source
 __all__ = [
     "DPI", "LANG", "OcrWord", "OcrLine", "OcrPage", "Turn", "tesseract_status", "require_tesseract",
     "image_boxes", "ocr_regions", "needs_ocr", "ocr_page", "ocr_pages", "ocr_image",
-    "parse_tsv", "fix_digits", "layout_lines", "merge_lines", "ocr_boxes", "mark_ocr_blocks",
+    "parse_tsv", "fix_digits", "layout_lines", "join_split_lines", "merge_lines", "ocr_boxes", "mark_ocr_blocks",
     "read_ocr",
 ]
 
@@ -119,6 +119,8 @@ _CELL_GAP = 16                 # white pixels around each cell stacked for the c
 _STACK_MAX = 16_000            # pixels: a taller stack is split (Tesseract's limit is 32,767)
 _SIZE_RATIO = 0.8              # font size ≈ 0.8 x an OCR line's box height (accents, descenders)
 _SAME_BODY = 0.35              # lines within 35 % of the page's median height share its size
+_JOIN_GAP = 1.5                # two pieces of one line cut by Tesseract lie < 1.5 line heights apart
+_JOIN_OVERLAP = 0.6            # ... and share 60 % of the shorter piece's height
 # A number with letters Tesseract confuses for digits, punctuation around it kept apart
 _DIGITISH = re.compile(r"([(\[]?)([\dlIO|o$§]+(?:[.,/][\dlIO|o$§]+)*)([)\].,;:%]*)")
 _LOOKALIKES = str.maketrans("lI|Oo$§", "1110058")
@@ -735,10 +737,11 @@ def layout_lines(page: OcrPage) -> list[Line]:
     paragraph), and every line close to the page's median height gets one font size
     (paragraph grouping compares sizes).
     """
-    heights = [ln.bbox[3] - ln.bbox[1] for ln in page.lines]
+    lines = join_split_lines(page.lines)
+    heights = [ln.bbox[3] - ln.bbox[1] for ln in lines]
     body = statistics.median(heights) if heights else 0.0
     out: list[Line] = []
-    for ln in page.lines:
+    for ln in lines:
         words = ln.words
         bottom = statistics.median(w.bbox[3] for w in words)
         box = (ln.bbox[0], ln.bbox[1], ln.bbox[2], max(bottom, ln.bbox[1] + 1.0))
@@ -748,6 +751,38 @@ def layout_lines(page: OcrPage) -> list[Line]:
         out.append(Line([(ln.text, False)], page.number, box,
                         _size(ln.bbox[3] - ln.bbox[1], body), hang))
     return out
+
+
+def join_split_lines(lines: Sequence[OcrLine]) -> list[OcrLine]:
+    """Lines Tesseract cut in two on one baseline (a heading it put in two blocks: "VĂN" |
+    "PHÒNG UBND TỈNH ...") joined again: the right piece starts within a word space or two
+    (``_JOIN_GAP`` line heights: small running headers are set wide) of the left piece's end, and the two overlap vertically by
+    most of the shorter one's height. Columns (the two-column national header) lie further
+    apart and stay separate; the joined line takes the place of its left piece."""
+    out: list[OcrLine] = []
+    for line in lines:
+        for i, left in enumerate(out):
+            if _continues_on_baseline(left, line):
+                out[i] = OcrLine(f"{left.text} {line.text}",
+                                 (left.bbox[0], min(left.bbox[1], line.bbox[1]), line.bbox[2],
+                                  max(left.bbox[3], line.bbox[3])),
+                                 (left.confidence * len(left.words)
+                                  + line.confidence * len(line.words))
+                                 / max(1, len(left.words) + len(line.words)),
+                                 left.words + line.words, left.block)
+                break
+        else:
+            out.append(line)
+    return out
+
+
+def _continues_on_baseline(left: OcrLine, right: OcrLine) -> bool:
+    height = min(left.bbox[3] - left.bbox[1], right.bbox[3] - right.bbox[1])
+    if height <= 0:
+        return False
+    overlap = min(left.bbox[3], right.bbox[3]) - max(left.bbox[1], right.bbox[1])
+    gap = right.bbox[0] - left.bbox[2]
+    return overlap >= _JOIN_OVERLAP * height and -0.2 * height <= gap <= _JOIN_GAP * height
 
 
 def merge_lines(text_lines: list[Line], ocr_lines: list[Line]) -> list[Line]:

@@ -31,6 +31,7 @@ from parsers.ocr import (
     OcrWord,
     Turn,
     fix_digits,
+    join_split_lines,
     layout_lines,
     mark_ocr_blocks,
     merge_lines,
@@ -173,6 +174,27 @@ def test_ocr_unavailable_error_says_what_to_install(monkeypatch: pytest.MonkeyPa
     assert isinstance(caught.value, NeedsOCRError)
     assert caught.value.code == "BC109"
     assert "apt-get install tesseract-ocr tesseract-ocr-vie" in str(caught.value)
+
+
+def _line(text: str, box: tuple[float, float, float, float], block: int) -> OcrLine:
+    return OcrLine(text, box, 0.9, (OcrWord(text, box, 0.9),), block)
+
+
+def test_ocr_line_cut_in_two_on_one_baseline_is_joined() -> None:
+    """Tesseract put "VĂN" and the rest of a small running header in two blocks (the boxes
+    are those it gave on a scan of seed 001's page 2); the national header's two columns
+    and the next line stay apart."""
+    lines = [_line("VĂN", (85.4, 34.1, 100.8, 39.4), 1),
+             _line("PHÒNG UBND TỈNH BÌNH PHƯỚC", (107.5, 34.1, 233.8, 39.4), 2),
+             _line("UBND TỈNH BÌNH PHƯỚC", (60.0, 60.0, 200.0, 72.0), 3),
+             _line("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", (290.0, 60.0, 540.0, 72.0), 4),
+             _line("Số: 12/TB-VPUBND", (60.0, 80.0, 170.0, 92.0), 3)]
+    joined = join_split_lines(lines)
+    assert [ln.text for ln in joined] == [
+        "VĂN PHÒNG UBND TỈNH BÌNH PHƯỚC", "UBND TỈNH BÌNH PHƯỚC",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số: 12/TB-VPUBND"]
+    assert joined[0].bbox == (85.4, 34.1, 233.8, 39.4)
+    assert [w.text for w in joined[0].words] == ["VĂN", "PHÒNG UBND TỈNH BÌNH PHƯỚC"]
 
 
 def test_ocr_marked_blocks() -> None:
@@ -423,8 +445,12 @@ def test_ocr_scanned_table_becomes_a_table() -> None:
     assert tables and all(b.origin == "ocr" for b in tables)
     first = tables[0].table
     assert first is not None and first.n_cols == 3 and first.header_rows >= 1
-    assert all(c.location is not None and c.location.page == 1 and c.location.bbox is not None
-               for c in first.cells)
+    born_table = next(b.table for b in parsed(CORPUS / "docs" / name).blocks
+                      if b.table is not None)
+    # continued on page 2 under a repeated header, stitched into one table as born-digital
+    assert [p.page for p in first.pieces] == [p.page for p in born_table.pieces] == [1, 2]
+    assert all(c.location is not None and c.location.page in (1, 2)
+               and c.location.bbox is not None for c in first.cells)
     wanted = {("Công khai minh bạch", "11,1/18"), ("Tỷ lệ đồng bộ hồ sơ", "100%"),
               ("Tiến độ giải quyết hồ sơ", "17,6/20"), ("Dịch vụ công trực tuyến", "7,2/12"),
               ("Thanh toán trực tuyến", "9,1/10"), ("Mức độ hài lòng", "17,9/18"),
