@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 
 from parsers.base import Limits
 from store import version
-from store.db import display_url, is_sqlite, retrying, session_scope, upgrade
+from store.db import is_sqlite, retrying, session_scope
 from store.export import (
     CHECK_COLUMNS,
     DOCUMENT_COLUMNS,
@@ -48,14 +48,12 @@ from store.export import (
 from store.ingest import (
     IngestReport,
     Progress,
-    Writer,
+    database_run,
     plan,
-    recording_run,
     same_bytes,
-    start_run,
 )
 from store.inputs import expand
-from store.repository import Done, Saved, done_work, record_error, save_prepared
+from store.repository import Done, Saved, record_error, save_prepared
 from store.worker import Task, process, process_extraction
 
 PARQUET_PREFIX = "parquet:"
@@ -93,34 +91,23 @@ def _to_db(client: Any, inputs: Iterable[str | Path], db: str | None, n_workers:
            quiet: bool, limits: Limits) -> IngestReport:
     from distributed import as_completed
 
-    url = upgrade(db)
-    items = expand(inputs, limits)
-    report = IngestReport(db=display_url(url), engine="dask", workers=n_workers,
-                          files=len(items))
-    started = time.perf_counter()
-    with session_scope(url) as session:
-        ev = version.extractor_version()
-        run = start_run(session, "dask", n_workers, ev, inputs)
-        report.run_id = run.id
-        report.seconds = time.perf_counter() - started
-        progress = Progress(len(items), quiet)
-        with recording_run(session, run, report, progress, url):
-            done = done_work(session, ev)
-            writer = Writer(session, report, ev, progress, done, url=url)
-            tasks = list(plan(items, done, writer, limits))
-            if is_sqlite(url):  # one writer: workers extract, this process stores
-                futures = client.map(process, tasks, pure=False, retries=1)
-                task_of = {future.key: task for future, task in zip(futures, tasks)}
-                for future, result in as_completed(futures, with_results=True):
-                    writer.stored(task_of[future.key], result)
-            else:
-                futures = client.map(store_on_worker, tasks, url=url, ev=ev, run_id=run.id,
-                                     pure=False, retries=1)
-                task_of = {future.key: task for future, task in zip(futures, tasks)}
-                for future, outcome in as_completed(futures, with_results=True):
-                    _tally(report, progress, outcome)
-                    writer.settle(task_of[future.key], outcome.get("error"))
-    return report
+    with database_run(inputs, db, engine="dask", workers=n_workers, quiet=quiet,
+                      limits=limits) as (writer, items):
+        tasks = list(plan(items, writer.done, writer, limits))
+        if is_sqlite(writer.url):  # one writer: workers extract, this process stores
+            futures = client.map(process, tasks, pure=False, retries=1)
+            task_of = {future.key: task for future, task in zip(futures, tasks)}
+            for future, result in as_completed(futures, with_results=True):
+                writer.stored(task_of[future.key], result)
+        else:
+            futures = client.map(store_on_worker, tasks, url=writer.url,
+                                 ev=writer.extractor_version, run_id=writer.report.run_id,
+                                 pure=False, retries=1)
+            task_of = {future.key: task for future, task in zip(futures, tasks)}
+            for future, outcome in as_completed(futures, with_results=True):
+                _tally(writer.report, writer.progress, outcome)
+                writer.settle(task_of[future.key], outcome.get("error"))
+    return writer.report
 
 
 def store_on_worker(task: Task, url: str, ev: str, run_id: int) -> dict[str, Any]:

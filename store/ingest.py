@@ -244,25 +244,34 @@ def ingest(inputs: Iterable[str | Path], *, db: str | None = None, workers: int 
            quiet: bool = False, timeout: float = DEFAULT_TIMEOUT,
            limits: Limits | None = None) -> IngestReport:
     """Ingest ``inputs`` into the database at ``db`` (see ``store.db.resolve_url``)."""
-    url = upgrade(db)
     limits = limits or Limits()
     workers = default_workers() if workers is None else workers
+    with database_run(inputs, db, engine="local", workers=workers, quiet=quiet,
+                      limits=limits) as (writer, items):
+        for task, result in _results(plan(items, writer.done, writer, limits), workers, timeout):
+            writer.stored(task, result)
+    return writer.report
+
+
+@contextmanager
+def database_run(inputs: Iterable[str | Path], db: str | None, *, engine: str, workers: int,
+                 quiet: bool, limits: Limits) -> Iterator[tuple[Writer, list[Item]]]:
+    """What every run into a database sets up and closes, whichever engine reads the files:
+    the migrated database, the listed inputs, a ``runs`` row, the progress bar and the
+    Writer (with what is already done); the run's end is recorded however the block ends."""
+    url = upgrade(db)
     items = expand(inputs, limits)
-    report = IngestReport(db=display_url(url), workers=workers, files=len(items))
+    report = IngestReport(db=display_url(url), engine=engine, workers=workers,
+                          files=len(items))
     started = time.perf_counter()
     with session_scope(url) as session:
         ev = version.extractor_version()
-        run = start_run(session, "local", workers, ev, inputs)
+        run = start_run(session, engine, workers, ev, inputs)
         report.run_id = run.id
         report.seconds = time.perf_counter() - started
         progress = Progress(len(items), quiet)
         with recording_run(session, run, report, progress, url):
-            done = done_work(session, ev)
-            writer = Writer(session, report, ev, progress, done, url=url)
-            tasks = plan(items, done, writer, limits)
-            for task, result in _results(tasks, workers, timeout):
-                writer.stored(task, result)
-    return report
+            yield Writer(session, report, ev, progress, done_work(session, ev), url=url), items
 
 
 def _results(tasks: Iterator[Task], workers: int, timeout: float
