@@ -301,6 +301,9 @@ def errors_cmd(db: str | None, as_json: bool) -> None:
 @click.option("--indicator", multiple=True, help="framework indicator id (repeatable)")
 @click.option("--period", multiple=True, help="a year, or words of the period (repeatable)")
 @click.option("--place", multiple=True, help="words of the document's place (repeatable)")
+@click.option("--document", multiple=True, metavar="PATTERN",
+              help="document path or shell pattern, matched on the path's tail too: "
+                   "report.pdf, '2024/*.pdf' (repeatable)")
 @click.option("--status", multiple=True,
               type=click.Choice(["extracted", "corrected", "rejected", "confirmed", "added"]),
               help="review status of the fact (repeatable)")
@@ -308,13 +311,13 @@ def errors_cmd(db: str | None, as_json: bool) -> None:
               type=click.Choice(["pass", "fail", "unverifiable"]), help="status of the checks")
 @DB_OPTION
 def export_cmd(fmt: str, out: str, indicator: tuple[str, ...], period: tuple[str, ...],
-               place: tuple[str, ...], status: tuple[str, ...], check_status: tuple[str, ...],
-               db: str | None) -> None:
+               place: tuple[str, ...], document: tuple[str, ...], status: tuple[str, ...],
+               check_status: tuple[str, ...], db: str | None) -> None:
     """Write facts (corrected values beside extracted ones), checks and documents."""
     from store.db import upgrade
     from store.export import Filters, export_frames, write_frame, write_frames
 
-    filters = Filters(indicator, period, place, status, check_status)
+    filters = Filters(indicator, period, place, status, check_status, document)
     try:
         frames = export_frames(upgrade(db), filters)
     except BaocaoError as e:

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import time
-from collections import Counter
-from pathlib import Path
-
 import pandas as pd
 
-from parsers.errors import BaocaoError
 from schemas.extraction import Extraction
 
 

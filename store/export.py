@@ -10,6 +10,7 @@ JSON Schema ``baocao schema export`` prints; every writer produces exactly those
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -120,6 +121,7 @@ class Filters:
     place: Sequence[str] = ()
     status: Sequence[str] = ()
     check_status: Sequence[str] = ()
+    document: Sequence[str] = ()   # path patterns, see ``_paths``
 
 
 def _dtype(annotation: Any) -> str:
@@ -273,10 +275,31 @@ def _contains(series: pd.Series, needles: Sequence[str]) -> pd.Series:
     return mask
 
 
+def _paths(series: pd.Series, patterns: Sequence[str]) -> pd.Series:
+    """Document paths matching any shell-style pattern (``*``, ``?``, ``[...]``), on the whole
+    path or on its tail: ``2024/*.pdf`` and ``report.pdf`` match wherever the archive lies;
+    a zip member's path is ``archive.zip!inner/path``."""
+    def matches(path: object) -> bool:
+        text = str(path)
+        return any(fnmatch.fnmatchcase(text, p) or fnmatch.fnmatchcase(text, f"*/{p}")
+                   or fnmatch.fnmatchcase(text, f"*!{p}") for p in patterns)
+    return series.astype("string").fillna("").map(matches).astype(bool)
+
+
+def _common(frame: pd.DataFrame, filters: Filters) -> pd.Series:
+    """The filters every table shares: the document's place and path."""
+    mask = pd.Series(True, index=frame.index)
+    if filters.place:
+        mask &= _contains(frame["place"], filters.place)
+    if filters.document:
+        mask &= _paths(frame["path"], filters.document)
+    return mask
+
+
 def filter_facts(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """Rows matching every filter given: indicator (exact, corrected first), period (year or
-    words of the period), place (words of the place), status."""
-    mask = pd.Series(True, index=frame.index)
+    words of the period), place (words of the place), document (path pattern), status."""
+    mask = _common(frame, filters)
     if filters.indicator:
         indicator = frame["corrected_indicator"].fillna(frame["indicator"])
         mask &= indicator.isin(list(filters.indicator)).fillna(False).astype(bool)
@@ -285,8 +308,6 @@ def filter_facts(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         in_text = _contains(frame["corrected_period_text"].fillna(frame["period_text"]),
                             filters.period)
         mask &= years.isin(list(filters.period)).astype(bool) | in_text
-    if filters.place:
-        mask &= _contains(frame["place"], filters.place)
     if filters.status:
         mask &= frame["status"].isin(list(filters.status)).astype(bool)
     return frame[mask.astype(bool)].reset_index(drop=True)
@@ -319,9 +340,7 @@ def checks_frame(source: str | Session, filters: Filters | None = None) -> pd.Da
                 "explanation": r["explanation"], "fact_ids": ",".join(r["data"].get("facts", [])),
                 "fact_keys": ",".join(keys.get(r["id"], []))} for r in rows]
     frame = typed_frame(records, CHECK_COLUMNS, check_dtypes())
-    mask = pd.Series(True, index=frame.index)
-    if filters.place:
-        mask &= _contains(frame["place"], filters.place)
+    mask = _common(frame, filters)
     if filters.check_status:
         mask &= frame["status"].isin(list(filters.check_status)).astype(bool)
     return frame[mask.astype(bool)].reset_index(drop=True)
@@ -389,9 +408,7 @@ def documents_frame(source: str | Session, filters: Filters | None = None) -> pd
                 "signer_name": r["meta"].get("signer_name"),
                 "ingested_at": _iso(r["ingested_at"])} for r in rows]
     frame = typed_frame(records, DOCUMENT_COLUMNS, document_dtypes())
-    if filters.place:
-        frame = frame[_contains(frame["place"], filters.place)].reset_index(drop=True)
-    return frame
+    return frame[_common(frame, filters)].reset_index(drop=True)
 
 
 def document_dtypes() -> dict[str, str]:
@@ -407,7 +424,8 @@ def _iso(value: datetime | str | None) -> str | None:
 # ── writers ──────────────────────────────────────────────────────────────────────────────
 
 def export_frames(url: str, filters: Filters | None = None) -> dict[str, pd.DataFrame]:
-    """The three tables, filtered alike (checks and documents follow the facts' place)."""
+    """The three tables, filtered alike (checks and documents follow the facts' place and
+    path)."""
     with session_scope(resolve_url(url)) as session:
         return {"facts": facts_frame(session, filters), "checks": checks_frame(session, filters),
                 "documents": documents_frame(session, filters)}

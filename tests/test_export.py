@@ -15,10 +15,9 @@ from sqlalchemy import select
 import baocao
 from baocao.cli import main
 from store.db import session_scope
-from store.export import FACT_COLUMNS, ExportedFact, Filters, facts_frame
+from store.export import FACT_COLUMNS, ExportedFact, Filters, export_frames, facts_frame
 from store.ingest import ingest
-from store.models import FactRow, UserRow
-from store.models import ExtractionRow
+from store.models import ExtractionRow, FactRow, UserRow
 from store.repository import add_fact, correct_fact
 from tests.conftest import SEEDS, extraction_of
 
@@ -161,3 +160,24 @@ def test_added_fact_is_exported_with_its_span(corrected_db: str) -> None:
     assert (row["source_text"], row["corrected_value"]) == ("Phòng Nội vụ", 1.0)
     assert pd.isna(row["fact_id"]) and pd.isna(row["value"]) and pd.isna(row["corrected_by"])
     assert row["span_end"] - row["span_start"] == len("Phòng Nội vụ")
+
+
+def test_export_by_document_path(corrected_db: str) -> None:
+    """``--document`` takes a file name, a pattern on the path's tail, or a whole path; the
+    checks and documents tables follow the facts."""
+    seed = SEED_004.name
+    one = facts_frame(corrected_db, Filters(document=[seed]))
+    assert len(one) and {Path(p).name for p in one["path"]} == {seed}
+    assert len(facts_frame(corrected_db, Filters(document=[str(SEED_004.resolve())]))) == len(one)
+    both = facts_frame(corrected_db, Filters(document=["seeds/00[34]_*.txt"]))
+    assert {Path(p).name[:3] for p in both["path"]} == {"003", "004"}
+    assert facts_frame(corrected_db, Filters(document=["004"])).empty  # not a substring match
+    result = CliRunner().invoke(main, ["export", "--db", corrected_db, "--format", "csv",
+                                       "--out", "-", "--document", seed])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(io.StringIO(result.output))
+    assert sorted(frame["source_text"]) == sorted(one["source_text"])
+    assert 15740.0 in set(frame["corrected_value"].dropna())       # the correction comes along
+    frames = export_frames(corrected_db, Filters(document=[seed]))
+    assert {Path(p).name for p in frames["documents"]["path"]} == {seed}
+    assert len(frames["checks"]) and {Path(p).name for p in frames["checks"]["path"]} == {seed}
