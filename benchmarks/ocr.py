@@ -195,7 +195,7 @@ def rss_of(dpi: float, workers: int, paths: list[str]) -> None:
     """
     import pypdfium2 as pdfium
 
-    from parsers.ocr import LANG, ocr_pages, render_png
+    from parsers.ocr import LANG, ocr_pages
 
     for path in paths:
         ocr_pages(path, range(len(pdfium.PdfDocument(path))), dpi=dpi, workers=workers)
@@ -203,7 +203,10 @@ def rss_of(dpi: float, workers: int, paths: list[str]) -> None:
     for path in paths:
         pdf = pdfium.PdfDocument(path)
         for page in pdf:
-            png, _ = render_png(page, dpi)
+            buffer = io.BytesIO()
+            page.render(scale=dpi / 72, grayscale=True).to_pil().save(buffer, "PNG",
+                                                                     compress_level=1)
+            png = buffer.getvalue()
             tesseract = max(tesseract, _tesseract_peak_mb(png, dpi, LANG))
         pdf.close()
     print(json.dumps({"python_mb": round(own_peak_rss_mb(), 1), "tesseract_mb": round(tesseract, 1)}))

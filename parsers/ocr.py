@@ -92,14 +92,14 @@ from parsers.pdf_layout import (
     emit,
     flow_document,
 )
-from parsers.pdf_tables import find_tables
+from parsers.pdf_tables import find_grids, line_edge, tables_in
 from schemas.document import BBox, Block, Document, Location, Source
 
 __all__ = [
     "DPI", "LANG", "OcrWord", "OcrLine", "OcrPage", "Turn", "tesseract_status", "require_tesseract",
     "image_boxes", "ocr_regions", "needs_ocr", "ocr_page", "ocr_pages", "ocr_image",
-    "parse_tsv", "fix_digits", "layout_lines", "join_split_lines", "merge_lines", "ocr_boxes", "mark_ocr_blocks",
-    "read_ocr",
+    "parse_tsv", "fix_digits", "layout_lines", "join_split_lines", "merge_lines", "ocr_boxes",
+    "mark_ocr_blocks", "read_ocr",
 ]
 
 DPI = 150                      # render resolution; see the module docstring for the measurements
@@ -306,20 +306,6 @@ def _scale(width: float, height: float, dpi: float) -> float:
     return scale
 
 
-def render_png(page: pdfium.PdfPage, dpi: float = DPI) -> tuple[bytes, float]:
-    """The page as a grayscale PNG, and the points → pixels factor used."""
-    width, height = page.get_size()
-    scale = _scale(width, height, dpi)
-    bitmap = page.render(scale=scale, grayscale=True)
-    try:
-        image = bitmap.to_pil()
-        buffer = io.BytesIO()
-        image.save(buffer, "PNG", compress_level=1)
-    finally:
-        bitmap.close()
-    return buffer.getvalue(), scale
-
-
 # ------------------------------------------------------------------------------- Tesseract
 
 def run_tesseract(image: bytes, dpi: float, *, timeout: float = PAGE_TIMEOUT,
@@ -477,11 +463,14 @@ class _Pending:
     page: OcrPage
     scale: float                              # render pixels per point
     png: bytes                                # the page, levelled, rulings erased, cells blank
-    edges: list[dict[str, Any]]               # its rulings as pdfplumber edges (points)
-    cells: list[BBox]                         # the cells of the tables they make
+    grids: list[list[BBox]]                   # the cells of each table its rulings make
     stacks: list[_Stack]
     regions: list[BBox] | None                # keep only what lies in these (page frame)
     job: Future[str] | None = None
+
+    @property
+    def cells(self) -> list[BBox]:
+        return [cell for grid in self.grids for cell in grid]
 
 
 def _prepare(pdf: pdfium.PdfDocument, index: int, dpi: float, regions: list[BBox] | None,
@@ -507,7 +496,8 @@ def _prepare(pdf: pdfium.PdfDocument, index: int, dpi: float, regions: list[BBox
     if regions is not None:
         edges = [e for e in edges if any(_centre_in(page.to_page(
             (e["x0"], e["top"], e["x1"], e["bottom"])), r) for r in regions)]
-    cells = _grid(edges, page, limits, where)
+    grids = _grids(edges, page, limits, where)
+    cells = [cell for grid in grids for cell in grid]
     stacks: list[_Stack] = []
     if rulings:
         gray = scan_image.erase(gray, mask)
@@ -515,7 +505,7 @@ def _prepare(pdf: pdfium.PdfDocument, index: int, dpi: float, regions: list[BBox
         for box in cells:
             x0, y0, x1, y1 = _pixels(box, scale)
             gray[y0:y1, x0:x1] = 255
-    return _Pending(page, scale, _png(gray), edges, cells, stacks, regions)
+    return _Pending(page, scale, _png(gray), grids, stacks, regions)
 
 
 def _render(pdf: pdfium.PdfDocument, index: int, dpi: float,
@@ -575,9 +565,7 @@ def _collect(ready: _Pending, limits: Limits, where: str) -> OcrPage:
             except ConversionError as e:
                 page.warnings.append(f"ocr: table cells of page {page.number} not read: "
                                      f"{e.message}")
-
-        page.tables = find_tables(ready.edges, glyphs, page.number, (page.width, page.height),
-                                   limits, where)
+        page.tables = tables_in(ready.grids, glyphs, page.number, limits, where)
         lines = _outside(lines, ready.cells)
     page.lines = lines
     return page
@@ -586,27 +574,22 @@ def _collect(ready: _Pending, limits: Limits, where: str) -> OcrPage:
 # ---------------------------------------------------------------------------- scanned tables
 
 def _edge(seg: scan_image.Segment, scale: float) -> dict[str, Any]:
-    """A ruling (pixels) as a pdfplumber edge in points, like ``parsers.pdf_tables._edge``'s."""
+    """A ruling (pixels) as a pdfplumber edge in points."""
     pos = seg.pos / scale
     lo, hi = seg.lo / scale, seg.hi / scale
     if seg.level:
-        x0, x1, top, bottom = lo, hi, pos, pos
-    else:
-        x0, x1, top, bottom = pos, pos, lo, hi
-    return {"object_type": "line", "orientation": "h" if seg.level else "v", "x0": x0,
-            "x1": x1, "top": top, "bottom": bottom, "doctop": top, "width": x1 - x0,
-            "height": bottom - top}
+        return line_edge("h", lo, pos, hi, pos)
+    return line_edge("v", pos, lo, pos, hi)
 
 
-def _grid(edges: list[dict[str, Any]], page: OcrPage, limits: Limits,
-          where: str) -> list[BBox]:
-    """The cells of the tables the rulings make: the born-digital reader's table finder
-    (``parsers.pdf_tables.find_tables``, pdfplumber's ``TableFinder``) run without characters."""
-    if not edges:
-        return []
-
-    tables = find_tables(edges, [], page.number, (page.width, page.height), limits, where)
-    return [c.bbox for t in tables for c in t.cells]
+def _grids(edges: list[dict[str, Any]], page: OcrPage, limits: Limits,
+           where: str) -> list[list[BBox]]:
+    """The cells of each table the rulings make, found once by the born-digital reader's
+    table finder (``parsers.pdf_tables``; framed paragraphs dropped, table size limited);
+    ``_collect`` fills them with the words read (``tables_in``)."""
+    tables = tables_in(find_grids(edges, (page.width, page.height)), [], page.number, limits,
+                       where)
+    return [[c.bbox for c in t.cells] for t in tables]
 
 
 def _stack(gray: np.ndarray, cells: list[BBox], scale: float) -> list[_Stack]:
@@ -756,9 +739,10 @@ def layout_lines(page: OcrPage) -> list[Line]:
 def join_split_lines(lines: Sequence[OcrLine]) -> list[OcrLine]:
     """Lines Tesseract cut in two on one baseline (a heading it put in two blocks: "VĂN" |
     "PHÒNG UBND TỈNH ...") joined again: the right piece starts within a word space or two
-    (``_JOIN_GAP`` line heights: small running headers are set wide) of the left piece's end, and the two overlap vertically by
-    most of the shorter one's height. Columns (the two-column national header) lie further
-    apart and stay separate; the joined line takes the place of its left piece."""
+    (``_JOIN_GAP`` line heights: small running headers are set wide) of the left piece's end,
+    and the two overlap vertically by most of the shorter one's height. Columns (the
+    two-column national header) lie further apart and stay separate; the joined line takes
+    the place of its left piece."""
     out: list[OcrLine] = []
     for line in lines:
         for i, left in enumerate(out):

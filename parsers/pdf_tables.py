@@ -23,7 +23,7 @@ from parsers.errors import ResourceLimitError
 from parsers.pdf_layout import CellBox, Glyph, TableIn, build_lines
 from schemas.document import BBox
 
-__all__ = ["edges_of", "find_tables"]
+__all__ = ["edges_of", "find_tables", "find_grids", "tables_in", "line_edge"]
 
 _FORM_DEPTH = 8         # nested form XObjects followed when collecting ruling lines
 _STRAIGHT = 0.5         # a segment within half a point of level/plumb is a ruling line
@@ -57,8 +57,7 @@ def _edge(a: tuple[float, float], b: tuple[float, float], height: float) -> dict
         orientation, top, bottom = "h", (top + bottom) / 2, (top + bottom) / 2
     else:
         return None
-    return {"object_type": "line", "orientation": orientation, "x0": x0, "x1": x1, "top": top,
-            "bottom": bottom, "doctop": top, "width": x1 - x0, "height": bottom - top}
+    return line_edge(orientation, x0, top, x1, bottom)
 
 
 def _paths(parent: Any, count: Any, get: Any, matrix: Matrix,
@@ -135,15 +134,34 @@ class _EdgePage:
 
 
 def find_tables(edges: list[dict[str, Any]], glyphs: list[Glyph], page: int,
-                 size: tuple[float, float], limits: Limits, where: str) -> list[TableIn]:
+                size: tuple[float, float], limits: Limits, where: str) -> list[TableIn]:
     """The page's ruled tables, top to bottom, with their cells' text lines."""
+    return tables_in(find_grids(edges, size), glyphs, page, limits, where)
+
+
+def find_grids(edges: list[dict[str, Any]], size: tuple[float, float]) -> list[list[BBox]]:
+    """The cell rectangles of each table the edges make (pdfplumber's ``TableFinder``)."""
     if not edges:
         return []
     from pdfplumber.table import TableFinder  # imported on the first ruled page: 16 MB, 80 ms
 
     found = TableFinder(_EdgePage(edges, size)).tables  # type: ignore[arg-type]
-    tables = [_table_in(t.cells, glyphs, page, limits, where) for t in found]
+    return [[_bbox(c) for c in t.cells] for t in found]
+
+
+def tables_in(grids: list[list[BBox]], glyphs: list[Glyph], page: int, limits: Limits,
+              where: str) -> list[TableIn]:
+    """The tables of ``grids`` (framed paragraphs dropped), each cell holding the lines of
+    the glyphs that fall in it, top to bottom."""
+    tables = [_table_in(grid, glyphs, page, limits, where) for grid in grids]
     return sorted((t for t in tables if t is not None), key=lambda t: t.bbox[1])
+
+
+def line_edge(orientation: str, x0: float, top: float, x1: float,
+              bottom: float) -> dict[str, Any]:
+    """A ruling line as the edge dict pdfplumber's ``TableFinder`` reads (top-left points)."""
+    return {"object_type": "line", "orientation": orientation, "x0": x0, "x1": x1, "top": top,
+            "bottom": bottom, "doctop": top, "width": x1 - x0, "height": bottom - top}
 
 
 def _grid_lines(values: list[float]) -> list[float]:
