@@ -67,14 +67,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from PIL import Image
 
-from parsers import scan_image
 from parsers.base import Limits
 from parsers.builder import DocumentBuilder
 from parsers.errors import (
@@ -94,6 +91,12 @@ from parsers.pdf_layout import (
 )
 from parsers.pdf_tables import find_grids, line_edge, tables_in
 from schemas.document import BBox, Block, Document, Location, Source
+
+if TYPE_CHECKING:  # numpy, Pillow and the image module load with the first scanned page
+    import numpy as np
+    from PIL import Image
+
+    from parsers import scan_image
 
 __all__ = [
     "DPI", "LANG", "OcrWord", "OcrLine", "OcrPage", "Turn", "tesseract_status", "require_tesseract",
@@ -482,6 +485,8 @@ def _prepare(pdf: pdfium.PdfDocument, index: int, dpi: float, regions: list[BBox
     into stacks (``_stack``) read apart from the page, whose copy has them blank: the page
     run reads the text around the tables, the stack runs the tables' cells.
     """
+    from parsers import scan_image  # numpy: 15 MB no born-digital PDF needs
+
     gray, scale, width, height = _render(pdf, index, dpi, where)
     page = OcrPage(index + 1, width, height, dpi=scale * 72)
     ink = scan_image.ink_mask(gray)
@@ -535,6 +540,8 @@ def _scanned_page(regions: list[BBox] | None, width: float, height: float) -> bo
 
 
 def _png(gray: np.ndarray) -> bytes:
+    from PIL import Image
+
     buffer = io.BytesIO()
     Image.fromarray(gray).save(buffer, "PNG", compress_level=1)
     return buffer.getvalue()
@@ -605,6 +612,11 @@ def _stack(gray: np.ndarray, cells: list[BBox], scale: float) -> list[_Stack]:
     two either way), against 52 read in the page's own run once rulings are erased and 43
     before; one stack of that annex's 253 cells takes Tesseract about 2 s.
     """
+    import numpy as np
+    from PIL import Image
+
+    from parsers import scan_image
+
     factor = CELL_DPI / (scale * 72)
     crops: list[tuple[Image.Image, int, int]] = []
     for box in cells:
