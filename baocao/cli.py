@@ -168,8 +168,30 @@ def check_cmd(files: tuple[Path, ...], show_all: bool) -> None:
               default=Path("corpus"), show_default=True)
 @click.option("--only", default="", help="only documents whose file name contains this")
 @click.option("--details", is_flag=True, help="list missed, spurious and mislabelled facts")
-def eval_cmd(corpus: Path, only: str, details: bool) -> None:
-    """Precision, recall and F1 per kind and for labels against corpus/gold."""
+@click.option("--dev", "dev", is_flag=True,
+              help="score the development sets found beside the project instead "
+                   "(../shared/devset, ../devdata/realdocs, ../devdata/extra)")
+@click.option("--devset", type=click.Path(exists=True, path_type=Path), default=None,
+              metavar="GOLD", help="score one development set: a gold file or folder of them")
+@click.option("--docs", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              multiple=True, help="folder holding the --devset documents (repeatable)")
+def eval_cmd(corpus: Path, only: str, details: bool, dev: bool, devset: Path | None,
+             docs: tuple[Path, ...]) -> None:
+    """Precision, recall and F1 per kind and for labels against corpus/gold; with --dev or
+    --devset, the development sets of real documents, scored as ../shared/devset/score.py does."""
+    if dev or devset is not None:
+        from extractor.devset import default_devsets, evaluate, render
+
+        sets = [(devset, list(docs))] if devset is not None else default_devsets(Path.cwd())
+        if not sets:
+            raise click.UsageError("no development set found beside the project")
+        for gold, folders in sets:
+            rows, absent = evaluate(gold, folders)
+            click.echo(f"== {gold}")
+            click.echo(render({k: v for k, v in rows.items() if only in k}, details))
+            for doc_id in absent:
+                click.echo(f"   (document {doc_id} not found in {', '.join(map(str, folders))})")
+        return
     from extractor.evaluate import (
         evaluate_corpus,
         evaluate_relations,

@@ -26,8 +26,10 @@ from extractor.numbers import (
     NumberFormatError,
     parse_amount,
     parse_date,
+    is_ambiguous,
     parse_fraction,
     parse_number,
+    written_convention,
 )
 from parsers.outline import marker_of
 from schemas.document import Block, BlockKind, Document
@@ -100,9 +102,35 @@ def find_candidates(doc: Document, cues: CueIndex) -> list[Candidate]:
         start, end = block.span
         out.extend(_dates(text, start, end, block, taken))
         out.extend(_amounts(text, start, end, block, taken))
-        out.extend(_figures(text, start, end, block, taken, cues))
+        out.extend(_settle_convention(_figures(text, start, end, block, taken, cues)))
     out.sort(key=lambda c: c.start)
     return out
+
+
+def _settle_convention(found: list[Candidate]) -> list[Candidate]:
+    """Read "91.651" or "151,535" the way the rest of the block writes its numbers.
+
+    A numeral with one '.' or ',' before three digits can be either a thousands mark or a decimal
+    mark. When the block's other figures show one convention only ("92.83 điểm", "1,930,235" are
+    English style; "89,4", "1.234.567" Vietnamese), that convention settles the ambiguous ones;
+    with no evidence, or both, the default reading stays (vi-VN).
+    """
+    seen = {written_convention(n) for c in found for n in _numerals(c)} - {None}
+    if len(seen) != 1:
+        return found
+    convention = seen.pop()
+    out: list[Candidate] = []
+    for c in found:
+        if c.number is not None and is_ambiguous(c.number.text):
+            c.number = parse_number(c.number.text, convention=convention)  # type: ignore[arg-type]
+        out.append(c)
+    return out
+
+
+def _numerals(c: Candidate) -> list[str]:
+    if c.fraction is not None:
+        return [c.fraction.numerator.text, c.fraction.denominator.text]
+    return [c.number.text] if c.number is not None else []
 
 
 def _set_aside(doc: Document, cues: CueIndex) -> _Taken:

@@ -14,6 +14,9 @@ from functools import cache
 
 from extractor.candidates import Candidate
 from extractor.nlp import CueIndex
+from extractor.numbers import unit_scale
+from extractor.tables import CellInfo, TableViews
+from parsers.grid import plain
 from extractor.vocab import cues, words_re
 from schemas.document import Cell, Document
 from schemas.extraction import FactKind, Qualifier
@@ -63,6 +66,7 @@ class Draft:
     confidence: float = 0.9
     cell: Cell | None = None
     pool: str | None = None
+    table: CellInfo | None = None       # what the table says of the cell, for a table figure
     extra: dict[str, str | None] = field(default_factory=dict)
 
     @property
@@ -81,9 +85,20 @@ class Classifier:
         self.doc = doc
         self.text = doc.text
         self.cues = cues
+        self.tables = TableViews(doc.text)
 
     def classify(self, c: Candidate) -> Draft | None:
         cell = self.doc.cell_at(c.start) if c.block.table is not None else None
+        info = None
+        if cell is not None:
+            view = self.tables.of(c.block)
+            info = view.info(cell, cell.text) if view is not None else None
+        if info is not None and c.form in ("number", "fraction", "percent") \
+                and plain(cell.text) == plain(c.text):  # type: ignore[union-attr]
+            draft = self._table_cell(c, info)
+            draft.cell, draft.table = cell, info
+            draft.qualifier = self._qualifier(draft)
+            return draft
         if c.form == "date":
             draft = self._date(c)
         elif c.form == "amount":
@@ -94,9 +109,22 @@ class Classifier:
         else:
             draft = self._number(c, cell)
         if draft is not None:
-            draft.cell = cell
+            draft.cell, draft.table = cell, info
             draft.qualifier = self._qualifier(draft)
         return draft
+
+    def _table_cell(self, c: Candidate, info: CellInfo) -> Draft:
+        """A figure that is a whole table cell: the table says what it is (extractor/tables.py)."""
+        if c.form == "percent" or info.kind is FactKind.percentage:
+            return Draft(c, FactKind.percentage, c.value, _den(c), unit="%", strategy="table-cell",
+                         confidence=0.8)
+        if info.kind is FactKind.amount and c.value is not None:
+            scale = unit_scale(info.unit or "")
+            return Draft(c, FactKind.amount, c.value * (scale.value if scale else 1.0),
+                         unit=scale.currency if scale else info.unit, strategy="table-cell",
+                         confidence=0.8)
+        return Draft(c, info.kind, c.value, _den(c), unit=info.unit, strategy="table-cell",
+                     confidence=0.8)
 
     # dates -----------------------------------------------------------------------------
     def _date(self, c: Candidate) -> Draft | None:

@@ -52,6 +52,7 @@ class Context:
         self.doc = doc
         self.text = doc.text
         self.own = own
+        self.default_year = default_year
         self._periods: list[tuple[int, int, Period]] = []
         for m in PERIOD_RE.finditer(doc.text):
             value = parse_period(m.group(0), default_year=default_year)
@@ -72,6 +73,10 @@ class Context:
 
     def period(self, d: Draft) -> Period | None:
         block = d.candidate.block
+        if d.table is not None and d.table.period:
+            found = _table_period(d.table.period, self.default_year)
+            if found is not None:
+                return found
         if d.cell is not None and block.table is not None:
             for h in block.table.cells:
                 if h.header and h.col <= d.cell.col < h.col + h.col_span:
@@ -94,6 +99,8 @@ class Context:
         return found or self.own
 
     def subject(self, d: Draft) -> str | None:
+        if d.table is not None:
+            return d.table.subject
         named, levels = _subject_res()
         block = d.candidate.block
         clause_start = _clause_start(self.text, block.span[0], d.start)
@@ -111,6 +118,15 @@ class Context:
         for level in levels.finditer(self.text, block.span[0], d.start):
             pass
         return level.group(0) if level else None
+
+
+def _table_period(text: str, default_year: int | None) -> Period | None:
+    """A period a table writes in a row name or header: "Năm 2022", "Quý I/2024", or a bare year."""
+    if text.isdigit():
+        return Period(text=text, kind="year", granularity="year", start=f"{text}-01-01",
+                      end=f"{text}-12-31", year=int(text))
+    value = parse_period(text, default_year=default_year)
+    return to_period(value) if value is not None else None
 
 
 def _sentence_start(text: str, floor: int, pos: int) -> int:

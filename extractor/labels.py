@@ -280,6 +280,8 @@ class Labeller:
             lo = max(lo, d.cell.span[0])
         if d.kind in (FactKind.date, FactKind.deadline):
             return self._date_label(d, lo)
+        if d.table is not None and d.table.label:
+            return d.table.label
         if d.cell is not None and block.table is not None:
             return self._row_label(d, block) or self._section_title(d.start)
         if d.kind is FactKind.percentage:

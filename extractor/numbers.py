@@ -354,6 +354,30 @@ def _number(reading: _Reading, text: str, negative: bool = False, decided: bool 
     return Number(value=value, decimals=reading.decimals, text=text, convention=label)
 
 
+def written_convention(text: str) -> Literal["vi", "en"] | None:
+    """The convention a numeral shows beyond doubt ("1.234.567", "89,4" vi; "1,234,567", "92.83"
+    en), or None when it could be either ("91.651", "15,739") or is plain ("2024").
+
+    >>> written_convention("89,4"), written_convention("92.83"), written_convention("91.651")
+    ('vi', 'en', None)
+    """
+    try:
+        readings = _readings(text.strip().lstrip("+-\u2212"))
+    except NumberFormatError:
+        return None
+    if len(readings) != 1 or readings[0].convention == "plain":
+        return None
+    return readings[0].convention  # type: ignore[return-value]
+
+
+def is_ambiguous(text: str) -> bool:
+    """A numeral whose '.' or ',' may group thousands or mark decimals ("91.651", "151,535")."""
+    try:
+        return len(_readings(text.strip().lstrip("+-\u2212"))) > 1
+    except NumberFormatError:
+        return False
+
+
 def _choose(readings: list[_Reading], convention: Literal["auto", "vi", "en"]) -> tuple[_Reading, bool]:
     if convention != "auto":
         for reading in readings:
@@ -648,3 +672,22 @@ def parse_amount(text: str) -> Amount | None:
         scale_word=scale.word if scale else None,
         text=text.strip(),
     )
+
+
+def currency_words() -> list[str]:
+    """The currency words of ``numbers.yaml`` ("đồng", "USD", ...)."""
+    return [c.word for c in vocabulary().currencies]
+
+
+def unit_scale(unit: str) -> Amount | None:
+    """A unit phrase read as an amount of one: "tỷ đồng" -> 1e9 VND, "nghìn" -> 1000, else None.
+
+    >>> unit_scale("tỷ đồng").value, unit_scale("tỷ đồng").currency
+    (1000000000.0, 'VND')
+    >>> unit_scale("hồ sơ") is None
+    True
+    """
+    try:
+        return parse_amount(f"1 {unit}")
+    except NumberFormatError:
+        return None

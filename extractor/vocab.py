@@ -58,13 +58,14 @@ class Cues(BaseModel):
     lost_points_cues: list[str]
     difference_cues: dict[Literal["lower", "higher"], list[str]]
     total_row_labels: list[str]
+    table_kind_words: list[str]
     connectors: dict[str, list[str]]
 
     @field_validator("units", "score_units", "score_cues", "rank_cues", "deadline_cues",
                      "target_sentence_cues", "result_cues", "identifier_cues",
                      "breakdown_cues", "label_trim", "generic_titles", "generic_labels",
                      "subject_prefixes", "body_heads", "predicate_markers",
-                     "share_cues", "lost_points_cues", "total_row_labels")
+                     "share_cues", "lost_points_cues", "total_row_labels", "table_kind_words")
     @classmethod
     def _entries(cls, v: list[str]) -> list[str]:
         return _clean(v)

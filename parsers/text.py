@@ -15,6 +15,7 @@ from parsers.base import Limits
 from parsers.builder import CellIn, DocumentBuilder
 from parsers.encoding import charset_warning, decode_document
 from parsers.errors import EmptyFileError, ResourceLimitError
+from parsers.grid import RawCell, recover
 from parsers.outline import marker_of
 from schemas.document import BlockKind, Document, Location, Source
 
@@ -26,6 +27,13 @@ _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 # with lookaheads and one character class: no two quantifiers compete for the same spaces)
 _TABLE_RULE = re.compile(r"^(?=[^|]*\|)(?=.*?--)[\s|:-]+$")
 _NOTE = re.compile(r"^\[(\d{1,3})\]\s+(.*)$")
+_BARE_PIPE = re.compile(r"^\s*\|\s*$")
+_RULE = re.compile(r"^\s*[-_=]{3,}\s*$")                 # "-------" under a header's names
+_OPEN_END = re.compile(r"[,(]\s*$")                     # "..., " or "(": the sentence goes on
+_SENTENCE_END = re.compile(r"(?:[.:;!?]|\./\.)[*_)\]\s]*$")
+_STRAY_STARS = re.compile(r"\*+(?=\w)|(?<=\w)\*+|\*{2,}")
+_CELL_MAX_LINES = 8
+_CELL_MAX_CHARS = 600
 
 
 def strip_emphasis(text: str) -> str:
@@ -34,7 +42,8 @@ def strip_emphasis(text: str) -> str:
     >>> strip_emphasis("đạt **96,9%** (*nếu có*)")
     'đạt 96,9% (nếu có)'
     """
-    return _ITALIC.sub(r"\1", _BOLD.sub(r"\1", text))
+    text = _ITALIC.sub(r"\1", _BOLD.sub(r"\1", text))
+    return " ".join(_STRAY_STARS.sub("", text).split()) if "*" in text else text
 
 
 def read_text(path: Path, source: Source, limits: Limits) -> Document:
@@ -47,24 +56,43 @@ def read_text(path: Path, source: Source, limits: Limits) -> Document:
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise EmptyFileError("the file has no text", path=str(path))
-    wrapped = _hard_wrapped(lines)
-    i = 0
-    while i < len(lines):
-        if _TABLE_ROW.match(lines[i]):
-            i = _read_table(lines, i, builder, limits, path)
-        elif lines[i].strip():
-            i = _read_paragraph(lines, i, builder) if wrapped else _add_line(lines, i, builder)
+    regions = _regions(lines)
+    width = wrap_width([line for kind, a, b in regions if kind == "lines" for line in lines[a:b]])
+    for kind, start, end in regions:
+        if kind == "cells":
+            _read_cells(lines, start, end, builder, limits, path)
         else:
-            i += 1
+            _read_lines(lines, start, end, builder, limits, path, width)
     return builder.build()
 
 
-def _hard_wrapped(lines: list[str]) -> bool:
-    """Text wrapped at a fixed width (paragraphs span lines) rather than one line a paragraph."""
-    lengths = [len(line) for line in lines if line.strip() and not _TABLE_ROW.match(line)]
-    if len(lengths) < 5 or max(lengths) > 110:
-        return False
-    return sum(50 <= n <= 100 for n in lengths) / len(lengths) > 0.6
+def _read_lines(lines: list[str], start: int, end: int, builder: DocumentBuilder,
+                limits: Limits, path: Path, width: int | None) -> None:
+    i = start
+    while i < end:
+        if _TABLE_ROW.match(lines[i]):
+            i = _read_table(lines, i, builder, limits, path, end)
+        elif lines[i].strip() and not _RULE.match(lines[i]):
+            i = _read_paragraph(lines, i, builder, width, end) if width else _add_line(lines, i, builder)
+        else:
+            i += 1
+
+
+def wrap_width(lines: list[str]) -> int | None:
+    """The width a hard-wrapped text was wrapped at, or None when lines are paragraphs.
+
+    A wrapped text has many lines just under one width (the wrap column); a few longer lines
+    (a footer, a URL) do not change that.
+    """
+    lengths = sorted(len(line.rstrip()) for line in lines
+                     if line.strip() and not _BARE_PIPE.match(line) and not _TABLE_ROW.match(line))
+    if len(lengths) < 8:
+        return None
+    width = lengths[int(len(lengths) * 0.9) - 1]
+    if not 40 <= width <= 130:
+        return None
+    near = sum(width - 14 <= n <= width + 2 for n in lengths)
+    return width if near / len(lengths) >= 0.3 else None
 
 
 def _add_line(lines: list[str], i: int, builder: DocumentBuilder) -> int:
@@ -77,16 +105,33 @@ def _starts_block(line: str) -> bool:
                 or _TABLE_ROW.match(line))
 
 
-def _read_paragraph(lines: list[str], i: int, builder: DocumentBuilder) -> int:
-    """A run of non-blank lines; a numbered, bulleted or note line starts a new block."""
+def _read_paragraph(lines: list[str], i: int, builder: DocumentBuilder, width: int,
+                    end: int) -> int:
+    """A paragraph of a hard-wrapped text: lines are joined while the break was the wrap's.
+
+    The next line continues the paragraph when it starts in lower case (a Vietnamese sentence
+    never does), or when its first word would not have fitted on this line (the wrap forced the
+    break) and this line does not end a sentence. A blank line, a numbered or bulleted line and
+    a note line start a new block.
+    """
     start = i
-    parts = [lines[i]]
+    parts = [lines[i].strip()]
     i += 1
-    while i < len(lines) and lines[i].strip() and not _starts_block(lines[i]):
-        parts.append(lines[i])
+    while i < end and lines[i].strip() and not _starts_block(lines[i]) \
+            and not _BARE_PIPE.match(lines[i]) and _continues(parts[-1], lines[i].strip(), width):
+        parts.append(lines[i].strip())
         i += 1
     _add(" ".join(parts), start + 1, builder)
     return i
+
+
+def _continues(raw: str, raw_next: str, width: int) -> bool:
+    line, nxt = strip_emphasis(raw), strip_emphasis(raw_next)
+    if not nxt or nxt[:1].islower() or _OPEN_END.search(line):
+        return True
+    if _SENTENCE_END.search(line):
+        return False
+    return len(raw) + 1 + len(raw_next.split()[0]) > width  # the wrap counted the raw characters
 
 
 def _add(raw: str, line_no: int, builder: DocumentBuilder) -> None:
@@ -110,14 +155,15 @@ def _split_row(line: str) -> list[str]:
 
 
 def _read_table(lines: list[str], i: int, builder: DocumentBuilder, limits: Limits,
-                path: Path) -> int:
+                path: Path, end: int | None = None) -> int:
     """A pipe table; rows above the ``|---|`` rule and blank-led rows right under it are header."""
     start = i
     rows: list[list[str]] = []
     line_of: list[int] = []
     rule_at: int | None = None
     n_cols = 0
-    while i < len(lines) and _TABLE_ROW.match(lines[i]):
+    end = len(lines) if end is None else end
+    while i < end and _TABLE_ROW.match(lines[i]):
         if _TABLE_RULE.match(lines[i]) and rule_at is None:
             rule_at = len(rows)
         else:
@@ -136,3 +182,85 @@ def _read_table(lines: list[str], i: int, builder: DocumentBuilder, limits: Limi
              for r, row in enumerate(rows) for c, text in enumerate(row)]
     builder.add_table(cells, Location(line=start + 1), header_rows=header)
     return i
+
+
+# -- captures with one cell a line between '|' lines --------------------------------------------
+
+def _regions(lines: list[str]) -> list[tuple[str, int, int]]:
+    """The file as ("lines", start, end) stretches and ("cells", start, end) stretches.
+
+    Some captures of legal portals write every table cell on its own lines followed by a line
+    holding only '|', and start each row with one more '|'. A stretch of such short segments is
+    read as cells; a segment too long to be a cell (the body of the document) is text.
+    """
+    seps = [i for i, line in enumerate(lines) if _BARE_PIPE.match(line)]
+    if len(seps) < 3:
+        return [("lines", 0, len(lines))]
+    bounds = [-1, *seps, len(lines)]
+    segments = [(bounds[k] + 1, bounds[k + 1]) for k in range(len(bounds) - 1)]
+    out: list[tuple[str, int, int]] = []
+    run_start: int | None = None
+    for k, (a, b) in enumerate(segments):
+        if _cell_like(lines[a:b]) and k < len(segments) - 1:
+            if run_start is None:
+                run_start = a
+            continue
+        if run_start is not None:
+            out.append(("cells", run_start, a))
+            run_start = None
+        out.append(("lines", a, b))
+    if run_start is not None:
+        out.append(("cells", run_start, len(lines)))
+    return [r for r in out if r[1] < r[2]]
+
+
+def _cell_like(segment: list[str]) -> bool:
+    filled = [line for line in segment if line.strip()]
+    return len(filled) <= _CELL_MAX_LINES and sum(len(line) for line in filled) <= _CELL_MAX_CHARS
+
+
+def _cell_rows(lines: list[str], start: int, end: int) -> list[list[RawCell]]:
+    """Rows of cells: one '|' ends a cell, two start a new row, each further one is an empty cell."""
+    rows: list[list[RawCell]] = [[]]
+    pending: list[str] = []
+    first = start
+    bars = 0
+
+    def flush(line_no: int) -> None:
+        text = strip_emphasis(" ".join(t.strip() for t in pending if t.strip() and not _RULE.match(t)))
+        if pending and any(t.strip() for t in pending):
+            rows[-1].append(RawCell(text, line_no))
+
+    for i in range(start, end):
+        if _BARE_PIPE.match(lines[i]):
+            if bars == 0:
+                flush(first + 1)
+                pending = []
+            bars += 1
+            continue
+        if bars:
+            if bars >= 2 and rows[-1]:
+                rows[-1].extend(RawCell("", i) for _ in range(bars - 2))
+                rows.append([])
+            bars = 0
+        if not pending:
+            first = i
+        pending.append(lines[i])
+    flush(first + 1)
+    return [r for r in rows if r]
+
+
+def _read_cells(lines: list[str], start: int, end: int, builder: DocumentBuilder,
+                limits: Limits, path: Path) -> None:
+    rows = _cell_rows(lines, start, end)
+    if sum(len(r) for r in rows) > limits.max_table_cells:
+        raise ResourceLimitError(f"a capture of over {limits.max_table_cells:,} table cells",
+                                 path=str(path))
+    for item in recover(rows):
+        if isinstance(item, RawCell):
+            if item.text:
+                _add(item.text, item.line, builder)
+            continue
+        cells = [CellIn(c.row, c.col, c.text, c.row_span, c.col_span, Location(line=c.line))
+                 for c in item.cells]
+        builder.add_table(cells, Location(line=item.line), header_rows=item.header_rows)

@@ -15,6 +15,7 @@ from tests.conftest import CORPUS, ROOT, extraction_of
 
 _ALL_FLOORS = json.loads((ROOT / "tests/eval_floors.json").read_text(encoding="utf-8"))
 FLOORS_RELATIONS = _ALL_FLOORS.pop("relations")
+_ALL_FLOORS.pop("devsets")  # tests/test_devset.py
 FLOORS = _ALL_FLOORS
 
 

@@ -1,0 +1,255 @@
+"""What a table says about each of its figure cells.
+
+A bare figure in a table cell is a fact when the table tells what it is, as a person reading
+the table would:
+
+- its **column header path** (the header cells over its column, top first) names what is
+  measured ("Kết quả thực hiện cung cấp DVCTT > Đã tích hợp DVCTT trên Cổng DVCQG"); a unit
+  in parentheses ("Tỷ lệ (%)", "Số tiền (tỷ đồng)") or a counted noun in it ("Số hồ sơ") gives
+  the unit, a rate word makes it a percentage, a score word a score, a rank word a rank;
+- its **row name** (the text cells left of it, row-spanned ones included) is the figure's
+  subject when it names who ("Bộ Công an", "Tp Đà Nẵng", or any cell under a "Cơ quan" /
+  "Địa phương" header), its period when it is one ("2023", "Năm 2022", under a "Năm" header),
+  and part of its label otherwise ("Đã thực thi", "Công khai minh bạch");
+- a **"Đơn vị tính" column** gives each row its own unit;
+- a row named "Tổng số", "Cộng", "Toàn tỉnh" is a **total row** (for the checks).
+
+The header and row vocabulary is data: ``parsers/data/tables.yaml`` (shared with the grid
+recovery of text tables) and ``extractor/data/cues.yaml`` (units, rate, score and rank words).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from extractor.numbers import PERIOD_RE
+from extractor.vocab import alternation, cues, words_re
+from parsers.grid import header_kind, is_figure, is_total_label, plain
+from schemas.document import Block, Cell, Table
+from schemas.extraction import FactKind
+
+_YEAR = re.compile(r"^(?:19|20)\d\d$")
+_UNIT_PARENS = re.compile(r"\(([^()]{1,30})\)\s*$")
+_ROWNUM = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVXLC]{1,5}\.?|[a-zđ][.)])$")
+
+
+@dataclass
+class CellInfo:
+    """What the table says about one figure cell."""
+
+    kind: FactKind
+    unit: str | None
+    label: str | None
+    subject: str | None = None
+    period: str | None = None          # the period's words, as the table writes them
+    total_row: bool = False
+    header_path: list[str] = field(default_factory=list)
+    row_names: list[str] = field(default_factory=list)
+
+
+@cache
+def _unit_re() -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w)(?:{alternation(cues().units)})(?!\w)", re.IGNORECASE)
+
+
+@cache
+def _currency_re() -> re.Pattern[str]:
+    from extractor.numbers import currency_words
+    return re.compile(rf"(?<!\w)(?:{alternation(currency_words())})(?!\w)", re.IGNORECASE)
+
+
+@cache
+def _levels_re() -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w)(?:{words_re('levels')})(?!\w)", re.IGNORECASE)
+
+
+def _numbering(texts: list[str]) -> bool:
+    """Row numbers: "1, 2, 3", "1., 2.", "I., II." — each greater than the one before."""
+    if not all(_ROWNUM.match(t) for t in texts):
+        return False
+    heads = [int(m.group()) for t in texts if (m := re.match(r"\d+", t))]
+    if heads and (heads[0] > 5 or max(heads) > len(texts) + 5):
+        return False   # 853.569, 885.809: figures, not row numbers
+    steps = sum(b >= a for a, b in zip(heads, heads[1:]))
+    return len(heads) < 2 or steps >= 0.8 * (len(heads) - 1)
+
+
+def _has(words: list[str], text: str) -> bool:
+    return re.search(rf"(?<!\w)(?:{alternation(words)})(?!\w)", text, re.IGNORECASE) is not None
+
+
+@cache
+def _generic_header_re() -> re.Pattern[str]:
+    """Header words that only name the kind of figure ("Tỷ lệ", "Điểm", "Số lượng")."""
+    words = [*cues().table_kind_words, *cues().connectors["rate_word"], *cues().score_units]
+    alt = alternation(words)
+    return re.compile(rf"^(?:{alt})(?:\s*[/,]\s*(?:{alt}))*(?:\s*\([^()]*\))?$", re.IGNORECASE)
+
+
+class TableView:
+    """One table read once: header rows, header paths, figure columns, row names."""
+
+    def __init__(self, block: Block, text: str) -> None:
+        assert block.table is not None
+        self.table: Table = block.table
+        self.text = text
+        self.header_rows = self.table.header_rows or self._inferred_header_rows()
+        self._covering: dict[tuple[int, int], Cell] = {}
+        for c in self.table.cells:
+            for r in range(c.row, c.row + c.row_span):
+                for k in range(c.col, c.col + c.col_span):
+                    self._covering.setdefault((r, k), c)
+        self.figure_cols = self._figure_columns()
+        self.unit_col = next((k for k in range(self.table.n_cols)
+                              if any(header_kind(h) == "unit" for h in self.header_path(k))), None)
+
+    # -- structure ------------------------------------------------------------------------
+    def _rows(self) -> list[list[str]]:
+        return self.table.rows()
+
+    def _inferred_header_rows(self) -> int:
+        """Leading rows without a figure are headers when figure rows follow them."""
+        rows = self._rows()
+        n = 0
+        for row in rows[:3]:
+            if any(is_figure(t) for t in row[1:]):
+                break
+            n += 1
+        return n if n < len(rows) else 0
+
+    def at(self, row: int, col: int) -> Cell | None:
+        return self._covering.get((row, col))
+
+    def header_path(self, col: int) -> list[str]:
+        out: list[str] = []
+        for r in range(self.header_rows):
+            c = self.at(r, col)
+            if c is not None and c.text and plain(c.text) not in out:
+                out.append(plain(c.text))
+        return out
+
+    def _figure_columns(self) -> set[int]:
+        rows = self._rows()[self.header_rows:]
+        out: set[int] = set()
+        for k in range(self.table.n_cols):
+            texts = [plain(r[k]) for r in rows if k < len(r) and plain(r[k]) not in ("", "-", "x")]
+            names = {header_kind(h) for h in self.header_path(k)} & {"rownum", "subject", "measure", "period"}
+            if texts and sum(is_figure(t) for t in texts) * 2 >= len(texts) and not names \
+                    and not (k <= 1 and _numbering(texts)) and not all(_YEAR.match(t) for t in texts):
+                out.add(k)
+        return out
+
+    def row_names(self, row: int, col: int) -> list[tuple[int, str]]:
+        """(column, text) of the text cells left of ``col`` in ``row``, spanned ones included."""
+        out: list[tuple[int, str]] = []
+        seen: set[int] = set()
+        for k in range(col):
+            c = self.at(row, k)
+            if c is None or id(c) in seen or k in self.figure_cols:
+                continue
+            seen.add(id(c))
+            t = plain(c.text)
+            if t and not _ROWNUM.match(t) and not (is_figure(t) and not _YEAR.match(t)):
+                out.append((k, t))
+        return out
+
+    # -- one cell -------------------------------------------------------------------------
+    def info(self, cell: Cell, cell_text: str) -> CellInfo | None:
+        """What the table says of a figure in ``cell``; None when the cell is not a data cell."""
+        if cell.row < self.header_rows or cell.col not in self.figure_cols:
+            return None
+        path = self.header_path(cell.col)
+        names = self.row_names(cell.row, cell.col)
+        subject = period = None
+        measure: list[str] = []
+        for k, name in names:
+            role = self._role(k, name)
+            if role == "subject" and subject is None:
+                subject = name
+            elif role == "period" and period is None:
+                period = name
+            elif role in ("measure", "total"):
+                measure.append(name)
+        head = " ".join(path)
+        unit = self._unit(cell.row, path)
+        kind = self._kind(cell_text, head, unit, " ".join(measure))
+        label_parts = measure + [h for h in path if not self._generic(h)]
+        header_period = next((h for h in path if PERIOD_RE.fullmatch(h) or _YEAR.match(h)), None)
+        return CellInfo(kind=kind, unit=unit, label=" – ".join(label_parts) or None,
+                        subject=subject, period=period or header_period,
+                        total_row=any(is_total_label(n) for _, n in names),
+                        header_path=path, row_names=[n for _, n in names])
+
+    def _role(self, col: int, name: str) -> str:
+        from extractor.context import is_named_subject
+        from extractor.labels import names_body
+
+        if _YEAR.match(name) or PERIOD_RE.fullmatch(name):
+            return "period"
+        if is_total_label(name):
+            return "total"
+        kinds = {header_kind(h) for h in self.header_path(col)}
+        if "period" in kinds:
+            return "period"
+        if "subject" in kinds or names_body(name) or is_named_subject(name):
+            return "subject"
+        return "measure"
+
+    def _generic(self, header: str) -> bool:
+        kind = header_kind(header)
+        return kind in ("rownum", "subject", "period", "note", "unit") \
+            or bool(_generic_header_re().match(header)) or _YEAR.match(header) is not None \
+            or PERIOD_RE.fullmatch(header) is not None
+
+    def _unit(self, row: int, path: list[str]) -> str | None:
+        """The row's "Đơn vị tính" cell, a unit in parentheses in the header, or a counted noun
+        of the header ("Số hồ sơ"), levels ("cấp tỉnh") set aside."""
+        if self.unit_col is not None:
+            c = self.at(row, self.unit_col)
+            if c is not None and plain(c.text):
+                return plain(c.text)
+        for h in reversed(path):
+            m = _UNIT_PARENS.search(h)
+            if m:
+                return m.group(1).strip()
+        for h in reversed(path):
+            m = _unit_re().search(_levels_re().sub(" ", h))
+            if m:
+                return m.group(0)
+        return None
+
+    def _kind(self, cell_text: str, head: str, unit: str | None, row: str) -> FactKind:
+        """The header's unit and words decide; a header naming both a rate and a score
+        ("Tỷ lệ/Điểm") holds rates on rows that name a rate, scores elsewhere and in x/y."""
+        vocab = cues()
+        scope = f"{head} {unit or ''}"
+        rate, score = vocab.connectors["rate_word"], vocab.score_units
+        if "%" in cell_text or unit == "%":
+            return FactKind.percentage
+        if _has(rate, head) and not (_has(score, head) and ("/" in cell_text or not _has(rate, row))):
+            return FactKind.percentage
+        if unit and _currency_re().search(unit):
+            return FactKind.amount
+        if _has(vocab.rank_cues, scope):
+            return FactKind.rank
+        if _has(vocab.score_units, scope):
+            return FactKind.score
+        return FactKind.count
+
+
+@dataclass
+class TableViews:
+    """TableView of every table block of a document, built when first asked for."""
+
+    text: str
+    _views: dict[int, TableView] = field(default_factory=dict)
+
+    def of(self, block: Block) -> TableView | None:
+        if block.table is None:
+            return None
+        view = self._views.get(block.id)
+        if view is None:
+            view = self._views[block.id] = TableView(block, self.text)
+        return view
