@@ -51,3 +51,31 @@ def written(f: Fact) -> str:
 
 def close(a: float, b: float, tolerance: float) -> bool:
     return abs(a - b) <= tolerance + 1e-9
+
+
+def typo_of(written_value: float, intended: float) -> bool:
+    """``written_value`` is ``intended`` with one slip of the pen: one digit changed, two adjacent
+    digits swapped, or a separator in the wrong place (a factor of ten).
+
+    >>> typo_of(15789, 15739), typo_of(15379, 15739), typo_of(1573.9, 15739), typo_of(15000, 15739)
+    (True, True, True, False)
+    >>> typo_of(2, 5)   # too short to tell a slip from another number
+    False
+    """
+    if written_value <= 0 or intended <= 0:
+        return False
+    for factor in (10.0, 0.1, 100.0, 0.01):
+        if abs(written_value * factor - intended) < 1e-6 * intended:
+            return True
+    a, b = _digits(written_value), _digits(intended)
+    if len(a) != len(b) or len(a) < 3:
+        return False   # with fewer digits, any change looks like a slip: no evidence at all
+    diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+    if len(diff) == 1:
+        return True
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
+def _digits(value: float) -> str:
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text.replace(".", "").lstrip("0") or "0"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cache
 from typing import Literal
 
 from extractor.nlp import CueIndex
@@ -27,6 +28,7 @@ from extractor.numbers import (
     parse_amount,
     parse_date,
     is_ambiguous,
+    ordinal_words,
     parse_fraction,
     parse_number,
     written_convention,
@@ -103,7 +105,31 @@ def find_candidates(doc: Document, cues: CueIndex) -> list[Candidate]:
         out.extend(_dates(text, start, end, block, taken))
         out.extend(_amounts(text, start, end, block, taken))
         out.extend(_settle_convention(_figures(text, start, end, block, taken, cues)))
+        out.extend(_ordinals(text, start, end, block, taken))
     out.sort(key=lambda c: c.start)
+    return out
+
+
+@cache
+def _ordinal_re() -> re.Pattern[str]:
+    from extractor.vocab import alternation, cues
+
+    marker, words = ordinal_words()
+    return re.compile(rf"(?<!\w)(?:{alternation(cues().rank_cues)})\s+{re.escape(marker)}\s+"
+                      rf"(?P<word>{alternation(list(words))})(?!\w)", re.IGNORECASE)
+
+
+def _ordinals(text: str, start: int, end: int, block: Block, taken: _Taken) -> list[Candidate]:
+    """ "đứng vị trí thứ nhất", "xếp hạng thứ hai": a rank written in words."""
+    _, words = ordinal_words()
+    out: list[Candidate] = []
+    for m in _ordinal_re().finditer(text, start, end):
+        s, e = m.span("word")
+        if taken.overlaps(s, e):
+            continue
+        value = words[m.group("word").lower()]
+        number = Number(value=float(value), decimals=0, text=m.group("word"), convention="plain")
+        out.append(Candidate(s, e, m.group("word"), "number", block, number=number))
     return out
 
 

@@ -14,20 +14,23 @@ catalog_maximum, rank_pool.
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
 
-from extractor.arith import close, half_unit, num, sum_tolerance, vi, written
+from extractor.arith import close, half_unit, num, sum_tolerance, typo_of, vi, written
 from extractor.catalog import frameworks, lookup, match_indicator
-from extractor.vocab import cues, words_re
+from extractor.vocab import cues, why, words_re
 from schemas.document import Block, BlockKind, Document, Section
-from schemas.extraction import Check, CheckStatus, Extraction, Fact, FactKind
+from schemas.extraction import Check, CheckStatus, Evidence, Extraction, Fact, FactKind
 
 PASS, FAIL, UNSURE = CheckStatus.passed, CheckStatus.failed, CheckStatus.unverifiable
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
 _TOTALS = (FactKind.count, FactKind.score)
+# Qualifiers that make a figure vague (an estimate, "ước đạt 65,7", is a precise provisional figure)
+_VAGUE = {"about", "more_than", "less_than", "range"}   # "tối đa 100 điểm" is an exact maximum
 
 
 @cache
@@ -77,14 +80,16 @@ class Checker:
     # -- plumbing ------------------------------------------------------------------------
     def add(self, rule: str, status: CheckStatus, facts: list[Fact], explanation: str,
             expected: float | str | None = None, actual: float | str | None = None,
-            tolerance: float | None = None) -> None:
+            tolerance: float | None = None, reason: str | None = None) -> None:
         key = (rule, tuple(sorted(f.id for f in facts)))
         if key in self.seen:
             return
         self.seen.add(key)
+        evidence = [Evidence(kind="cue", detail=f"cue rule: {rule}")]
         self.out.append(Check(id=f"c{len(self.out) + 1}", rule=rule, status=status,
                               facts=[f.id for f in facts], expected=expected, actual=actual,
-                              tolerance=tolerance, explanation=explanation))
+                              tolerance=tolerance, explanation=explanation, evidence=evidence,
+                              why=(reason or why("default")) if status is UNSURE else None))
 
     def block_of(self, f: Fact) -> Block:
         return self.doc.blocks[f.location.block]
@@ -128,12 +133,14 @@ class Checker:
         if explicit and len(explicit) >= 2:
             tol = sum_tolerance(explicit) + half_unit(total.decimals)
             got = sum(num(p) for p in explicit)
-            over = got > num(total) + tol
-            status = PASS if close(got, num(total), tol) else (
-                FAIL if (over or strict) else UNSURE)
-            self._sum(total, explicit, status, tol)
+            if close(got, num(total), tol):
+                self._sum(total, explicit, PASS, tol)
+                return
+            reason = unasserted(total, explicit, strict, got)
+            self._sum(total, explicit, UNSURE if reason else FAIL, tol, reason)
 
-    def _sum(self, total: Fact, parts: list[Fact], status: CheckStatus, tol: float) -> None:
+    def _sum(self, total: Fact, parts: list[Fact], status: CheckStatus, tol: float,
+             reason: str | None = None) -> None:
         got = sum(num(p) for p in parts)
         decimals = max([p.decimals or 0 for p in parts] + [total.decimals or 0])
         mark = {PASS: "=" if got == num(total) else "≈", FAIL: "≠", UNSURE: "≠"}[status]
@@ -141,7 +148,7 @@ class Checker:
         expl = f"{' + '.join(written(p) for p in parts)} = {vi(got, decimals)} {mark} {written(total)} {sign}"
         if status is UNSURE:
             expl += " (the list may be partial)"
-        self.add("sum", status, [total, *parts], expl, num(total), got, tol)
+        self.add("sum", status, [total, *parts], expl, num(total), got, tol, reason=reason)
         if status is PASS:
             for p in parts:
                 self.wholes.setdefault(p.id, _Relation(total, parts))
@@ -155,10 +162,11 @@ class Checker:
     def inline_breakdowns(self) -> None:
         """ "T, trong đó a, b" / "T, gồm: a; b" / "T (a, b)" / "T (trong đó có a)" in one block."""
         for total in self.facts:
-            if total.kind not in _TOTALS:
-                continue
+            if total.kind not in _TOTALS or total.change or total.location.cell is not None:
+                continue  # changes are not totals; table cells are read by the table patterns
             block = self.block_of(total)
-            same = [f for f in self.facts_in(total.span[1], block.span[1]) if family(f) == family(total)]
+            same = [f for f in self.facts_in(total.span[1], block.span[1]) if family(f) == family(total)
+                    and not f.change]
             cue = self._cue_after(total, same, block)
             if cue is None:
                 continue
@@ -213,8 +221,12 @@ class Checker:
                     continue
                 parts = [f for f in in_note if family(f) == family(total)]
                 if len(parts) >= 2:
+                    # a note that opens with "Gồm", or a marker right on the counted noun
+                    # ("56 trường hợp[10]") whose note lists the parts: the whole breakdown
+                    attached = re.fullmatch(rf"\s*{re.escape(total.unit or '')}\s*",
+                                            self.text[total.span[1]:marker[0]], re.IGNORECASE)
                     strict = bool(re.match(rf"\[\d+\]\s*(?:{words_re('list_openers')})", note_text,
-                                           re.IGNORECASE))
+                                           re.IGNORECASE)) or (attached is not None and bool(total.unit))
                     self.sum_check(total, parts, parts, strict=strict)
 
     def _total_before_marker(self, pos: int) -> Fact | None:
@@ -358,7 +370,7 @@ class Checker:
                 continue
             got = 100 * num(part) / whole_value if whole_value else float("nan")
             tol = half_unit(pct.decimals) or 0.5
-            ok = close(got, num(pct), tol)
+            ok = close(got, num(pct), tol) or _truncates_to(got, pct)
             facts = [part, pct] if whole is part else [part, whole, pct]
             denom = vi(whole_value)
             self.add("share", PASS if ok else FAIL, facts,
@@ -524,6 +536,8 @@ class Checker:
                      re.IGNORECASE)
         if m is None:
             return
+        if re.search(r"\d", m.group(1)) or num(count) > 50:
+            return  # figures inside: a breakdown, not a list of names; too many to be listed
         head = (count.unit or "").split()[0].lower()
         items = [i.strip() for i in re.split(rf",|;|\s+(?:{words_re('list_and')})\s+", m.group(1))
                  if i.strip()]
@@ -582,7 +596,8 @@ class Checker:
             return
         start, end = rng
         for f in self.facts:
-            if f.kind is FactKind.date and isinstance(f.value, str) and f.value > end:
+            if f.kind is FactKind.date and isinstance(f.value, str) and f.value > end \
+                    and f.location.block >= 3 and self._about_the_past(f):
                 self.add("date_after_document", FAIL, [f],
                          f"{f.text} ({f.value}) is after the document's own date "
                          f"({self.ex.meta.date.text if self.ex.meta.date else end}) ✗", end, f.value)
@@ -590,6 +605,23 @@ class Checker:
                 self.add("deadline_before_document", FAIL, [f],
                          f"deadline {f.value} is before the document's own date ({start}) ✗",
                          start, f.value)
+
+    def _about_the_past(self, f: Fact) -> bool:
+        """Data as of a date ("tính đến 30/4/2025") or a sentence that tells what was done ("đã",
+        "vừa"): a date after the document's own date there is a slip; elsewhere it may be a plan,
+        a deadline or a signature stamp."""
+        from extractor.numbers import vocabulary
+
+        as_of = "|".join(re.escape(w) for w in vocabulary().period_words.as_of)
+        if re.search(rf"(?:{as_of})\s*(?:{words_re('date_word')})?\s*$",
+                     self.text[max(0, f.span[0] - 25):f.span[0]], re.IGNORECASE):
+            return True
+        block = self.block_of(f)
+        start = max((m.end() for m in _SENTENCE_END.finditer(self.text, block.span[0], f.span[0])),
+                    default=block.span[0])
+        end = self.sentence_end(f.span[1], block.span[1])
+        return re.search(rf"(?<!\w)(?:{words_re('past_markers')})(?!\w)", self.text[start:end],
+                         re.IGNORECASE) is not None
 
     def catalog_maxima(self) -> None:
         for f in self.facts:
@@ -625,9 +657,60 @@ class Checker:
                      float(expected), f.denominator, 0.0)
 
 
+def unasserted(total: Fact, parts: list[Fact], strict: bool, got: float) -> str | None:
+    """Why a breakdown that does not add up is not proven wrong (None when it is): its parts
+    must split one facet (a complete split, a list the text closes with "gồm"/"bao gồm", or
+    parts above a total they cannot overlap in), miss by a little or by a slip of the pen, and be
+    read without doubt."""
+    from extractor.relations import facets_of, one_facet, partition_of
+
+    facets = [facets_of(" ".join(x for x in (p.label, p.subject) if x)) for p in parts]
+    if not one_facet(facets):
+        return why("mixed_facets")
+    # parts above their total are an error when the parts cannot overlap: the fields of an
+    # index, or values of one facet ("đúng hạn", "quá hạn") that exclude each other
+    over = got > num(total) and (total.kind is FactKind.score or _disjoint(facets))
+    if not (partition_of(facets) or strict or over):
+        return why("partial_list")
+    if abs(got - num(total)) > 0.2 * abs(num(total)) and not _repairable(total, parts):
+        return why("far_off")
+    if any(f.qualifier.value in _VAGUE or f.location.origin == "ocr" for f in [total, *parts]):
+        return why("approximate")
+    return None
+
+
+def _repairable(total: Fact, parts: list[Fact]) -> bool:
+    """One figure of the relation is a slip of the pen away from making it hold: the total, or
+    one part (a digit changed, two swapped, a separator misplaced)."""
+    values = [num(p) for p in parts]
+    got = sum(values)
+    if typo_of(num(total), got):
+        return True
+    return any(typo_of(v, num(total) - (got - v)) for v in values)
+
+
+def _disjoint(facets: list[dict[str, set[str]]]) -> bool:
+    """Every part names a different value of one facet, so no two parts overlap."""
+    if not facets or not all(facets):
+        return False
+    shared = set.intersection(*(set(f) for f in facets))
+    return any(len({frozenset(f[k]) for f in facets}) == len(facets)
+               and all(len(f[k]) == 1 for f in facets) for k in shared)
+
+
+def _truncates_to(got: float, pct: Fact) -> bool:
+    """13,058 % printed as 13,05 %: a percentage cut at its written decimals rather than rounded."""
+    scale = 10 ** (pct.decimals or 0)
+    return math.isfinite(got) and math.floor(got * scale + 1e-9) / scale == round(num(pct), pct.decimals or 0)
+
+
 def run_checks(extraction: Extraction, doc: Document) -> list[Check]:
-    """Every check of one document, in the order the rules ran."""
-    return Checker(extraction, doc).run()
+    """Every check of one document: the cue rules first, then the relations found by search
+    (``extractor/relations.py``) that the cue rules did not find."""
+    from extractor.relations import find_relations
+
+    checks = Checker(extraction, doc).run()
+    return checks + find_relations(extraction, doc, checks)
 
 
 def cross_document_checks(extractions: list[Extraction]) -> list[Check]:

@@ -14,15 +14,16 @@ from functools import cache
 
 from extractor.candidates import Candidate
 from extractor.nlp import CueIndex
-from extractor.numbers import unit_scale
+from extractor.numbers import NumberFormatError, parse_number, unit_scale
 from extractor.tables import CellInfo, TableViews
 from parsers.grid import plain
-from extractor.vocab import cues, words_re
+from extractor.vocab import alternation, cues, words_re
 from schemas.document import Cell, Document
 from schemas.extraction import FactKind, Qualifier
 
 _UNIT_GAP = r" ?"
 _COUNT_BEFORE_GAP = re.compile(r"[^\d;.()\[\]:\n|]{0,60}")
+_ITEM_GAP = re.compile(r"[^\d;.()\[\]:\n|]{0,60}:\s*")   # "(Hóa đơn có mã: 3.165.207.055; ..."
 
 
 @cache
@@ -67,6 +68,7 @@ class Draft:
     cell: Cell | None = None
     pool: str | None = None
     table: CellInfo | None = None       # what the table says of the cell, for a table figure
+    change: str | None = None           # "increase" / "decrease": a change of a level
     extra: dict[str, str | None] = field(default_factory=dict)
 
     @property
@@ -102,7 +104,8 @@ class Classifier:
         if c.form == "date":
             draft = self._date(c)
         elif c.form == "amount":
-            draft = Draft(c, FactKind.amount, c.value, unit=c.amount.currency if c.amount else None)
+            draft = self._scaled_count(c) or Draft(c, FactKind.amount, c.value,
+                                                   unit=c.amount.currency if c.amount else None)
         elif c.form == "percent":
             draft = Draft(c, FactKind.percentage, c.value, unit="%",
                           denominator=_den(c))
@@ -110,8 +113,25 @@ class Classifier:
             draft = self._number(c, cell)
         if draft is not None:
             draft.cell, draft.table = cell, info
-            draft.qualifier = self._qualifier(draft)
+            draft.change = self._change(draft)
+            draft.qualifier = Qualifier.exact if draft.change and _comparison_cue(self.text, draft.start) \
+                else self._qualifier(draft)
         return draft
+
+    def _change(self, d: Draft) -> str | None:
+        """ "tăng 1,39%", "giảm thêm 0,4 điểm", "cao hơn 1,71% so với năm 2022": a change."""
+        if d.kind not in (FactKind.count, FactKind.percentage, FactKind.score, FactKind.rank):
+            return None
+        before = self.text[max(d.candidate.block.span[0], d.start - 40):d.start]
+        m = _change_re().search(before)
+        if m is not None:
+            return "increase" if m.group("up") else "decrease"
+        m = _comparison_re().search(before)
+        if m is not None:
+            clause = re.split(r"[;.!?\n(]", self.text[d.end:d.end + 80])[0]
+            if _anchor_re().search(clause):
+                return "increase" if m.group("up") else "decrease"
+        return None
 
     def _table_cell(self, c: Candidate, info: CellInfo) -> Draft:
         """A figure that is a whole table cell: the table says what it is (extractor/tables.py)."""
@@ -126,6 +146,16 @@ class Classifier:
         return Draft(c, info.kind, c.value, _den(c), unit=info.unit, strategy="table-cell",
                      confidence=0.8)
 
+    def _scaled_count(self, c: Candidate) -> Draft | None:
+        """ "68,5 triệu người", "10,18 ngàn hồ sơ", "725 nghìn tổ chức, cá nhân": a scale word
+        without a currency, then a counted noun, is a count (scaled), not money."""
+        if c.amount is None or c.amount.currency is not None:
+            return None
+        cue = self.cues.after("units", c.end, self.text, _UNIT_GAP)
+        if cue is None or re.match(r"\s*/\s*\w", self.text[cue.end:cue.end + 4]):
+            return None
+        return Draft(c, FactKind.count, c.value, unit=cue.text, strategy="scale-unit-after")
+
     # dates -----------------------------------------------------------------------------
     def _date(self, c: Candidate) -> Draft | None:
         assert c.date is not None
@@ -134,23 +164,74 @@ class Classifier:
             return None  # the document's own place-and-date line: metadata
         digits = c.start + _first_digit(c.text)
         cue = self.cues.before("deadline_cues", digits, self.text, _gap("date_gap"))
+        if cue is not None and self._closes_period(cue.start):
+            cue = None   # "từ năm 2020 đến hết ngày 20/6/2025": the end of a period, not a deadline
         kind = FactKind.deadline if cue is not None else FactKind.date
         draft = Draft(c, kind, c.date.iso(), strategy="date")
         if cue is not None:
             draft.extra["cue_start"] = str(cue.start)
         return draft
 
+    def inherit_units(self, left: list[Candidate], drafts: list[Draft]) -> list[Draft]:
+        """Bare numbers that share the counted noun of a neighbour: the two levels of "giảm 53 cơ
+        sở (từ 1.772 xuống 1.719)", and a list item "tuyến huyện: 1.634," between items that
+        name their unit ("tuyến tỉnh: 564 cơ sở, ..., đơn vị: 187 cơ sở")."""
+        counts = [d for d in drafts if d.kind is FactKind.count and d.unit and d.cell is None
+                  and d.denominator is None]
+        out: list[Draft] = []
+        for c in left:
+            if c.form != "number" or c.block.table is not None or c.number is None:
+                continue
+            before = self.text[max(c.block.span[0], c.start - 60):c.start]
+            after = self.text[c.end:c.end + 3]
+            source: Draft | None = None
+            opening = before.rfind("(")
+            if opening >= 0 and ")" not in before[opening:] and \
+                    re.fullmatch(rf"\(\s*(?:{words_re('range_start')})?\s*(?:\S+\s+(?:{words_re('range_joins')}|"
+                                 rf"{words_re('range_to_words')})\s*)?", before[opening:], re.IGNORECASE):
+                at = c.start - len(before) + opening
+                source = next((d for d in reversed(counts) if d.end <= at and re.fullmatch(
+                    rf"\s*{re.escape(d.unit or '')}\s*", self.text[d.end:at], re.IGNORECASE)), None)
+            elif re.search(r":\s*$", before) and re.match(r"\s*(?:[,;.]|$)", after):
+                sentence = _sentence_around(self.text, c.start, c.block.span[0])[0]
+                near = [d for d in counts if d.candidate.block.id == c.block.id and d.start >= sentence
+                        and re.search(r":\s*$", self.text[max(0, d.start - 4):d.start])
+                        and abs(d.start - c.start) < 200]
+                source = min(near, key=lambda d: abs(d.start - c.start), default=None)
+            if source is not None:
+                out.append(Draft(c, FactKind.count, c.value, unit=source.unit, strategy="unit-of-neighbour",
+                                 confidence=0.6))
+        return out
+
+    def _closes_period(self, cue_start: int) -> bool:
+        end_cue = self.cues.after("period_end_cues", cue_start, self.text, r"")
+        if end_cue is None:
+            return False
+        clause = re.split(r"[.;:!?\n]", self.text[max(0, cue_start - 120):cue_start])[-1]
+        return re.search(rf"(?<!\w)(?:{words_re('range_start')})(?!\w)", clause, re.IGNORECASE) is not None
+
     # numbers and fractions ------------------------------------------------------------
     def _number(self, c: Candidate, cell: Cell | None) -> Draft | None:
-        for rule in (self._rank, self._score_after, self._count_after, self._score_before,
-                     self._count_before, self._table):
+        for rule in (self._rank, self._percent_after, self._score_after, self._count_after,
+                     self._score_before, self._count_before, self._table, self._noun_after):
             draft = rule(c, cell)
             if draft is not None:
                 return draft
-        if c.form == "fraction":
-            return Draft(c, FactKind.score, c.value, _den(c), unit="điểm",
+        if c.form == "fraction" and c.fraction is not None:
+            num, den = c.fraction.numerator.value, c.fraction.denominator.value
+            if num > den or self._date_before(c):
+                return None  # "500/220 kV", "Đường 3/2", "24/7", "ngày 6/4": not a part of a whole
+            if den > 100:    # "4.954.457/10.364.973": no score has such a maximum; x of y things
+                return Draft(c, FactKind.count, c.value, den, strategy="fraction-default", confidence=0.6)
+            return Draft(c, FactKind.score, c.value, den, unit=cues().score_units[0],
                          strategy="fraction-default", confidence=0.6)
         return None
+
+    def _date_before(self, c: Candidate) -> bool:
+        """ "Ngày 6/4": a day and month without their year, not a fraction."""
+        return self.cues.before("deadline_cues", c.start, self.text, r"\s*") is not None or bool(
+            re.search(rf"(?<!\w)(?:{words_re('date_word')})\s*$", self.text[max(0, c.start - 8):c.start],
+                      re.IGNORECASE))
 
     def _rank(self, c: Candidate, cell: Cell | None) -> Draft | None:
         cue = self.cues.before("rank_cues", c.start, self.text, _gap("rank_gap"))
@@ -167,11 +248,42 @@ class Classifier:
             draft.extra["top"] = "1"
         return draft
 
+    def _percent_after(self, c: Candidate, cell: Cell | None) -> Draft | None:
+        """ "giảm 0,4 điểm phần trăm": percentage points."""
+        cue = self.cues.after("percent_units", c.end, self.text, _UNIT_GAP)
+        if cue is None or c.fraction is not None:
+            return None
+        return Draft(c, FactKind.percentage, c.value, unit=cue.text, strategy="percent-unit")
+
     def _score_after(self, c: Candidate, cell: Cell | None) -> Draft | None:
         cue = self.cues.after("score_units", c.end, self.text, _UNIT_GAP)
-        if cue is None:
-            return None
+        if cue is None or _score_stop_re().match(self.text, cue.end):
+            return None   # "10 điểm đến FDI", "63 điểm cầu": places, not points
         return Draft(c, FactKind.score, c.value, _den(c), unit=cue.text, strategy="score-unit")
+
+    def _noun_after(self, c: Candidate, cell: Cell | None) -> Draft | None:
+        """A whole number right before a noun counts that noun ("1.451 buổi đối thoại", "479
+        kênh", "152 Điều"): underthesea tags the figure and the words after it; time, size and
+        multiples ("3 năm", "2 lần", "tăng 3 bậc") are not counts (``not_counted``)."""
+        if c.form != "number" or cell is not None or c.number is None or not float(c.value or 0).is_integer():
+            return None
+        window = re.split(r"[.,;:()\[\]\n|%]", self.text[c.end:c.end + 40])[0]
+        if not window.strip() or not window.startswith(" ") or re.match(r" \d", window) \
+                or re.search(r"\d\s$", self.text[max(0, c.start - 2):c.start]):
+            return None   # "094 540 6866": a phone number's digit groups
+        opens = not self.text[c.block.span[0]:c.start].strip() or self.text[c.start - 1] == "\n"
+        from underthesea import pos_tag
+
+        tagged = pos_tag(f"{c.text}{window.split('/')[0]}")
+        if len(tagged) < 2 or tagged[1][1] not in ("N", "Np", "Nc", "Nu"):
+            return None
+        noun = tagged[1][0]
+        abbreviation = re.fullmatch(r"[A-ZĐ]{2,}", noun) is not None
+        if (tagged[1][1] == "Np" and not abbreviation) or _not_counted_re().fullmatch(noun) \
+                or not re.match(r"\w", noun) or (opens and noun[:1].isupper() and not abbreviation) \
+                or window.lstrip().startswith(f"{noun}/"):
+            return None   # a name, an address, a list number before a heading, a rate "người/xã"
+        return Draft(c, FactKind.count, c.value, unit=noun, strategy="noun-after", confidence=0.6)
 
     def _count_after(self, c: Candidate, cell: Cell | None) -> Draft | None:
         pos = c.end
@@ -183,6 +295,18 @@ class Classifier:
         cue = self.cues.after("units", pos, self.text, _UNIT_GAP)
         if cue is None:
             return None
+        whole = re.match(rf"\s*/\s*(\d+(?:[.,]\d+)*)\s*{re.escape(cue.text)}(?!\w)", self.text[cue.end:],
+                         re.IGNORECASE)
+        if whole is not None and c.fraction is None:   # "3.071 TTHC/4.888 TTHC": x of y things
+            try:
+                den = parse_number(whole.group(1)).value
+            except NumberFormatError:
+                return None
+            draft = Draft(c, FactKind.count, c.value, den, unit=cue.text, strategy="unit-after")
+            draft.extra["consumes"] = str(cue.end + whole.end(1))
+            return draft
+        if re.match(r"\s*/\s*\w", self.text[cue.end:cue.end + 4]):
+            return None  # "1,95 lượt/người/năm": a rate per something, not a count
         return Draft(c, FactKind.count, c.value, _den(c), unit=cue.text, strategy="unit-after")
 
     def _score_before(self, c: Candidate, cell: Cell | None) -> Draft | None:
@@ -192,14 +316,20 @@ class Classifier:
         return Draft(c, FactKind.score, c.value, _den(c), unit="điểm", strategy="score-cue")
 
     def _count_before(self, c: Candidate, cell: Cell | None) -> Draft | None:
-        """ "Tổng số hồ sơ tiếp nhận 20.845", "số dịch vụ công ... là 522": số + unit, then N."""
+        """ "Tổng số hồ sơ tiếp nhận 20.845", "số dịch vụ công ... là 522": số + unit, then N;
+        "(Hóa đơn điện tử có mã: 3.165.207.055; ...": an item that opens with its unit, a colon,
+        then N."""
         if c.form != "number":
             return None
         lo = max(c.block.span[0], c.start - 90)
         for cue in reversed(self.cues.within("units", lo, c.start)):
             between = self.text[cue.end:c.start]
             lead = self.text[max(lo, cue.start - 12):cue.start].lower()
-            if _COUNT_BEFORE_GAP.fullmatch(between) and re.search(r"(?:^|\s)số\s*$", lead):
+            counted = _COUNT_BEFORE_GAP.fullmatch(between) and \
+                re.search(rf"(?:^|\s){words_re('count_word')}\s*$", lead)
+            item = _ITEM_GAP.fullmatch(between) and \
+                re.search(r"(?:^|[(;])\s*$", self.text[max(lo - 2, cue.start - 3):cue.start])
+            if counted or item:
                 return Draft(c, FactKind.count, c.value, unit=cue.text, strategy="unit-before",
                              confidence=0.8)
         return None
@@ -239,6 +369,42 @@ class Classifier:
             return False
         start, _ = _sentence_around(self.text, d.start, d.candidate.block.span[0])
         return bool(self.cues.within("target_sentence_cues", start, d.start))
+
+
+@cache
+def _score_stop_re() -> re.Pattern[str]:
+    return re.compile(rf"\s+(?:{alternation(cues().score_unit_stops)})(?!\w)", re.IGNORECASE)
+
+
+@cache
+def _not_counted_re() -> re.Pattern[str]:
+    return re.compile(rf"(?:{alternation(cues().not_counted)})", re.IGNORECASE)
+
+
+@cache
+def _change_re() -> re.Pattern[str]:
+    v = cues()
+    up, down = alternation(v.change_cues["increase"]), alternation(v.change_cues["decrease"])
+    fill = alternation(v.change_fillers)
+    quals = alternation([w for ws in v.qualifiers.values() for w in ws])
+    return re.compile(rf"(?<!\w)(?:(?P<up>{up})|(?P<down>{down}))(?:\s+(?:{fill}))*"
+                      rf"(?:\s+(?:{quals}))?\s*$", re.IGNORECASE)
+
+
+@cache
+def _comparison_re() -> re.Pattern[str]:
+    v = cues()
+    up, down = alternation(v.comparison_cues["increase"]), alternation(v.comparison_cues["decrease"])
+    return re.compile(rf"(?<!\w)(?:(?P<up>{up})|(?P<down>{down}))\s*$", re.IGNORECASE)
+
+
+@cache
+def _anchor_re() -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w)(?:{alternation(cues().comparison_anchors)})(?!\w)", re.IGNORECASE)
+
+
+def _comparison_cue(text: str, pos: int) -> bool:
+    return _comparison_re().search(text[max(0, pos - 30):pos]) is not None
 
 
 def mark_ranges(drafts: list[Draft], text: str) -> None:

@@ -17,20 +17,39 @@ from functools import cache
 
 from extractor.classify import Draft
 from extractor.numbers import PERIOD_RE, PeriodValue, parse_period
-from extractor.vocab import cues, words_re
+from extractor.vocab import alternation, cues, words_re
 from schemas.document import Document
 from schemas.extraction import Period
 
-_NAME = r"(?:[A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ][\wÀ-ỹ]*(?:\s|$)){1,4}"
+_CAP = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ"
+
+
+@cache
+def _name() -> str:
+    """A proper name: capitalised words, each with at most two lower-case syllables after it
+    ("Giao thông Vận tải", "Quản lý Khu kinh tế Nghi Sơn"), never a predicate word ("có", "đạt")."""
+    stops = alternation([*cues().label_trim, *cues().predicate_markers, *cues().connectors["copulas"],
+                         *cues().rank_cues])
+    lower = rf"(?!(?:{stops})(?!\w))[a-zđà-ỹ][\wÀ-ỹ]*"
+    joined = rf"(?:(?:{words_re('list_and')})\s+(?=[{_CAP}]))?"   # "Sở Kế hoạch và Đầu tư"
+    return rf"(?:{joined}[{_CAP}][\wÀ-ỹ.]*(?:\s+{lower}){{0,2}}(?:\s|$)){{1,5}}"
 
 
 @cache
 def _subject_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
     prefixes = sorted(cues().subject_prefixes, key=len, reverse=True)
     alt = "|".join(re.escape(p) for p in prefixes)
-    named = re.compile(rf"(?<!\w)(?i:{alt})\s+{_NAME}")
+    named = re.compile(rf"(?<!\w)(?i:{alt})\.?\s+{_name()}")
     levels = re.compile(rf"(?<!\w)(?:{words_re('levels')})(?!\w)", re.IGNORECASE)
     return named, levels
+
+
+def named_prefix(phrase: str) -> str | None:
+    """The named place or body a phrase opens with ("Sở Giao thông Vận tải" of "Sở Giao thông
+    Vận tải có tổng số điểm"), or None."""
+    named, _ = _subject_res()
+    m = named.match(phrase.strip())
+    return m.group(0).strip() if m else None
 
 
 def is_named_subject(phrase: str) -> bool:

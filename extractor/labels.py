@@ -109,9 +109,17 @@ def _body_re() -> re.Pattern[str]:
 def names_body(label: str) -> bool:
     """A label that only names who ("Bộ phận một cửa cấp huyện", "cấp tỉnh", "Sở Tư pháp"), not
     what is measured: a breakdown part named so measures what its total does."""
-    from extractor.context import is_named_subject
+    from extractor.context import is_named_subject, named_prefix
+
     label = trim(label)
-    return bool(label) and (_body_re().match(label) is not None or is_named_subject(label))
+    if not label:
+        return False
+    if is_named_subject(label):
+        return True
+    name = named_prefix(label)
+    if name is not None:   # "Sở Giao thông Vận tải có tổng số điểm": who, then what is measured
+        return len(_SYLLABLE.findall(trim(label[len(name):]))) < 2
+    return _body_re().match(label) is not None
 
 
 @cache
@@ -293,7 +301,13 @@ class Labeller:
         if label and not names_body(label):
             return _cap_words(label)
         found = self._as_part(d, lo, part_start) or self._from_neighbours(d, lo)
-        return found or (_cap_words(label) if label else None)  # who, not what: last resort
+        if found or label:
+            return found or _cap_words(label)  # who, not what: last resort
+        after = self._after_unit(d) if d.unit else None   # "07 Bộ (Xây dựng, ...)": the counted noun
+        if after:
+            after = re.split(r"\s+\S*\d", after)[0]        # not into the next figure's words
+            after = re.sub(rf"(?:\s+(?:{words_re('list_and')}))+$", "", after, flags=re.IGNORECASE)
+        return _cap_words(after) if after else d.unit
 
     def _as_part(self, d: Draft, lo: int, part_start: int) -> str | None:
         """A figure with no words of its own: the end of a range, or a part of a breakdown."""
@@ -460,6 +474,7 @@ class Labeller:
             return None
         phrase = re.split(rf",\s|\s(?:{alternation(cues().breakdown_cues)})\s", m.group(1),
                           flags=re.IGNORECASE)[0].strip()
+        phrase = re.sub(rf"\s+(?:{words_re('list_and')})\s+\d.*$", "", phrase)  # "... và 17": the next item
         return phrase if len(_SYLLABLE.findall(phrase)) >= 2 else None
 
     def _row_label(self, d: Draft, block: Block) -> str | None:

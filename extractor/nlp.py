@@ -28,7 +28,8 @@ from spacy.util import get_words_and_spaces
 from extractor.vocab import Cues, cues
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-_CATEGORIES = ("units", "score_units", "score_cues", "rank_cues", "deadline_cues",
+_CATEGORIES = ("units", "score_units", "percent_units", "period_end_cues", "score_cues", "rank_cues",
+               "deadline_cues",
                "target_sentence_cues", "result_cues", "identifier_cues", "breakdown_cues",
                "subject_prefixes")
 

@@ -106,6 +106,8 @@ class Vocabulary(_Schema):
     period_words: PeriodWords
     halves: Annotated[list[Half], Field(min_length=1)]
     roman_numerals: Annotated[dict[_Word, Annotated[int, Field(ge=1, le=4)]], Field(min_length=1)]
+    ordinal_word: _Word
+    ordinals: Annotated[dict[_Word, Annotated[int, Field(ge=1, le=100)]], Field(min_length=1)]
 
 
 def load_vocabulary(text: str, source: str = "<string>") -> Vocabulary:
@@ -691,3 +693,9 @@ def unit_scale(unit: str) -> Amount | None:
         return parse_amount(f"1 {unit}")
     except NumberFormatError:
         return None
+
+
+def ordinal_words() -> tuple[str, dict[str, int]]:
+    """The ordinal marker ("thứ") and the ordinal number words ("nhất" = 1, "hai" = 2, ...)."""
+    v = vocabulary()
+    return v.ordinal_word, dict(v.ordinals)

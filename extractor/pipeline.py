@@ -13,6 +13,7 @@ reviewer (or a test) can see why a fact was or was not produced.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,7 @@ class Stages:
 def classify_all(doc: Document, cues: CueIndex, candidates: list[Candidate]) -> list[Draft]:
     classifier = Classifier(doc, cues)
     drafts: list[Draft] = []
+    left: list[Candidate] = []
     consumed = -1
     for c in candidates:
         if c.start < consumed:
@@ -59,6 +61,10 @@ def classify_all(doc: Document, cues: CueIndex, candidates: list[Candidate]) -> 
         if draft is not None:
             drafts.append(draft)
             consumed = int(draft.extra.get("consumes") or -1)
+        else:
+            left.append(c)
+    drafts += classifier.inherit_units(left, drafts)
+    drafts.sort(key=lambda d: d.start)
     mark_ranges(drafts, doc.text)
     return drafts
 
@@ -68,14 +74,36 @@ def debug_stages(doc: Document) -> Stages:
     cues = CueIndex(doc.text)
     candidates = find_candidates(doc, cues)
     drafts = classify_all(doc, cues, candidates)
-    labels = Labeller(doc).label(drafts)
     meta = read_meta(doc)
+    _past_deadlines(drafts, meta, doc.text, cues)
+    labels = Labeller(doc).label(drafts)
     default_year = _year(meta)
     context = Context(doc, default_year, meta.period)
     fws = frameworks_for(doc.text)
     facts = [_fact(i, d, label, doc, context, fws) for i, (d, label) in
              enumerate(zip(drafts, labels), start=1)]
     return Stages(candidates, drafts, labels, meta, facts)
+
+
+def _past_deadlines(drafts: list[Draft], meta: Meta, text: str, cues: CueIndex) -> None:
+    """ "dự án được cấp phép trước ngày 01/01/2021", "đến hết ngày 31/12/2022": a date the text
+    names with a deadline's words but before the document's own date, in a sentence that gives
+    no instruction, is a condition or the end of a period, not a deadline."""
+    if meta.date is None or not meta.date.value:
+        return
+    value = meta.date.value
+    own = {4: f"{value}-01-01", 7: f"{value}-01"}.get(len(value), value)   # the first day it allows
+    for d in drafts:
+        if d.kind is FactKind.deadline and isinstance(d.value, str) and d.value < own \
+                and not _directive(d, text, cues):
+            d.kind = FactKind.date
+            d.extra.pop("cue_start", None)
+
+
+def _directive(d: Draft, text: str, cues: CueIndex) -> bool:
+    block = d.candidate.block
+    start = max((m.end() for m in re.finditer(r"[.!?;]\s", text[block.span[0]:d.start])), default=0)
+    return bool(cues.within("target_sentence_cues", block.span[0] + start, d.start))
 
 
 def extract_document(doc: Document) -> Extraction:
@@ -117,7 +145,7 @@ def _fact(i: int, d: Draft, label: str | None, doc: Document, context: Context,
         subject=context.subject(d), text=d.candidate.text, span=(d.start, d.end),
         location=_location(d, doc, sections), strategy=d.strategy,
         confidence=round(d.confidence * (OCR_CONFIDENCE if block.origin == "ocr" else 1.0), 3),
-        decimals=_decimals(d.candidate), pool=d.pool, **extra)
+        decimals=_decimals(d.candidate), pool=d.pool, change=d.change, **extra)
 
 
 def _decimals(c: Candidate) -> int | None:

@@ -97,6 +97,9 @@ class TableView:
         self.text = text
         self.header_rows = self.table.header_rows or self._inferred_header_rows()
         self._covering: dict[tuple[int, int], Cell] = {}
+        self._paths: dict[int, list[str]] = {}
+        self._names: dict[int, list[tuple[int, str]]] = {}
+        self._roles: dict[tuple[int, str], str] = {}
         for c in self.table.cells:
             for r in range(c.row, c.row + c.row_span):
                 for k in range(c.col, c.col + c.col_span):
@@ -123,6 +126,12 @@ class TableView:
         return self._covering.get((row, col))
 
     def header_path(self, col: int) -> list[str]:
+        cached = self._paths.get(col)
+        if cached is None:
+            cached = self._paths[col] = self._header_path(col)
+        return cached
+
+    def _header_path(self, col: int) -> list[str]:
         out: list[str] = []
         for r in range(self.header_rows):
             c = self.at(r, col)
@@ -135,7 +144,10 @@ class TableView:
         out: set[int] = set()
         for k in range(self.table.n_cols):
             texts = [plain(r[k]) for r in rows if k < len(r) and plain(r[k]) not in ("", "-", "x")]
-            names = {header_kind(h) for h in self.header_path(k)} & {"rownum", "subject", "measure", "period"}
+            path = self.header_path(k)
+            leaf = path[-1] if path else ""
+            names = {header_kind(leaf)} & {"rownum", "subject", "measure", "period"} \
+                if not re.search(r"\d", leaf) else set()   # "Năm 2010" over figures is their period
             if texts and sum(is_figure(t) for t in texts) * 2 >= len(texts) and not names \
                     and not (k <= 1 and _numbering(texts)) and not all(_YEAR.match(t) for t in texts):
                 out.add(k)
@@ -143,6 +155,12 @@ class TableView:
 
     def row_names(self, row: int, col: int) -> list[tuple[int, str]]:
         """(column, text) of the text cells left of ``col`` in ``row``, spanned ones included."""
+        names = self._names.get(row)
+        if names is None:
+            names = self._names[row] = self._row_names(row, self.table.n_cols)
+        return [(k, t) for k, t in names if k < col]
+
+    def _row_names(self, row: int, col: int) -> list[tuple[int, str]]:
         out: list[tuple[int, str]] = []
         seen: set[int] = set()
         for k in range(col):
@@ -153,6 +171,40 @@ class TableView:
             t = plain(c.text)
             if t and not _ROWNUM.match(t) and not (is_figure(t) and not _YEAR.match(t)):
                 out.append((k, t))
+        return out
+
+    TOTAL = "\x00total"
+
+    def row_key(self, row: int, col: int) -> tuple[str, str]:
+        """(who, which sub-row) of a row, read from its name cells left of ``col``; a total word
+        in either place is ``TableView.TOTAL``: ("Bộ Công an", "Đã thực thi"), ("Bộ Công an",
+        TOTAL) for its "Tổng" sub-row, (TOTAL, "Đã thực thi") in the "Tổng số" group, (TOTAL, "")
+        for a plain total row."""
+        subject: str | None = None
+        facet: list[str] = []
+        for k, name in self.row_names(row, col):
+            role = self._role(k, name)
+            if role == "total":
+                if subject is None:
+                    subject = self.TOTAL
+                else:
+                    facet.append(self.TOTAL)
+            elif role == "subject" and subject is None:
+                subject = name
+            elif role in ("measure", "subject"):
+                facet.append(name)
+        return subject or "", " – ".join(facet)
+
+    def group_of_rows(self) -> dict[int, int]:
+        """Row -> the index of the group it is in; a full-width name row ("I. Bộ, ngành") opens
+        a new group."""
+        out: dict[int, int] = {}
+        group = 0
+        spans = {c.row: c for c in self.table.cells if c.col == 0 and c.col_span == self.table.n_cols}
+        for r in range(self.table.n_rows):
+            if r in spans:
+                group += 1
+            out[r] = group
         return out
 
     # -- one cell -------------------------------------------------------------------------
@@ -175,7 +227,11 @@ class TableView:
         head = " ".join(path)
         unit = self._unit(cell.row, path)
         kind = self._kind(cell_text, head, unit, " ".join(measure))
-        label_parts = measure + [h for h in path if not self._generic(h)]
+        named = [h for h in path if not self._generic(h)]
+        if not named and path and header_kind(path[-1]) not in ("rownum", "subject", "period", "note") \
+                and not _YEAR.match(path[-1]) and not PERIOD_RE.fullmatch(path[-1]):
+            named = [path[-1]]   # "Tỷ lệ", "Điểm": the column's kind still tells it from its row
+        label_parts = measure + named
         header_period = next((h for h in path if PERIOD_RE.fullmatch(h) or _YEAR.match(h)), None)
         return CellInfo(kind=kind, unit=unit, label=" – ".join(label_parts) or None,
                         subject=subject, period=period or header_period,
@@ -183,6 +239,12 @@ class TableView:
                         header_path=path, row_names=[n for _, n in names])
 
     def _role(self, col: int, name: str) -> str:
+        role = self._roles.get((col, name))
+        if role is None:
+            role = self._roles[(col, name)] = self._role_of(col, name)
+        return role
+
+    def _role_of(self, col: int, name: str) -> str:
         from extractor.context import is_named_subject
         from extractor.labels import names_body
 
@@ -232,6 +294,8 @@ class TableView:
             return FactKind.percentage
         if unit and _currency_re().search(unit):
             return FactKind.amount
+        if _has(vocab.money_words, head) and not (unit and _unit_re().fullmatch(unit)):
+            return FactKind.amount   # "Số thu nội địa", "Số đã thu nộp NSNN": money in some unit
         if _has(vocab.rank_cues, scope):
             return FactKind.rank
         if _has(vocab.score_units, scope):

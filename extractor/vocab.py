@@ -38,6 +38,10 @@ class Cues(BaseModel):
     version: int
     units: list[str]
     score_units: list[str]
+    percent_units: list[str]
+    score_unit_stops: list[str]
+    not_counted: list[str]
+    period_end_cues: list[str]
     score_cues: list[str]
     rank_cues: list[str]
     deadline_cues: list[str]
@@ -59,13 +63,20 @@ class Cues(BaseModel):
     difference_cues: dict[Literal["lower", "higher"], list[str]]
     total_row_labels: list[str]
     table_kind_words: list[str]
+    money_words: list[str]
+    change_cues: dict[Literal["increase", "decrease"], list[str]]
+    change_fillers: list[str]
+    comparison_cues: dict[Literal["increase", "decrease"], list[str]]
+    comparison_anchors: list[str]
     connectors: dict[str, list[str]]
 
-    @field_validator("units", "score_units", "score_cues", "rank_cues", "deadline_cues",
+    @field_validator("units", "score_units", "percent_units", "score_unit_stops", "not_counted",
+                     "period_end_cues", "score_cues", "rank_cues", "deadline_cues",
                      "target_sentence_cues", "result_cues", "identifier_cues",
                      "breakdown_cues", "label_trim", "generic_titles", "generic_labels",
                      "subject_prefixes", "body_heads", "predicate_markers",
-                     "share_cues", "lost_points_cues", "total_row_labels", "table_kind_words")
+                     "share_cues", "lost_points_cues", "total_row_labels", "table_kind_words", "money_words",
+                     "change_fillers", "comparison_anchors")
     @classmethod
     def _entries(cls, v: list[str]) -> list[str]:
         return _clean(v)
@@ -108,3 +119,13 @@ def words_re(*names: str) -> str:
         except KeyError as e:
             raise VocabularyError(f"extractor/data/cues.yaml: no connectors.{name}") from e
     return alternation(phrases)
+
+
+@cache
+def why(reason: str) -> str:
+    """The reviewer's sentence for an unverifiable check (``data/messages.yaml``)."""
+    try:
+        table = load_yaml("messages.yaml")["why"]
+        return str(table[reason])
+    except (KeyError, TypeError) as e:
+        raise VocabularyError(f"extractor/data/messages.yaml: no why.{reason}") from e

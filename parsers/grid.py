@@ -362,6 +362,12 @@ def _header_cells(header: list[list[RawCell]], body: list[list[RawCell]],
                 col += span
         return out
     upper, lower = header
+    if len(lower) == width:   # a capture that repeated a row-spanned cell in the row under it
+        while lower and len(lower) > 1 and upper and plain(lower[0].text) == plain(upper[0].text) \
+                and len(upper) < len(lower):
+            lower = lower[1:]
+            if plain(lower[0].text) != plain(upper[min(1, len(upper) - 1)].text):
+                break
     plan = _best_grouping(upper, lower, body, width)
     if plan is None:
         return _header_cells([upper], body, width) + [

@@ -110,28 +110,35 @@ def _read_paragraph(lines: list[str], i: int, builder: DocumentBuilder, width: i
     """A paragraph of a hard-wrapped text: lines are joined while the break was the wrap's.
 
     The next line continues the paragraph when it starts in lower case (a Vietnamese sentence
-    never does), or when its first word would not have fitted on this line (the wrap forced the
-    break) and this line does not end a sentence. A blank line, a numbered or bulleted line and
-    a note line start a new block.
+    never does); when this line leaves its sentence open (no final punctuation) in a paragraph of
+    running text, or a title in capitals goes on in capitals; or when its first word would not
+    have fitted on this line (the wrap forced the break). A numbered heading ends where its
+    line does unless the wrap forced the break. A blank line, a numbered or bulleted line and a
+    note line start a new block.
     """
     start = i
     parts = [lines[i].strip()]
+    heading = marker_of(strip_emphasis(parts[0])) is not None
     i += 1
     while i < end and lines[i].strip() and not _starts_block(lines[i]) \
-            and not _BARE_PIPE.match(lines[i]) and _continues(parts[-1], lines[i].strip(), width):
+            and not _BARE_PIPE.match(lines[i]) and _continues(parts[-1], lines[i].strip(), width, heading):
         parts.append(lines[i].strip())
         i += 1
     _add(" ".join(parts), start + 1, builder)
     return i
 
 
-def _continues(raw: str, raw_next: str, width: int) -> bool:
+def _continues(raw: str, raw_next: str, width: int, heading: bool = False) -> bool:
     line, nxt = strip_emphasis(raw), strip_emphasis(raw_next)
     if not nxt or nxt[:1].islower() or _OPEN_END.search(line):
         return True
     if _SENTENCE_END.search(line):
         return False
-    return len(raw) + 1 + len(raw_next.split()[0]) > width  # the wrap counted the raw characters
+    if len(raw) + 1 + len(raw_next.split()[0]) > width:  # the wrap counted the raw characters
+        return True
+    if line.isupper():
+        return nxt.split()[0].isupper()
+    return not heading
 
 
 def _add(raw: str, line_no: int, builder: DocumentBuilder) -> None:
@@ -178,6 +185,15 @@ def _read_table(lines: list[str], i: int, builder: DocumentBuilder, limits: Limi
     while header and header < len(rows) and rows[header] and not rows[header][0] \
             and any(rows[header]):
         header += 1  # sub-header rows such as "| | | Tính đến tháng 5/2024 |"
+    if len({len(r) for r in rows}) > 1:
+        # a header row shorter than the table lost its merged cells: recover the grid
+        raw = [[RawCell(text, line_of[r]) for text in row] for r, row in enumerate(rows)]
+        items = recover(raw)
+        if len(items) == 1 and not isinstance(items[0], RawCell):
+            grid = items[0]
+            builder.add_table([CellIn(c.row, c.col, c.text, c.row_span, c.col_span, Location(line=c.line))
+                               for c in grid.cells], Location(line=start + 1), header_rows=grid.header_rows)
+            return i
     cells = [CellIn(r, c, text, location=Location(line=line_of[r]))
              for r, row in enumerate(rows) for c, text in enumerate(row)]
     builder.add_table(cells, Location(line=start + 1), header_rows=header)

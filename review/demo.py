@@ -21,7 +21,8 @@ from store.db import session_scope, upgrade
 
 # A short district report with two slips a reviewer fixes in a keystroke: "quá hạn 180" should
 # be 150 (1.950 + 180 ≠ 2.100), and two satisfaction shares add up to 102 %. The figures
-# "30 phản ánh" and "12 phản ánh" are ones the extractor misses: a reviewer adds them.
+# The bare "30" and "12" after their verbs are figures the extractor misses (no counted noun
+# follows them): a reviewer adds them.
 DEMO_REPORT = """ỦY BAN NHÂN DÂN HUYỆN ĐẮK SONG
 PHÒNG NỘI VỤ
 
@@ -39,7 +40,7 @@ trực tiếp 1.050 hồ sơ.
 Đã giải quyết 2.100 hồ sơ, trong đó đúng hạn 1.950 hồ sơ, chiếm tỷ lệ 92,9%; quá hạn 180 \
 hồ sơ, chiếm tỷ lệ 7,1%.
 3. Phản ánh, kiến nghị
-Tiếp nhận 48 phản ánh, kiến nghị, gồm: 30 phản ánh đã xử lý xong và 12 phản ánh đang xử lý.
+Tiếp nhận 48 phản ánh, kiến nghị, gồm: đã xử lý xong 30, đang xử lý 12.
 Mức độ hài lòng của người dân đạt 95,5%, không hài lòng 6,5%.
 """
 

@@ -14,7 +14,7 @@ from pydantic import Field, model_validator
 
 from schemas.document import BBox, Format, Span, Strict
 
-EXTRACTION_SCHEMA_VERSION = "1.0"
+EXTRACTION_SCHEMA_VERSION = "1.1"  # 1.1 adds Fact.change, Fact.alternatives, Check.evidence/scope/why
 
 
 class FactKind(str, Enum):
@@ -88,6 +88,20 @@ class Fact(Strict):
     task: str | None = Field(None, description="deadline: what must be done")
     responsible: str | None = Field(None, description="deadline: who must do it")
     granularity: str | None = Field(None, description="date/deadline: day, month or year")
+    change: Literal["increase", "decrease"] | None = Field(
+        None, description="the figure is a change of a level ('tăng 1,39%', 'giảm 3 bậc'), not a level")
+    alternatives: list[float] = Field(
+        default_factory=list, description="other readings of an ambiguous or likely mistyped figure "
+                                           "('5.9123' may be 59.123); a relation may confirm one")
+
+
+class Evidence(Strict):
+    """Why a relation was taken as stated: a cue, a complete split of a facet, sibling clauses
+    written on one template, a pattern holding in a table's rows, or the odds of a coincidence."""
+
+    kind: Literal["cue", "partition", "siblings", "table", "structure", "coincidence"]
+    detail: str
+    chance: float | None = Field(None, description="expected number of chance matches the search allowed")
 
 
 class Check(Strict):
@@ -99,6 +113,10 @@ class Check(Strict):
     actual: float | str | None = None
     tolerance: float | None = None
     explanation: str
+    evidence: list[Evidence] = Field(default_factory=list)
+    scope: str | None = Field(None, description="clause, sentence, block, blocks, siblings, section, "
+                                                "table, document: where the relation was found")
+    why: str | None = Field(None, description="for unverifiable: why it cannot be judged (Vietnamese)")
 
 
 class DateRef(Strict):

@@ -136,8 +136,8 @@ def test_rules_table_cells_use_headers(tmp_path: Path) -> None:
             "| 1.1 | Tỷ lệ hồ sơ đồng bộ | 95,5 |\n")
     ex = _extract(tmp_path, text)
     assert [(f.kind.value, f.value, f.denominator, f.label) for f in ex.facts] == [
-        ("score", 15.2, 18.0, "Công khai, minh bạch"),
-        ("percentage", 95.5, None, "Tỷ lệ hồ sơ đồng bộ")]
+        ("score", 15.2, 18.0, "Công khai, minh bạch – Tỷ lệ/Điểm"),
+        ("percentage", 95.5, None, "Tỷ lệ hồ sơ đồng bộ – Tỷ lệ/Điểm")]
     assert ex.facts[0].location.cell == (1, 2)
 
 

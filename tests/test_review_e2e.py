@@ -185,11 +185,11 @@ def test_add_a_missed_fact_by_selecting_text(page: Any, site: Any) -> None:
         const walker = document.createTreeWalker(document.getElementById('doctext'),
                                                  NodeFilter.SHOW_TEXT);
         while (walker.nextNode()) {
-            const node = walker.currentNode, at = node.data.indexOf('gồm: 30 ');
+            const node = walker.currentNode, at = node.data.indexOf('xong 30, ');
             if (at < 0) continue;
             const range = document.createRange();
             range.setStart(node, at + 5);
-            range.setEnd(node, at + 8);  // "30 " : the trailing space is trimmed
+            range.setEnd(node, at + 7);  // "30"
             getSelection().removeAllRanges();
             getSelection().addRange(range);
             node.parentElement.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));

@@ -1,0 +1,1049 @@
+"""Relations the document states, found by search: totals and their parts, shares, shares that
+make up a whole, differences, and the patterns of a table's rows and columns.
+
+The cue rules of ``extractor/checks.py`` find relations that a phrase announces ("trong đó",
+"chiếm"); they are one kind of evidence here. This finder tries what a reader would try:
+
+1. **Which facts may relate.** Same kind and unit family (``unit_families`` of cues.yaml, and
+   abbreviations the text defines: "hồ sơ (HS)"); never money with counts; a change ("tăng
+   1,39%") only in a difference of two levels; an approximate figure ("gần 98%") only in a pass,
+   with a tolerance that its vagueness allows; parts that differ along one facet only
+   (``data/relations.yaml``: timeliness, level, channel... an on-time count and an online count
+   are never parts of one total).
+2. **Candidates** in growing scopes: sums of two to five parts (every pair of a block and the
+   ones after it, longer runs of figures that follow each other), a percentage against a part
+   and a whole (the part named by a share cue first), shares adding to 100, a change against two
+   levels, and in tables the columns that add up in most rows and the total rows.
+3. **Verification** with the tolerance the written precision gives: a figure with d decimals may
+   have been rounded or truncated (3.399 / 26.030 = 13,058 % is printed 13,05 %).
+4. **A stated relation or a coincidence.** Each candidate carries the number of chance matches
+   its search allowed (candidates tried × the probability that one lands within tolerance); it
+   is accepted when that is small, with a looser bound when structure supports it (a breakdown
+   cue, a complete split of a facet, sibling clauses written on one template, a table pattern).
+   Of the relations a total takes part in, the one with the best evidence is kept.
+5. **A fail needs all of:** an asserted relation (a complete facet split, siblings that pass, a
+   table pattern holding in most rows, an explicit x/y with its %); a near miss (a few percent
+   off, or one digit changed); and figures read without doubt (not approximate, not OCR, not an
+   ambiguous separator). Anything short of that is ``unverifiable``, with a ``why``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from bisect import bisect_right
+from collections import Counter as Counter_
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from extractor.arith import typo_of, vi, written
+from extractor.checks import family
+from extractor.vocab import VocabularyError, alternation, cues, load_yaml, why, words_re
+from schemas.document import Document
+from schemas.extraction import Check, CheckStatus, Evidence, Extraction, Fact, FactKind, Qualifier
+
+PASS, FAIL, UNSURE = CheckStatus.passed, CheckStatus.failed, CheckStatus.unverifiable
+
+# Acceptance bounds on the expected number of chance matches (see the module docstring).
+CHANCE_BARE = 0.02          # no structure: the arithmetic alone must make a coincidence unlikely
+CHANCE_FACET = 0.2          # parts differ along one facet, or the total is named a whole
+CHANCE_STRUCTURED = 1.0     # a cue, a complete split, siblings, a table pattern
+NEAR_MISS = 0.08            # a fail is at most this far off (relative), or one digit changed
+MAX_PARTS = 5
+MAX_BLOCKS_AFTER = 3
+_APPROX = {Qualifier.about, Qualifier.more_than, Qualifier.less_than, Qualifier.at_least,
+           Qualifier.at_most, Qualifier.range, Qualifier.target}   # an estimate is a precise figure
+_SENT = re.compile(r"[.!?](?=\s|$)|\n")
+_CLAUSE = re.compile(r"[;:]|[.!?](?=\s|$)|\n")
+
+
+class Facet(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    values: dict[str, list[str]]
+    partitions: list[list[str]]
+
+
+class RelationWords(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    version: int
+    facets: dict[str, Facet]
+    whole_words: list[str]
+    whole_links: list[str]
+    part_links: list[str]
+    change_reference: list[str]
+    generic_units: list[str]
+
+
+@cache
+def relation_words() -> RelationWords:
+    try:
+        words = RelationWords.model_validate(load_yaml("relations.yaml"))
+    except ValueError as e:
+        raise VocabularyError(f"extractor/data/relations.yaml: {e}") from e
+    for name, facet in words.facets.items():
+        for part in facet.partitions:
+            missing = set(part) - set(facet.values)
+            if missing:
+                raise VocabularyError(f"extractor/data/relations.yaml: facet {name}: "
+                                      f"partition names unknown values {sorted(missing)}")
+    return words
+
+
+@cache
+def _facet_res() -> list[tuple[str, str, re.Pattern[str]]]:
+    out = []
+    for name, facet in relation_words().facets.items():
+        for value, phrases in facet.values.items():
+            out.append((name, value, re.compile(rf"(?<!\w)(?:{alternation(phrases)})(?!\w)", re.IGNORECASE)))
+    return out
+
+
+def facets_of(label: str) -> dict[str, set[str]]:
+    """Facet -> the values whose phrases the label contains."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for name, value, rx in _facet_res():
+        if rx.search(label):
+            out[name].add(value)
+    return out
+
+
+def one_facet(facets: list[dict[str, set[str]]]) -> bool:
+    """Parts that differ along one facet at most (an on-time count and an online count are not
+    two parts of one split); parts that name no facet do not count against it."""
+    named = [f for f in facets if f]
+    if len(named) < 2:
+        return True
+    shared = set.intersection(*(set(f) for f in named))
+    varying = [k for k in shared if len({frozenset(f[k]) for f in named}) > 1]
+    others = set().union(*(set(f) for f in named)) - shared
+    return bool(varying) or not others
+
+
+def partition_of(facets: list[dict[str, set[str]]]) -> str | None:
+    """The facet whose partition the parts cover exactly, one value each, if any."""
+    for name, facet in relation_words().facets.items():
+        for partition in facet.partitions:
+            if len(facets) != len(partition):
+                continue
+            values = [sorted(f.get(name, set()) & set(partition)) for f in facets]
+            if not all(values):
+                continue
+            for combo in itertools.product(*values):
+                if sorted(combo) == sorted(partition):
+                    return name
+    return None
+
+
+@cache
+def _whole_re() -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w)(?:{alternation(relation_words().whole_words)})(?!\w)", re.IGNORECASE)
+
+
+@cache
+def _breakdown_re() -> re.Pattern[str]:
+    words = [*cues().breakdown_cues, *cues().connectors["list_openers"], *relation_words().part_links]
+    return re.compile(rf"(?<!\w)(?:{alternation(words)})(?!\w)|\(", re.IGNORECASE)
+
+
+@cache
+def _whole_after_re() -> re.Pattern[str]:
+    """The words between a share and its whole written after it: "71,7% tổng số 6.287 ..."."""
+    links = alternation(relation_words().whole_links)
+    return re.compile(rf"\s*(?:(?:{links})\s+)?(?:{alternation(relation_words().whole_words)})"
+                      rf"(?:\s+(?:{alternation(cues().units)}))?\s*(?:{words_re('label_copulas')}|:)?\s*", re.IGNORECASE)
+
+
+@cache
+def _share_cue_re() -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w)(?:{alternation(cues().share_cues)})(?:\s+(?:{alternation(cues().label_trim)}))?"
+                      rf"[\s:]*$", re.IGNORECASE)
+
+
+# -- nodes --------------------------------------------------------------------------------
+
+@dataclass
+class Node:
+    fact: Fact
+    value: float
+    tol: float                      # half a unit of the last written decimal
+    step: float                     # one unit of the last written decimal
+    fam: str
+    block: int
+    sent: int
+    clause: int
+    order: int = 0
+    approx: bool = False
+    unsure: bool = False
+    label: str = ""
+    facets: dict[str, set[str]] = field(default_factory=dict)
+    cell: tuple[int, int] | None = None
+
+
+def _abbreviations(text: str) -> dict[str, str]:
+    """Abbreviations the text defines: "hồ sơ (HS)" makes "HS" a name of "hồ sơ"."""
+    out: dict[str, str] = {}
+    for m in re.finditer(r"((?:\w+\s+){1,6}?)\(([A-ZĐ]{2,8})\)", text):
+        words, abbr = m.group(1).split(), m.group(2)
+        initials = "".join(w[0] for w in words[-len(abbr):]).upper()
+        if len(words) >= len(abbr) and initials == abbr.replace("Đ", "Đ"):
+            out[abbr.lower()] = " ".join(words[-len(abbr):]).lower()
+    return out
+
+
+class Graph:
+    """The numeric facts of one extraction, with where each stands (block, sentence, clause)."""
+
+    def __init__(self, ex: Extraction, doc: Document) -> None:
+        self.ex, self.doc, self.text = ex, doc, ex.text
+        self.sent_ends = [m.start() for m in _SENT.finditer(self.text)]
+        self.clause_ends = [m.start() for m in _CLAUSE.finditer(self.text)]
+        abbr = _abbreviations(self.text)
+        self.nodes: list[Node] = []
+        for f in sorted(ex.facts, key=lambda f: f.span):
+            if f.kind not in (FactKind.count, FactKind.score, FactKind.percentage, FactKind.amount,
+                              FactKind.rank) or not isinstance(f.value, float):
+                continue
+            fam = family(f)
+            unit = (f.unit or "").lower()
+            if unit in abbr:
+                fam = family(f.model_copy(update={"unit": abbr[unit]}))
+            if f.kind is FactKind.count and unit in {u.lower() for u in relation_words().generic_units}:
+                fam = "count:*"
+            d = f.decimals or 0
+            label = " ".join(x for x in (f.label, f.subject) if x)
+            rounded = d > 0 or f.kind in (FactKind.percentage, FactKind.score)  # "78%" was rounded
+            self.nodes.append(Node(
+                fact=f, value=float(f.value), tol=0.5 * 10 ** -d if rounded else 0.0, step=10 ** -d,
+                fam=fam, block=f.location.block, sent=bisect_right(self.sent_ends, f.span[0]),
+                clause=bisect_right(self.clause_ends, f.span[0]),
+                approx=f.qualifier in _APPROX, label=label,
+                unsure=f.location.origin == "ocr" or f.confidence < 0.6,
+                facets=facets_of(label), cell=f.location.cell))
+        for i, n in enumerate(self.nodes):
+            n.order = i
+
+    def between(self, a: int, b: int) -> str:
+        return self.text[a:b]
+
+
+# -- arithmetic -------------------------------------------------------------------------------
+
+def holds_sum(total: Node, parts: list[Node]) -> bool:
+    got = sum(p.value for p in parts)
+    tol = total.tol + sum(p.tol for p in parts)
+    if total.approx or any(p.approx for p in parts):
+        tol = max(tol, 0.03 * total.value)
+    return abs(got - total.value) <= tol + 1e-9
+
+
+def share_matches(part: float, whole: float, pct: Node) -> bool:
+    """100·part/whole, rounded or truncated to the printed decimals, is the percentage."""
+    if whole <= 0:
+        return False
+    return percent_matches(100.0 * part / whole, pct)
+
+
+def percent_matches(got: float, pct: Node) -> bool:
+    """A computed percentage, rounded or truncated to the printed decimals, is the stated one."""
+    if not math.isfinite(got):
+        return False
+    d = pct.fact.decimals or 0
+    scale = 10 ** d
+    if abs(got - pct.value) <= pct.tol + 1e-9:
+        return True
+    if math.floor(abs(got) * scale + 1e-9) / scale == round(abs(pct.value), d):
+        return True
+    return pct.approx and abs(got - pct.value) <= max(1.0, 0.02 * pct.value)
+
+
+def near_miss(got: float, stated: float) -> bool:
+    """A few percent off, or a slip of the pen away (one digit, two swapped, a separator)."""
+    if stated == 0:
+        return False
+    return abs(got - stated) / abs(stated) <= NEAR_MISS or typo_of(stated, got)
+
+
+def repairable(total: Node, parts: list[Node]) -> bool:
+    """The total or one part is a slip of the pen away from making the sum hold."""
+    got = sum(p.value for p in parts)
+    return typo_of(total.value, got) or any(typo_of(p.value, total.value - (got - p.value)) for p in parts)
+
+
+# -- findings ---------------------------------------------------------------------------------
+
+@dataclass
+class Finding:
+    rule: str
+    status: CheckStatus
+    facts: list[Node]
+    expected: float | None
+    actual: float | None
+    tol: float | None
+    explanation: str
+    evidence: list[Evidence]
+    scope: str
+    why: str | None = None
+    rank: float = 0.0               # lower is better: the chance estimate, then size
+
+    def check(self, cid: str) -> Check:
+        return Check(id=cid, rule=self.rule, status=self.status, facts=[n.fact.id for n in self.facts],
+                     expected=self.expected, actual=self.actual, tolerance=self.tol,
+                     explanation=self.explanation, evidence=self.evidence, scope=self.scope,
+                     why=self.why)
+
+
+def _sum_text(total: Node, parts: list[Node], status: CheckStatus) -> str:
+    got = sum(p.value for p in parts)
+    d = max([p.fact.decimals or 0 for p in parts] + [total.fact.decimals or 0])
+    mark = {PASS: "=" if got == total.value else "≈", FAIL: "≠", UNSURE: "≠"}[status]
+    sign = {PASS: "✓", FAIL: "✗", UNSURE: "?"}[status]
+    return f"{' + '.join(written(p.fact) for p in parts)} = {vi(got, d)} {mark} {written(total.fact)} {sign}"
+
+
+class RelationFinder:
+    """Finds, verifies and explains the relations of one extraction."""
+
+    def __init__(self, ex: Extraction, doc: Document, existing: list[Check]) -> None:
+        self.g = Graph(ex, doc)
+        self.doc = doc
+        self.existing = existing
+        self.seen = {frozenset(c.facts) for c in existing}
+        self.covered_parts: dict[str, set[str]] = defaultdict(set)   # total -> parts the cue rules found
+        self.seen_parts: set[str] = set()                               # facts in any cue-rule sum
+        for c in existing:
+            if c.rule == "sum":
+                self.seen_parts |= set(c.facts[1:])
+                if c.status is PASS:
+                    self.covered_parts[c.facts[0]] |= set(c.facts[1:])
+                else:
+                    self.covered_parts.setdefault(c.facts[0], set())
+        self.covered_shares = {c.facts[-1] for c in existing if c.rule == "share"}
+        self.out: list[Finding] = []
+        self.whole_of: dict[str, Node] = {}     # part fact id -> the total it was found in
+
+    def run(self) -> list[Finding]:
+        self.table_patterns()
+        self.sums()
+        self.shares()
+        self.complements()
+        self.differences()
+        return self.out
+
+    def _emit(self, f: Finding) -> None:
+        key = frozenset(n.fact.id for n in f.facts)
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        self.out.append(f)
+
+    # -- sums ---------------------------------------------------------------------------------
+    def _prose(self) -> list[Node]:
+        return [n for n in self.g.nodes if n.cell is None]
+
+    def sums(self) -> None:
+        nodes = [n for n in self._prose() if n.fact.kind in (FactKind.count, FactKind.amount,
+                                                               FactKind.score)
+                 and not n.fact.change and n.value > 0]
+        by_fam: dict[str, list[Node]] = defaultdict(list)
+        for n in nodes:
+            by_fam[n.fam].append(n)
+        generic = by_fam.pop("count:*", [])
+        for fam, fam_nodes in by_fam.items():
+            members = sorted(fam_nodes + (generic if fam.startswith("count:") else []), key=lambda n: n.order)
+            for total in members:
+                self._sum_for(total, members)
+        for total in generic:   # a generic total over parts of one family
+            for fam, fam_nodes in by_fam.items():
+                if fam.startswith("count:"):
+                    self._sum_for(total, sorted([total, *fam_nodes], key=lambda n: n.order))
+
+    def _scope(self, total: Node, fam_nodes: list[Node]) -> list[Node]:
+        lo, hi = total.block - 1, total.block + MAX_BLOCKS_AFTER
+        return [n for n in fam_nodes if n is not total and lo <= n.block <= hi
+                and n.value <= total.value + total.tol and n.fact.denominator is None]
+
+    def _sum_for(self, total: Node, fam_nodes: list[Node]) -> None:
+        pool = self._scope(total, fam_nodes)
+        if len(pool) < 2:
+            return
+        candidates: list[tuple[tuple[Node, ...], str]] = []
+        for a, b in itertools.combinations(pool, 2):
+            candidates.append(((a, b), ""))
+        for k in range(3, MAX_PARTS + 1):
+            for i in range(len(pool) - k + 1):
+                candidates.append((tuple(pool[i:i + k]), ""))
+        in_pool = {id(n) for n in pool}
+        near = [n for n in fam_nodes if total.block - 1 <= n.block <= total.block + MAX_BLOCKS_AFTER]
+        for column in self._sibling_columns(near):
+            if all(id(n) in in_pool for n in column):
+                candidates.append((tuple(column), "siblings"))
+        tried = len(candidates)
+        p_hit = self._p_hit(total)
+        accepted: list[Finding] = []
+        for parts, how in candidates:
+            plist = list(parts)
+            if not holds_sum(total, plist):
+                continue
+            evidence, bound = self._sum_evidence(total, plist)
+            if how == "siblings":
+                evidence.append(Evidence(kind="siblings", detail=f"the same place in {len(plist)} "
+                                                                 f"clauses written on one template"))
+                bound = CHANCE_STRUCTURED
+            chance = tried * p_hit
+            if chance > bound:
+                continue
+            evidence.append(Evidence(kind="coincidence", detail=f"{tried} sums tried", chance=round(chance, 6)))
+            f = Finding("sum", PASS, [total, *plist], total.value, sum(p.value for p in plist),
+                        total.tol + sum(p.tol for p in plist), _sum_text(total, plist, PASS),
+                        evidence, "siblings" if how else self._scope_name(total, plist),
+                        rank=chance / max(bound, 1e-9) + 0.01 * len(plist) + 0.001 * self._spread(total, plist))
+            accepted.append(f)
+        if not accepted and total.fact.id not in self.covered_parts:
+            self._breakdown_miss(total, pool)
+        used: set[str] = set(self.covered_parts.get(total.fact.id, set()))
+        for f in sorted(accepted, key=lambda f: f.rank):   # disjoint decompositions, best first
+            ids = {n.fact.id for n in f.facts[1:]}
+            if ids & used:
+                continue
+            used |= ids
+            for p in f.facts[1:]:
+                self.whole_of.setdefault(p.fact.id, total)
+            self._emit(f)
+
+    def _breakdown_miss(self, total: Node, pool: list[Node]) -> None:
+        """A breakdown the text announces ("trong đó", "gồm", in the sentence or opening the next
+        paragraph) whose parts do not add up: the run of parts nearest to the total is judged —
+        a fail when the relation is asserted and the miss small or a slip of the pen, else
+        unverifiable, with why."""
+        from extractor.checks import unasserted
+
+        after = [n for n in pool if n.fact.span[0] > total.fact.span[1]
+                 and n.block in (total.block, total.block + 1)]
+        if len(after) < 2 or any(n.fact.id in self.seen_parts for n in after[:2]):
+            return
+        gap = self.g.between(total.fact.span[1], after[0].fact.span[0])
+        cue = _breakdown_re().search(gap)
+        if cue is None or len(gap) > 200 or (after[0].block != total.block and cue.start() > 12 + gap.find("\n\n") + 2):
+            return
+        runs = [after[:k] for k in range(2, min(MAX_PARTS, len(after)) + 1)
+                if all(p.sent == after[0].sent for p in after[:k])]
+        if not runs:
+            return
+        parts = min(runs, key=lambda r: abs(sum(p.value for p in r) - total.value))
+        got = sum(p.value for p in parts)
+        if not (near_miss(got, total.value) or repairable(total, parts)):
+            return
+        strict = bool(re.search(rf"(?<!\w)(?:{words_re('list_openers')})(?!\w)", cue.group(0), re.IGNORECASE))
+        reason = unasserted(total.fact, [p.fact for p in parts], strict, got)
+        if any(p.unsure or p.approx for p in parts) or total.approx:
+            reason = reason or why("approximate")
+        status = UNSURE if reason else FAIL
+        ev = [Evidence(kind="cue", detail=f"“{cue.group(0)}” announces the parts of {written(total.fact)}")]
+        if status is FAIL:
+            ev.append(Evidence(kind="partition", detail="the parts split one facet"))
+        f = Finding("sum", status, [total, *parts], total.value, got, total.tol + sum(p.tol for p in parts),
+                    _sum_text(total, parts, status), ev, self._scope_name(total, parts), why=reason)
+        self._emit(f)
+
+    def _sibling_columns(self, pool: list[Node]) -> list[list[Node]]:
+        """The i-th figure of each clause, over clauses of one block that hold the same number of
+        figures of the family ("cấp tỉnh tiếp nhận A hồ sơ, với a trực tuyến; cấp huyện tiếp
+        nhận B hồ sơ, với b trực tuyến; ..." gives the columns A, B, ... and a, b, ...)."""
+        out: list[list[Node]] = []
+        by_block: dict[int, dict[int, list[Node]]] = defaultdict(lambda: defaultdict(list))
+        for n in pool:
+            by_block[n.block][n.clause].append(n)
+        for clauses in by_block.values():
+            sizes = Counter_(len(v) for v in clauses.values())
+            for size, count in sizes.items():
+                if count < 2:
+                    continue
+                rows = [v for v in clauses.values() if len(v) == size]
+                out += [[row[j] for row in rows] for j in range(size)]
+        return out
+
+    def _p_hit(self, total: Node) -> float:
+        width = max(2 * total.tol, total.step)
+        return min(1.0, width / max(total.value, 1.0))
+
+    def _spread(self, total: Node, parts: list[Node]) -> int:
+        return max(abs(p.order - total.order) for p in parts)
+
+    def _one_facet(self, parts: list[Node]) -> bool:
+        return one_facet([p.facets for p in parts])
+
+    def _partition(self, parts: list[Node]) -> str | None:
+        return partition_of([p.facets for p in parts])
+
+    def _sum_evidence(self, total: Node, parts: list[Node]) -> tuple[list[Evidence], float]:
+        ev: list[Evidence] = []
+        bound = CHANCE_BARE
+        first = min(parts, key=lambda p: p.fact.span[0])
+        if first.fact.span[0] > total.fact.span[1]:
+            gap = self.g.between(total.fact.span[1], first.fact.span[0])
+            m = _breakdown_re().search(gap)
+            if m is not None and len(gap) < 400:
+                ev.append(Evidence(kind="cue", detail=f"“{m.group(0)}” after the total"))
+                bound = CHANCE_STRUCTURED
+        part_name = self._partition(parts)
+        if part_name:
+            ev.append(Evidence(kind="partition", detail=f"the parts split {part_name} completely"))
+            bound = CHANCE_STRUCTURED
+        elif not self._one_facet(parts):
+            pass  # parts on different facets: only the arithmetic can speak for the relation
+        elif any(p.facets for p in parts) or _whole_re().search(total.label):
+            ev.append(Evidence(kind="structure", detail="parts differ along one facet"
+                               if any(p.facets for p in parts) else "the total is named a whole"))
+            bound = max(bound, CHANCE_FACET)
+        return ev, bound
+
+    def _scope_name(self, total: Node, parts: list[Node]) -> str:
+        nodes = [total, *parts]
+        if len({n.clause for n in nodes}) == 1:
+            return "clause"
+        if len({n.sent for n in nodes}) == 1:
+            return "sentence"
+        if len({n.block for n in nodes}) == 1:
+            return "block"
+        return "blocks"
+
+    # -- shares --------------------------------------------------------------------------------
+    def shares(self) -> None:
+        pcts = [n for n in self._prose() if n.fact.kind is FactKind.percentage
+                and n.fact.denominator is None and not n.fact.change]
+        counts = [n for n in self._prose() if not n.fact.change and (
+            n.fact.kind is FactKind.count or (n.fact.denominator is not None and n.fact.kind is FactKind.score))]
+        found: list[tuple[Finding, tuple[str, str], Node, Node | None]] = []
+        for pct in pcts:
+            if pct.fact.id in self.covered_shares:
+                continue
+            result = self._share_for(pct, counts)
+            if result is not None:
+                found.append(result)
+        self._judge_share_siblings(found)
+
+    def _share_part(self, pct: Node, counts: list[Node]) -> tuple[Node | None, str | None]:
+        """The count a share cue ties the percentage to: "2.521 hồ sơ trực tuyến (đạt tỷ lệ
+        37,76%)", "13.529 hồ sơ, chiếm tỷ lệ 86,5%"; an aside in parentheses between them
+        ("15.539 hồ sơ (trong đó có 370 ...), đạt tỷ lệ 97,93%") is skipped."""
+        before = [c for c in counts if c.fact.span[1] <= pct.fact.span[0] and c.sent == pct.sent]
+        while before:
+            part = before[-1]
+            gap = self.g.between(part.fact.span[1], pct.fact.span[0])
+            if gap.count(")") > gap.count("("):
+                opening = self.g.text.rfind("(", 0, part.fact.span[0])
+                before = [c for c in before if c.fact.span[1] <= opening]
+                continue
+            bare = re.sub(r"\[\d{1,3}\]", "", gap)            # footnote markers
+            if part.fact.denominator is not None:
+                bare = re.sub(r"^\s*\S*\s*/\s*\d[\d.,]*", "", bare)   # "TTHC/4.888 TTHC": its own whole
+            if ";" in gap or len(gap) > 120 or re.search(r"\d", bare):
+                return None, None
+            m = _share_cue_re().search(gap.rstrip(" (:"))
+            return (part, m.group(0).strip()) if m is not None else (None, None)
+        return None, None
+
+    def _share_for(self, pct: Node, counts: list[Node]) -> tuple[Finding, tuple[str, str], Node, Node | None] | None:
+        after = self._explained_after(pct, counts)
+        if after is not None:
+            return after
+        part, cue = self._share_part(pct, counts)
+        band = 2 * pct.step
+        if part is not None and part.fact.denominator is not None:
+            return self._fraction_share(part, pct, cue or "")
+        if part is not None:
+            wholes = [c for c in counts if c is not part and _compatible(c, part)
+                      and c.value >= part.value and pct.block - 3 <= c.block <= pct.block]
+            own = self._own_whole(part, counts)
+            stated = self.whole_of.get(part.fact.id)
+            ordered = ([own] if own is not None else []) + ([stated] if stated is not None else []) + \
+                sorted(wholes, key=lambda c: (c.block != pct.block, abs(c.order - part.order)))
+            tried = max(1, len(set(id(w) for w in ordered)))
+            for whole in ordered:
+                if share_matches(part.value, whole.value, pct):
+                    chance = tried * band / 100
+                    ev = [Evidence(kind="cue", detail=f"“{cue}” ties {written(pct.fact)} % to {written(part.fact)}"),
+                          Evidence(kind="coincidence", detail=f"{tried} wholes tried", chance=round(chance, 6))]
+                    if whole is own:
+                        ev.insert(1, Evidence(kind="structure", detail="the whole is the clause's own total"))
+                    f = self._share_finding(part, whole, pct, PASS, ev)
+                    return f, self._template(part, own, pct), part, own
+            if own is not None:
+                got = 100.0 * part.value / own.value if own.value else float("nan")
+                ev = [Evidence(kind="cue", detail=f"“{cue}” ties {written(pct.fact)} % to {written(part.fact)}"),
+                      Evidence(kind="structure", detail="the whole is the clause's own total")]
+                f = self._share_finding(part, own, pct, UNSURE, ev)
+                f.why = why("share_mismatch")
+                f.actual = round(got, 4)
+                return f, self._template(part, own, pct), part, own
+            return None
+        # no cue: any part and whole of one family near the percentage (anywhere in the document
+        # for a percentage with two decimals: a chance match is then a hundred times rarer)
+        wide = (pct.fact.decimals or 0) >= 2
+        near = [c for c in counts if c.fact.denominator is None
+                and (wide or pct.block - 2 <= c.block <= pct.block + 1)]
+        pairs = [(a, b) for a in near for b in near if a is not b and _compatible(a, b) and a.value <= b.value]
+        if not pairs:
+            return None
+        tried = len(pairs)
+        chance = tried * band / 100
+        if chance > CHANCE_BARE:
+            return None
+        hits = [(a, b) for a, b in pairs if share_matches(a.value, b.value, pct)]
+        if len(hits) != 1:
+            return None
+        a, b = hits[0]
+        ev = [Evidence(kind="coincidence", detail=f"{tried} part/whole pairs tried", chance=round(chance, 6))]
+        f = self._share_finding(a, b, pct, PASS, ev)
+        return f, ("", "", ""), a, None  # type: ignore[return-value]
+
+    def _explained_after(self, pct: Node, counts: list[Node]
+                         ) -> tuple[Finding, tuple[str, str], Node, Node | None] | None:
+        """A percentage followed by its own x/y ("đạt 47,8% (4.954.457/10.364.973)"), or by its
+        whole ("chiếm 71,7% tổng số 6.287 thủ tục hành chính", the part before the share cue)."""
+        nxt = next((c for c in counts if c.fact.span[0] >= pct.fact.span[1]), None)
+        if nxt is None or nxt.sent != pct.sent:
+            return None
+        gap = self.g.between(pct.fact.span[1], nxt.fact.span[0])
+        if nxt.fact.denominator is not None and re.fullmatch(r"\s*\(\s*", gap):
+            return self._fraction_share(nxt, pct, "(x/y)")
+        if _whole_after_re().fullmatch(gap):
+            part, cue = self._share_part(pct, counts)
+            if part is not None and part.fact.denominator is None:
+                ok = share_matches(part.value, nxt.value, pct)
+                ev = [Evidence(kind="cue", detail=f"“{cue}” ties the share to its part and "
+                                                  f"“{gap.strip()}” names its whole")]
+                f = self._share_finding(part, nxt, pct, PASS if ok else UNSURE, ev)
+                if not ok:
+                    f.why = why("whole_mismatch")
+                return f, ("", "", ""), part, None
+        return None
+
+    def _fraction_share(self, part: Node, pct: Node, cue: str
+                        ) -> tuple[Finding, tuple[str, str], Node, Node | None]:
+        """ "3.071 TTHC/4.888 TTHC (đạt 62,8%)", "40,62/80 điểm, đạt tỷ lệ 50,77%": x/y and its %."""
+        den = float(part.fact.denominator or 0)
+        ok = share_matches(part.value, den, pct)
+        got = 100.0 * part.value / den if den else float("nan")
+        status = PASS if ok else (FAIL if near_miss(got, pct.value) and not (part.approx or pct.approx
+                                                                             or part.unsure or pct.unsure)
+                                  else UNSURE)
+        ev = [Evidence(kind="cue", detail=f"“{cue}” gives the share of {written(part.fact)}/{vi(den)}")]
+        d = (pct.fact.decimals or 0) + 1
+        mark = {PASS: ("≈", "✓"), FAIL: ("≠", "✗"), UNSURE: ("≠", "?")}[status]
+        f = Finding("share", status, [part, pct], pct.value, round(got, 4), pct.tol,
+                    f"{written(part.fact)} / {vi(den)} = {vi(got, d)} % {mark[0]} {written(pct.fact)} % {mark[1]}",
+                    ev, self._scope_name(pct, [part]))
+        if status is UNSURE:
+            f.why = why("fraction_mismatch")
+        return f, ("", "", ""), part, None
+
+    def _own_whole(self, part: Node, counts: list[Node]) -> Node | None:
+        """The count of the same clause right before the part ("cấp huyện tiếp nhận 6.776 hồ sơ,
+        với 2.521 hồ sơ trực tuyến"), of the same family and larger."""
+        before = [c for c in counts if c.fact.span[1] <= part.fact.span[0] and _compatible(c, part)
+                  and c.sent == part.sent and c.clause == part.clause and c.value >= part.value]
+        if not before:
+            return None
+        whole = before[-1]
+        gap = self.g.between(whole.fact.span[1], part.fact.span[0])
+        return whole if _breakdown_re().search(gap) and len(gap) < 80 else None
+
+    def _template(self, part: Node, whole: Node | None, pct: Node) -> tuple[str, str, str]:
+        words = lambda a, b: re.sub(r"[\d.,%]+", "#", self.g.between(a, b)).strip().lower()  # noqa: E731
+        head = words(whole.fact.span[1], part.fact.span[0]) if whole is not None else ""
+        return (part.fam, head, words(part.fact.span[1], pct.fact.span[0]))
+
+    def _share_finding(self, part: Node, whole: Node, pct: Node, status: CheckStatus,
+                       ev: list[Evidence]) -> Finding:
+        got = 100.0 * part.value / whole.value if whole.value else float("nan")
+        ok = status is PASS
+        d = (pct.fact.decimals or 0) + 1
+        text = (f"{written(part.fact)} / {written(whole.fact)} = {vi(got, d)} % "
+                f"{'≈' if ok else '≠'} {written(pct.fact)} % {'✓' if ok else '✗' if status is FAIL else '?'}")
+        return Finding("share", status, [part, whole, pct], pct.value, round(got, 4),
+                       pct.tol, text, ev, self._scope_name(pct, [part, whole]))
+
+    def _judge_share_siblings(self, found: list[tuple[Finding, tuple[str, str], Node, Node | None]]) -> None:
+        """A share that misses while its siblings, written on the same template in the same block,
+        hold: the template asserts it, so a near miss is an error."""
+        by_template: dict[tuple[int, tuple[str, str]], list[Finding]] = defaultdict(list)
+        for f, template, part, own in found:
+            if own is not None:
+                by_template[(part.block, template)].append(f)
+        for f, _, _, _ in found:
+            self._emit(f)
+        for group in by_template.values():
+            passing = [f for f in group if f.status is PASS]
+            for f in group:
+                if f.status is not UNSURE or len(passing) < 2 or len(passing) * 2 < len(group):
+                    continue
+                nodes = f.facts
+                if any(n.approx or n.unsure for n in nodes) or not near_miss(f.actual or 0, f.expected or 0):
+                    continue
+                f.status, f.why = FAIL, None
+                f.explanation = f.explanation.replace("?", "✗")
+                f.evidence.append(Evidence(kind="siblings", detail=f"{len(passing)} clauses on the same template hold"))
+
+    # -- shares adding to 100 ------------------------------------------------------------------
+    def complements(self) -> None:
+        pcts = [n for n in self._prose() if n.fact.kind is FactKind.percentage
+                and n.fact.denominator is None and not n.fact.change]
+        by_block: dict[int, list[Node]] = defaultdict(list)
+        for p in pcts:
+            by_block[p.block].append(p)
+        for block, group in by_block.items():
+            for a, b in itertools.combinations(group, 2):
+                if a.value >= 100 or b.value >= 100:
+                    continue
+                tol = a.tol + b.tol + max(a.step, b.step)
+                if abs(a.value + b.value - 100) > tol + 1e-9:
+                    continue
+                part = self._partition([a, b])
+                chance = len(group) * (len(group) - 1) / 2 * (2 * tol) / 100
+                if part is None and chance > CHANCE_BARE:
+                    continue
+                ev = [Evidence(kind="partition", detail=f"the shares split {part} completely")] if part else []
+                ev.append(Evidence(kind="coincidence", detail="pairs of shares in the paragraph",
+                                   chance=round(chance, 6)))
+                self._emit(Finding("shares_total", PASS, [a, b], 100.0, a.value + b.value, tol,
+                                   f"{written(a.fact)} % + {written(b.fact)} % = {vi(a.value + b.value)} % "
+                                   f"≈ 100 % ✓", ev, self._scope_name(a, [b])))
+
+    # -- differences ---------------------------------------------------------------------------
+    def differences(self) -> None:
+        """A change against the levels it separates: "88,33%, cao hơn 1,71% so với năm 2022
+        (86,62%)"; "giảm 53 cơ sở (từ 1.772 xuống 1.719)"; "2.429 cơ sở, tăng 113 cơ sở so với năm
+        2018" with the 2018 level elsewhere (dated by its period); a percentage change of counts,
+        "2.303 cơ sở, tăng 5,8% so với năm 2010" = (2.303 − 2.176) / 2.176; and an absolute
+        change with its rate, "tăng 3,8 triệu người (tương ứng 33,9%)"."""
+        nodes = self._prose()
+        for d in nodes:
+            if not d.fact.change:
+                continue
+            if self._from_to(d, nodes) or self._change_rate(d, nodes):
+                continue
+            year = self._reference_year(d)
+            same_sent = [n for n in nodes if not n.fact.change and n.sent == d.sent]
+            nows = [n for n in same_sent if n.fact.span[1] <= d.fact.span[0]][::-1]
+            for now in nows:
+                levels = [n for n in nodes if n.fam == now.fam and not n.fact.change and n is not now]
+                after = [n for n in levels if n.fact.span[0] >= d.fact.span[1] and n.sent == d.sent]
+                dated = sorted((n for n in levels if year is not None and n.fact.period is not None
+                                and n.fact.period.year == year),
+                               key=lambda n: abs(n.order - d.order))
+                thens = ([after[0]] if after else []) + dated[:2]
+                if any(self._difference(now, then, d) for then in thens):
+                    break
+
+    def _from_to(self, d: Node, nodes: list[Node]) -> bool:
+        """ "giảm 53 cơ sở (từ 1.772 xuống 1.719)": the two levels follow the change."""
+        m = re.match(rf"\s*{re.escape(d.fact.unit or '')}\s*\(\s*(?:{words_re('range_start')})\s",
+                     self.g.text[d.fact.span[1]:d.fact.span[1] + 40], re.IGNORECASE)
+        if m is None:
+            return False
+        close = self.g.text.find(")", d.fact.span[1])
+        inside = [n for n in nodes if d.fact.span[1] < n.fact.span[0] < close and not n.fact.change]
+        return len(inside) == 2 and self._difference(inside[1], inside[0], d)
+
+    def _change_rate(self, d: Node, nodes: list[Node]) -> bool:
+        """A percentage change of a count level, or a rate that follows an absolute change."""
+        if d.fact.kind is FactKind.percentage:
+            return False   # judged against its levels in differences() below via _growth
+        pct = next((n for n in nodes if n.fact.kind is FactKind.percentage and n.sent == d.sent
+                    and 0 < n.fact.span[0] - d.fact.span[1] < 60), None)
+        if pct is None or not re.search(rf"(?:{alternation(cues().share_cues)})\s*$",
+                                        self.g.text[d.fact.span[1]:pct.fact.span[0]].rstrip(" ("),
+                                        re.IGNORECASE):
+            return False
+        now = next((n for n in reversed(nodes) if n.fam == d.fam and not n.fact.change
+                    and n.sent == d.sent and n.fact.span[1] <= d.fact.span[0]), None)
+        if now is None:
+            return False
+        base = now.value - d.value if d.fact.change == "increase" else now.value + d.value
+        if base <= 0 or not percent_matches(100.0 * d.value / base, pct):
+            return False
+        ev = [Evidence(kind="cue", detail="a change and the rate the text gives for it")]
+        self._emit(Finding("difference", PASS, [now, d, pct], pct.value, round(100.0 * d.value / base, 4),
+                           pct.tol, f"{written(d.fact)} / ({written(now.fact)} "
+                           f"{'−' if d.fact.change == 'increase' else '+'} {written(d.fact)}) = "
+                           f"{vi(100.0 * d.value / base, (pct.fact.decimals or 0) + 1)} % ≈ {written(pct.fact)} % ✓",
+                           ev, "sentence"))
+        return True
+
+    def _reference_year(self, d: Node) -> int | None:
+        m = re.match(rf"[^.;]{{0,30}}?(?:{alternation(relation_words().change_reference)})\s*(\d{{4}})",
+                     self.g.text[d.fact.span[1]:d.fact.span[1] + 60], re.IGNORECASE)
+        return int(m.group(1)) if m else None
+
+    def _difference(self, now: Node, then: Node, d: Node) -> bool:
+        if d.fact.kind is FactKind.percentage and now.fact.kind is not FactKind.percentage:
+            return self._growth(now, then, d)
+        if now.fam != d.fam:
+            return False
+        sign = 1 if d.fact.change == "increase" else -1
+        if d.fact.kind is FactKind.rank:
+            sign = -sign  # rising in a ranking lowers the position number
+        got = now.value - then.value
+        tol = now.tol + then.tol + d.tol
+        if abs(got - sign * d.value) > tol + 1e-9:
+            return False
+        ev = [Evidence(kind="cue", detail="a change between a level and the earlier level it names")]
+        self._emit(Finding("difference", PASS, [now, then, d], d.value * sign, round(got, 6), tol,
+                           f"{written(now.fact)} − {written(then.fact)} = {vi(got)} ≈ "
+                           f"{'+' if sign > 0 else '−'}{written(d.fact)} ✓", ev,
+                           "sentence" if then.sent == now.sent else "blocks"))
+        return True
+
+    def _growth(self, now: Node, then: Node, d: Node) -> bool:
+        """ "tăng 5,8% so với năm 2010": (now − then) / then, rounded or truncated."""
+        if then.value <= 0 or now.fam != then.fam:
+            return False
+        got = 100.0 * (now.value - then.value) / then.value
+        sign = 1 if d.fact.change == "increase" else -1
+        if sign * got < 0 or not percent_matches(abs(got), d):
+            return False
+        ev = [Evidence(kind="cue", detail="a growth rate between a level and the earlier level it names")]
+        self._emit(Finding("difference", PASS, [now, then, d], d.value * sign, round(got, 4), d.tol,
+                           f"({written(now.fact)} − {written(then.fact)}) / {written(then.fact)} = "
+                           f"{vi(got, (d.fact.decimals or 0) + 1)} % ≈ {'+' if sign > 0 else '−'}"
+                           f"{written(d.fact)} % ✓", ev, "sentence" if then.sent == now.sent else "blocks"))
+        return True
+
+    # -- tables ----------------------------------------------------------------------------------
+    def table_patterns(self) -> None:
+        cells: dict[int, dict[tuple[int, int], Node]] = defaultdict(dict)
+        for n in self.g.nodes:
+            if n.cell is not None and not n.unsure:
+                cells[n.block][n.cell] = n
+        for block, grid in cells.items():
+            TablePatterns(self, block, grid).run()
+
+
+@dataclass
+class TablePatterns:
+    """Columns that add up in most rows, % columns, and total rows against the rows they total."""
+
+    finder: RelationFinder
+    block: int
+    grid: dict[tuple[int, int], Node]
+
+    def run(self) -> None:
+        rows: dict[int, dict[int, Node]] = defaultdict(dict)
+        for (r, c), n in self.grid.items():
+            rows[r][c] = n
+        self.rows = rows
+        table = self.finder.doc.blocks[self.block].table
+        self.dashes = {(c.row, c.col) for c in (table.cells if table else [])
+                       if c.text.strip() in ("-", "–", "—")}   # "none" in a figure column: zero
+        self.column_sums(rows)
+        self.column_shares(rows)
+        self.total_rows(rows)
+
+    def _pattern(self, checks: list[tuple[Node, list[Node]]]) -> tuple[int, int] | None:
+        """(rows where the sum holds, rows where it holds with two non-zero parts), when it holds
+        in most rows and non-trivially in three; None otherwise (decided early on a bad start)."""
+        n = len(checks)
+        if n < 3:
+            return None
+        allowed = n - (8 * n + 9) // 10      # rows that may miss
+        holding = support = missed = 0
+        for t, ps in checks:
+            got = 0.0
+            tol = t.tol
+            nonzero = 0
+            for p in ps:
+                got += p.value
+                tol += p.tol
+                nonzero += p.value != 0
+            if abs(got - t.value) <= tol + 1e-9 or ((t.approx or any(p.approx for p in ps))
+                                                   and holds_sum(t, ps)):
+                holding += 1
+                support += nonzero >= 2
+            else:
+                missed += 1
+                if missed > allowed:
+                    return None
+        if support < 3:
+            return None
+        return holding, support
+
+    def _emit_pattern(self, checks: list[tuple[Node, list[Node]]], detail: str,
+                      others: list[list[tuple[Node, list[Node]]]], declared: bool = False) -> None:
+        """Judge every row of the pattern: pass where it holds, fail where a row misses and no
+        other pattern of the same column holds there — by a little, or by any amount when the
+        column's header declares it a total ("Tổng số") and every other row holds."""
+        holding = sum(holds_sum(t, ps) for t, ps in checks)
+        explained = {id(t) for other in others for t, ps in other if holds_sum(t, ps)}
+        strict = declared and holding == len(checks) - 1 and holding >= 5
+        for total, parts in checks:
+            ok = holds_sum(total, parts)
+            got = sum(p.value for p in parts)
+            if not ok and (not (near_miss(got, total.value) or strict or repairable(total, parts))
+                           or total.approx or id(total) in explained or any(p.approx for p in parts)):
+                continue
+            shown = [p for p in parts if p.value] if ok else parts
+            if ok and len(shown) < 2:
+                continue
+            status = PASS if ok else FAIL
+            ev = [Evidence(kind="table", detail=f"{detail}: holds in {holding} of {len(checks)} rows")]
+            self.finder._emit(Finding("sum", status, [total, *shown], total.value, got,
+                                      total.tol + sum(p.tol for p in parts),
+                                      _sum_text(total, shown, status), ev, "table"))
+
+    def column_sums(self, rows: dict[int, dict[int, Node]]) -> None:
+        """A column that is the sum of other columns in most rows: a contiguous group of columns
+        (Tổng = Luật + Nghị định + ...), any two columns, or the same place in two groups of
+        columns (the "Tổng số" group = the first group + the second). Of the patterns of one
+        total column, the one that holds in most rows is judged."""
+        cols = sorted({c for r in rows.values() for c in r})
+        numeric = [c for c in cols if all(n.fact.kind in (FactKind.count, FactKind.amount, FactKind.score)
+                                           for r in rows.values() for k, n in r.items() if k == c)]
+        by_total: dict[int, list[tuple[tuple[int, int], str, list[tuple[Node, list[Node]]]]]] = defaultdict(list)
+
+        def consider(a: int, g: tuple[int, ...], detail: str) -> None:
+            checks = []
+            for row_no, r in rows.items():
+                if a not in r or not all(k in r or (row_no, k) in self.dashes for k in g):
+                    continue
+                parts = [r[k] for k in g if k in r]
+                if parts and all(_same_measure(r[a], p) for p in parts):
+                    checks.append((r[a], parts))
+            found = self._pattern(checks)
+            if found is not None:
+                by_total[a].append((found, detail, checks))
+
+        for a in numeric:
+            seen: set[tuple[int, ...]] = set()
+            for width in range(2, max(3, len(numeric))):
+                for start in numeric:
+                    g = tuple(range(start, start + width))
+                    if a not in g and all(c in numeric for c in g) and g not in seen:
+                        seen.add(g)
+                        consider(a, g, f"column {a + 1} = columns {g[0] + 1}–{g[-1] + 1}")
+            for b, c in itertools.combinations([x for x in numeric if x != a], 2):
+                if (b, c) not in seen:
+                    seen.add((b, c))
+                    consider(a, (b, c), f"column {a + 1} = column {b + 1} + column {c + 1}")
+        for width in range(2, 7):
+            starts = [s for s in numeric if all(s + k in numeric for k in range(width))]
+            for t, x, y in itertools.permutations(starts, 3):
+                spans = [set(range(s, s + width)) for s in (t, x, y)]
+                if spans[0] & spans[1] or spans[0] & spans[2] or spans[1] & spans[2] or x > y:
+                    continue
+                for k in range(width):
+                    consider(t + k, (x + k, y + k), f"column {t + k + 1} = column {x + k + 1} + column {y + k + 1}")
+        view = _view(self.finder.doc, self.block)
+        for a, patterns in by_total.items():
+            patterns.sort(key=lambda p: (-p[0][0], -p[0][1], -len(p[2][0][1])))
+            (_, detail, checks), rest = patterns[0], patterns[1:]
+            declared = view is not None and any(_whole_re().match(h) for h in view.header_path(a))
+            self._emit_pattern(checks, detail, [c for _, _, c in rest], declared)
+
+    def column_shares(self, rows: dict[int, dict[int, Node]]) -> None:
+        """A % column = column x / column y in most rows; each row is judged against the best
+        such pair, and passes if another pair that also holds in most rows explains it."""
+        cols = sorted({c for r in rows.values() for c in r})
+        pct_cols = [c for c in cols if all(n.fact.kind is FactKind.percentage
+                                           for r in rows.values() for k, n in r.items() if k == c)]
+        for p in pct_cols:
+            patterns: list[tuple[float, int, int, list[tuple[Node, Node, Node]], list[bool]]] = []
+            for x, y in itertools.permutations([c for c in cols if c not in pct_cols], 2):
+                checks = [(r[x], r[y], r[p]) for r in rows.values() if all(c in r for c in (x, y, p))
+                          and r[x].fam == r[y].fam]
+                if len(checks) < 3:
+                    continue
+                holding = [share_matches(a.value, b.value, q) for a, b, q in checks]
+                informative = sum(h and a.value != b.value for h, (a, b, _) in zip(holding, checks))
+                if informative >= 2 and sum(holding) * 10 >= 8 * len(checks):
+                    patterns.append((sum(holding) / len(checks), x, y, checks, holding))
+            if not patterns:
+                continue
+            patterns.sort(key=lambda t: -t[0])
+            _, x, y, checks, holding = patterns[0]
+            explained = {id(q) for _, _, _, c2, h2 in patterns[1:] for (_, _, q), ok2 in zip(c2, h2) if ok2}
+            for (a, b, q), ok in zip(checks, holding):
+                if not ok and id(q) in explained:
+                    continue  # another pattern of this column explains the row
+                got = 100.0 * a.value / b.value if b.value else float("nan")
+                if not ok and not (near_miss(got, q.value) and abs(got - q.value) >= 2 * q.step):
+                    continue
+                status = PASS if ok else FAIL
+                ev = [Evidence(kind="table", detail=f"column {p + 1} = column {x + 1} / column {y + 1}: "
+                                                    f"holds in {sum(holding)} of {len(checks)} rows")]
+                f = self.finder._share_finding(a, b, q, status, ev)
+                f.scope = "table"
+                self.finder._emit(f)
+
+    def total_rows(self, rows: dict[int, dict[int, Node]]) -> None:
+        """A total row against the rows it totals. A total in the name column ("Tổng số") totals
+        the rows of its group with the same sub-row name ("Đã thực thi"); a total sub-row
+        ("Bộ Công an | Tổng") totals the other sub-rows of its name."""
+        from extractor.tables import TableView
+
+        block = self.finder.doc.blocks[self.block]
+        if block.table is None:
+            return
+        view = TableView(block, self.finder.g.text)
+        first_col = min((c for r in rows.values() for c in r), default=0)
+        keys = {r: view.row_key(r, first_col) for r in rows}
+        groups = view.group_of_rows()
+        total = view.TOTAL
+        for tr, (subject, facet) in keys.items():
+            if subject == total:      # a grand total: the rows of its group with its sub-row name
+                self._total_row(rows, tr, [r for r, (s, f) in keys.items() if s != total and f == facet
+                                           and groups.get(r) == groups.get(tr)])
+            if facet == total:        # a sub-total: the other sub-rows of its name
+                self._total_row(rows, tr, [r for r, (s, f) in keys.items()
+                                           if s == subject and f != total and r != tr])
+
+    def _total_row(self, rows: dict[int, dict[int, Node]], tr: int, members: list[int]) -> None:
+        for c, total in rows[tr].items():
+            parts = [rows[r][c] for r in sorted(members) if c in rows[r]]
+            if len(parts) < 2 or any(not _same_measure(p, total) for p in parts):
+                continue
+            ok = holds_sum(total, parts)
+            got = sum(p.value for p in parts)
+            if not ok and (not (near_miss(got, total.value) or repairable(total, parts)) or total.approx):
+                continue
+            shown = [p for p in parts if p.value] if ok else parts
+            if ok and len(shown) < 2:
+                continue   # "7 = 7": a total of one non-zero row says nothing
+            status = PASS if ok else FAIL
+            ev = [Evidence(kind="table", detail="a total row against the rows it totals")]
+            self.finder._emit(Finding("sum", status, [total, *shown], total.value, got,
+                                      total.tol + sum(p.tol for p in parts),
+                                      _sum_text(total, shown, status), ev, "table"))
+
+
+def _compatible(a: Node, b: Node) -> bool:
+    """One family, or a generic count ("đơn vị") beside any count."""
+    return a.fam == b.fam or (a.fam.startswith("count:") and b.fam.startswith("count:")
+                              and "count:*" in (a.fam, b.fam))
+
+
+def _view(doc: Document, block: int):  # noqa: ANN202 - extractor.tables.TableView | None
+    from extractor.tables import TableView
+
+    b = doc.blocks[block]
+    return TableView(b, doc.text) if b.table is not None else None
+
+
+def _same_measure(a: Node, b: Node) -> bool:
+    """Cells of one table may add up across columns whose headers name different counted things
+    ("Luật", "Nghị định" under "Văn bản"): the same kind (and currency) is what must agree."""
+    if a.fact.kind is not b.fact.kind:
+        return False
+    return a.fact.kind is not FactKind.amount or a.fact.unit == b.fact.unit
+
+
+def find_relations(ex: Extraction, doc: Document, existing: list[Check]) -> list[Check]:
+    """The relations the cue rules did not find, as checks numbered after theirs."""
+    findings = RelationFinder(ex, doc, existing).run()
+    start = len(existing)
+    return [f.check(f"c{start + i + 1}") for i, f in enumerate(findings)]
