@@ -416,8 +416,13 @@ class Checker:
                 if word and word not in found:
                     found[word] = f
             if len(found) >= 2:
+                from extractor.relations import facets_of, partition_of
+
                 pcts = sorted(found.values(), key=lambda f: f.span)
-                self._total_100(pcts, certain=len(found) == len(words) or len(found) == 2)
+                facets = [facets_of(p.label or "") for p in pcts]
+                complete = partition_of(facets) is not None
+                over = sum(num(p) for p in pcts) > 100.0 + sum_tolerance(pcts) and _disjoint(facets)
+                self._total_100(pcts, certain=len(found) == len(words) or complete or over)
 
     def _total_100(self, pcts: list[Fact], certain: bool) -> None:
         got = sum(num(p) for p in pcts)

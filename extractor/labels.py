@@ -30,7 +30,8 @@ from extractor.vocab import alternation, cues, words_re
 from schemas.document import Block, Document
 
 MAX_WORDS = 8
-_STRONG_BREAK = re.compile(r"[.;\n()\[\]|]|\s-\s|\s–\s")
+_STRONG_BREAK = re.compile(r"(?<!\b[A-ZĐ])(?<!\b[A-ZĐ]{2})(?<!\b[A-ZĐ][a-z])\.|[;\n()\[\]|]|\s-\s|\s–\s")
+# (a dot right after "TP", "TX", "Tp" is an abbreviation's, not a sentence's: "UBND TP. Nha Trang")
 _QUOTED = re.compile(r"[“\"]([^”\"]{3,120})[”\"]")
 _MARKUP = re.compile(r"^[-–+•*\s]+|^(?:[IVX]+|\d+(?:\.\d+)*|[a-zđ])[.)]\s+")
 _NUMBERISH = re.compile(r"^[\d.,/%\s]+$")
@@ -93,6 +94,49 @@ def _range_join() -> re.Pattern[str]:
 def _unit_start_re() -> re.Pattern[str]:
     alt = "|".join(re.escape(w) for w in sorted(cues().units, key=len, reverse=True))
     return re.compile(rf"(?:{alt})(?!\w)", re.IGNORECASE)
+
+
+@cache
+def _head_re() -> re.Pattern[str]:
+    stops = alternation([*cues().head_stops, *cues().label_trim, *cues().predicate_markers,
+                         *cues().breakdown_cues])
+    word = rf"(?!(?:{stops})(?!\w))[^\W\d][\w-]*"
+    return re.compile(rf"\s((?:{word})(?:\s+(?:{word}))*)")
+
+
+@cache
+def _rank_tail_re() -> re.Pattern[str]:
+    cue = alternation([*cues().rank_cues, *cues().connectors["ordinal"]])
+    return re.compile(rf"(?:\s*(?:{cue}|{words_re('ordinal')}|vị trí|đứng|xếp))+\s*$", re.IGNORECASE)
+
+
+@cache
+def _share_gap_re() -> re.Pattern[str]:
+    """Between a count and its share: its unit and words, then a share cue ("hồ sơ, chiếm đến")."""
+    return re.compile(rf"[^;.\d]*(?:{alternation(cues().share_cues)})(?:\s+\w+)?\s*\(?\s*", re.IGNORECASE)
+
+
+@cache
+def _place_only_re() -> re.Pattern[str]:
+    """A label that names only where ("Ở địa phương đạt", "ở bộ, ngành đạt"): a place word after
+    a locative, and the verb."""
+    places = alternation([*cues().units, *cues().subject_prefixes])
+    return re.compile(rf"(?:{words_re('locatives')})\s+(?:{places})(?:,\s*(?:{places}))*"
+                      rf"(?:\s+(?:{alternation(cues().label_trim)}))*", re.IGNORECASE)
+
+
+def _named_in(head: str, label: str) -> bool:
+    """The head phrase, or the counted noun it is made of under another name ("TTHC" for "thủ
+    tục"), already stands in the label."""
+    if _folded(head) in _folded(label):
+        return True
+    family = next((f for f in cues().unit_families if any(_folded(u) == _folded(head) for u in f)), None)
+    return family is not None and any(re.search(rf"(?<!\w){re.escape(_folded(u))}(?!\w)", _folded(label))
+                                      for u in family)
+
+
+def _folded(s: str) -> str:
+    return " ".join(s.lower().split())
 
 
 @cache
@@ -282,6 +326,94 @@ class Labeller:
         return out
 
     def _one(self, d: Draft, prev_end: int, prev: tuple[Draft, str | None] | None) -> str | None:
+        if d.cell is None and d.kind is FactKind.percentage:
+            shared = self._share_of_previous(d, prev)
+            if shared:
+                return shared   # "634 hồ sơ quá hạn, chiếm 3,6%": the share of what was just counted
+        label = self._context_label(d, prev_end, prev)
+        if d.cell is not None or d.kind in (FactKind.date, FactKind.deadline):
+            return label
+        if d.kind is FactKind.rank:
+            label = (_rank_tail_re().sub("", label).strip(" ,:") if label else "") or \
+                self._ranked(d, prev)   # "... xếp vị trí thứ": who or what is ranked
+        elif label and _place_only_re().fullmatch(label):
+            label = self._colon_topic(d) or label   # "cụ thể: Ở địa phương đạt 47,8%"
+        head = self._head_phrase(d) if d.kind in (FactKind.count, FactKind.percentage) else None
+        if head and not (label and _named_in(head, label)):
+            label = f"{head} – {label}" if label else head
+        facet = self._sentence_facet(d, label)
+        return f"{label} – {facet}" if label and facet else (facet or label)
+
+    def _ranked(self, d: Draft, prev: tuple[Draft, str | None] | None) -> str | None:
+        """What a rank ranks: the name after it ("xếp vị trí thứ 2 là vùng Đông Nam Bộ"), the
+        subject of its clause ("chỉ số PCI đạt 69,03 điểm xếp vị trí thứ 9"), or the label of
+        the figure before it in its sentence."""
+        after = re.match(rf"\s*(?:{words_re('label_copulas')})\s+([^,;.()\n]{{3,60}})", self.text[d.end:d.end + 70],
+                         re.IGNORECASE)
+        if after:
+            return after.group(1).strip()
+        block = d.candidate.block
+        head = _clause_head(self.text, block.span[0], d.start)
+        if head:
+            return _rank_tail_re().sub("", head).strip(" ,:") or None
+        if prev is not None and prev[1] and self._same_sentence(prev[0], d):
+            return prev[1]
+        return None
+
+    def _colon_topic(self, d: Draft) -> str | None:
+        """The topic a list after a colon is about: "tỷ lệ hồ sơ trực tuyến ... có sự cải thiện
+        rõ rệt, cụ thể: Ở địa phương đạt 47,8%"."""
+        block = d.candidate.block
+        colon = self.text.rfind(":", block.span[0], d.start)
+        if colon < 0:
+            return None
+        start = max((m.end() for m in _SENTENCE_GAP.finditer(self.text, block.span[0], colon)),
+                    default=block.span[0])
+        topic = trim(re.split(r",\s*(?:cụ thể|như sau)", self.text[start:colon])[0])
+        return _cap_words(topic) if topic and _useful(topic) else None
+
+    def _share_of_previous(self, d: Draft, prev: tuple[Draft, str | None] | None) -> str | None:
+        if prev is None or prev[0].kind is not FactKind.count or not prev[1] \
+                or prev[0].candidate.block.id != d.candidate.block.id:
+            return None
+        gap = self.text[prev[0].end:d.start]
+        if len(gap) > 60 or re.search(r"[;.\d]", gap):
+            return None
+        return prev[1] if _share_gap_re().fullmatch(gap) else None
+
+    def _sentence_facet(self, d: Draft, label: str | None) -> str | None:
+        """A facet the figure's sentence opens with ("Về hồ sơ trực tuyến, trong quý, ... tiếp
+        nhận 581 hồ sơ") that its label lacks: the word that tells this figure from its
+        neighbours. Only the sentence's opening phrase, up to its first comma, counts."""
+        from extractor.relations import facet_phrases
+
+        block = d.candidate.block
+        start = max((m.end() for m in _SENTENCE_GAP.finditer(self.text, block.span[0], d.start)),
+                    default=block.span[0])
+        opening = self.text[start:d.start].split(",")[0]
+        if len(opening) >= d.start - start:
+            return None   # no comma: the figure's own clause, whose words the label already weighs
+        found = [p for p in facet_phrases(opening) if len(p.split()) >= 2]   # "trực tuyến", not "mới"
+        if not found or (label and facet_phrases(label)):
+            return None
+        return found[-1]
+
+    def _head_phrase(self, d: Draft) -> str | None:
+        """The noun phrase right after the figure: its counted thing and what qualifies it
+        ("4.510 dịch vụ công trực tuyến trên ...", "115,1% dự toán", "152 Điều"), up to a
+        preposition, a verb, punctuation or the next figure (``head_stops`` of cues.yaml)."""
+        rest = self.text[d.end:d.end + 80]
+        if d.kind is FactKind.percentage:
+            rest = re.sub(r"^\s*%", "", rest)
+        m = _head_re().match(rest)
+        if m is None:
+            return None
+        phrase = m.group(1).strip()
+        if not phrase or _NUMBERISH.match(phrase):
+            return None
+        return " ".join(phrase.split()[:6])
+
+    def _context_label(self, d: Draft, prev_end: int, prev: tuple[Draft, str | None] | None) -> str | None:
         block = d.candidate.block
         lo = max(block.span[0], prev_end if prev_end <= d.start else block.span[0])
         if d.cell is not None:
@@ -363,7 +495,8 @@ class Labeller:
         prev = self._done[-1][0]
         return prev.candidate.block.span[0] <= floor < prev.candidate.block.span[1] \
             and prev.end <= anchor \
-            and not _SENTENCE_GAP.search(self.text, prev.end, anchor)
+            and not _SENTENCE_GAP.search(self.text, prev.end, anchor) \
+            and ";" not in self.text[prev.end:anchor]
 
     def _part_label(self, d: Draft) -> str | None:
         """A figure with no words of its own on the left is named by the words after its unit

@@ -104,11 +104,32 @@ def _facet_res() -> list[tuple[str, str, re.Pattern[str]]]:
 
 
 def facets_of(label: str) -> dict[str, set[str]]:
-    """Facet -> the values whose phrases the label contains."""
-    out: dict[str, set[str]] = defaultdict(set)
+    """Facet -> the values whose phrases the label contains; where phrases overlap the longer
+    one wins ("không hài lòng" is dissatisfied, not also satisfied)."""
+    found: list[tuple[int, int, str, str]] = []
     for name, value, rx in _facet_res():
-        if rx.search(label):
+        for m in rx.finditer(label):
+            found.append((m.start(), m.end(), name, value))
+    out: dict[str, set[str]] = defaultdict(set)
+    for start, end, name, value in found:
+        if not any(s <= start and end <= e and (e - s) > (end - start) and n == name
+                   for s, e, n, _ in found):
             out[name].add(value)
+    return out
+
+
+def facet_phrases(text: str) -> list[str]:
+    """The facet phrases a text names, in order, longest first where they overlap."""
+    found: list[tuple[int, int, str]] = []
+    for _, _, rx in _facet_res():
+        for m in rx.finditer(text):
+            found.append((m.start(), -len(m.group(0)), m.group(0)))
+    out: list[str] = []
+    end = -1
+    for start, neg_len, phrase in sorted(found):
+        if start >= end:
+            out.append(phrase)
+            end = start - neg_len
     return out
 
 
@@ -431,7 +452,7 @@ class RelationFinder:
         if cue is None or len(gap) > 200 or (after[0].block != total.block and cue.start() > 12 + gap.find("\n\n") + 2):
             return
         runs = [after[:k] for k in range(2, min(MAX_PARTS, len(after)) + 1)
-                if all(p.sent == after[0].sent for p in after[:k])]
+                if all(p.sent == after[0].sent and p.value < total.value for p in after[:k])]
         if not runs:
             return
         parts = min(runs, key=lambda r: abs(sum(p.value for p in r) - total.value))

@@ -65,6 +65,14 @@ def _levels_re() -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{words_re('levels')})(?!\w)", re.IGNORECASE)
 
 
+_DECIMAL_COMMA = re.compile(r"^\d{1,3},\d{1,3}%?$")
+
+
+def _small(text: str) -> bool:
+    m = re.match(r"(\d+)", text)
+    return m is not None and int(m.group(1)) <= 100
+
+
 def _numbering(texts: list[str]) -> bool:
     """Row numbers: "1, 2, 3", "1., 2.", "I., II." — each greater than the one before."""
     if not all(_ROWNUM.match(t) for t in texts):
@@ -104,6 +112,7 @@ class TableView:
             for r in range(c.row, c.row + c.row_span):
                 for k in range(c.col, c.col + c.col_span):
                     self._covering.setdefault((r, k), c)
+        self.rate_cols: set[int] = set()
         self.figure_cols = self._figure_columns()
         self.unit_col = next((k for k in range(self.table.n_cols)
                               if any(header_kind(h) == "unit" for h in self.header_path(k))), None)
@@ -151,6 +160,10 @@ class TableView:
             if texts and sum(is_figure(t) for t in texts) * 2 >= len(texts) and not names \
                     and not (k <= 1 and _numbering(texts)) and not all(_YEAR.match(t) for t in texts):
                 out.add(k)
+                figures = [t for t in texts if is_figure(t)]
+                if sum(bool(_DECIMAL_COMMA.search(t)) for t in figures) * 2 >= len(figures) \
+                        and all(_small(t) for t in figures):
+                    self.rate_cols.add(k)   # "94,85", "97,87": shares without their % sign
         return out
 
     def row_names(self, row: int, col: int) -> list[tuple[int, str]]:
@@ -227,12 +240,18 @@ class TableView:
         head = " ".join(path)
         unit = self._unit(cell.row, path)
         kind = self._kind(cell_text, head, unit, " ".join(measure))
+        if kind is FactKind.count and cell.col in self.rate_cols and not unit:
+            kind = FactKind.percentage   # counts are whole: decimals under 100 with no unit are rates
         named = [h for h in path if not self._generic(h)]
         if not named and path and header_kind(path[-1]) not in ("rownum", "subject", "period", "note") \
                 and not _YEAR.match(path[-1]) and not PERIOD_RE.fullmatch(path[-1]):
             named = [path[-1]]   # "Tỷ lệ", "Điểm": the column's kind still tells it from its row
-        label_parts = measure + named
-        header_period = next((h for h in path if PERIOD_RE.fullmatch(h) or _YEAR.match(h)), None)
+        header_period = next((h for h in path if PERIOD_RE.fullmatch(h) or _YEAR.match(h)
+                              or _YEAR.match(h.split("(")[0].strip())), None)
+        # a column headed by its year ("2018 (%)") is told from its neighbours by the year alone:
+        # the label keeps it, beside the period it also gives
+        year_head = next((h for h in path if _YEAR.match(h.split("(")[0].strip())), None)
+        label_parts = measure + named + ([year_head] if year_head and not named else [])
         return CellInfo(kind=kind, unit=unit, label=" – ".join(label_parts) or None,
                         subject=subject, period=period or header_period,
                         total_row=any(is_total_label(n) for _, n in names),

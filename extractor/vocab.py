@@ -51,6 +51,7 @@ class Cues(BaseModel):
     identifier_cues: list[str]
     breakdown_cues: list[str]
     label_trim: list[str]
+    head_stops: list[str]
     generic_titles: list[str]
     generic_labels: list[str]
     subject_prefixes: list[str]
@@ -73,7 +74,7 @@ class Cues(BaseModel):
     @field_validator("units", "score_units", "percent_units", "score_unit_stops", "not_counted",
                      "period_end_cues", "score_cues", "rank_cues", "deadline_cues",
                      "target_sentence_cues", "result_cues", "identifier_cues",
-                     "breakdown_cues", "label_trim", "generic_titles", "generic_labels",
+                     "breakdown_cues", "label_trim", "head_stops", "generic_titles", "generic_labels",
                      "subject_prefixes", "body_heads", "predicate_markers",
                      "share_cues", "lost_points_cues", "total_row_labels", "table_kind_words", "money_words",
                      "change_fillers", "comparison_anchors")

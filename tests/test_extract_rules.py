@@ -31,7 +31,7 @@ def test_rules_dossier_statistics(tmp_path: Path) -> None:
                           ("count", 2800.0, None, "hồ sơ"), ("percentage", 96.39, None, "%"),
                           ("count", 105.0, None, "hồ sơ")]
     assert all(f.period and f.period.text == "Quý I/2024" for f in ex.facts)
-    assert ex.facts[2].label == "đúng hạn"
+    assert ex.facts[2].label == "hồ sơ – đúng hạn"   # the counted noun, then its clause
 
 
 def test_rules_count_with_noun_before(tmp_path: Path) -> None:

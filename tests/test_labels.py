@@ -21,8 +21,9 @@ def _labels(tmp_path: Path, text: str) -> list[tuple[str, str | None]]:
 def test_breakdown_part_named_by_a_body_keeps_its_totals_label(tmp_path: Path) -> None:
     got = _labels(tmp_path, "Trong quý III, huyện đã giải quyết 1.250 hồ sơ, trong đó Bộ phận "
                             "một cửa cấp huyện 830 hồ sơ, Bộ phận một cửa cấp xã 420 hồ sơ.")
-    assert got == [("1.250", "huyện đã giải quyết"), ("830", "huyện đã giải quyết"),
-                   ("420", "huyện đã giải quyết")]
+    # the counted noun first ("hồ sơ"), then what the clause says of it; the parts keep their total's
+    assert got == [("1.250", "hồ sơ – huyện đã giải quyết"), ("830", "hồ sơ – huyện đã giải quyết"),
+                   ("420", "hồ sơ – huyện đã giải quyết")]
 
 
 def test_breakdown_parts_after_semicolons_keep_their_totals_label(tmp_path: Path) -> None:
@@ -58,7 +59,7 @@ def test_subset_in_parentheses_is_named_after_its_unit(tmp_path: Path) -> None:
 def test_short_comma_item_grows_backwards(tmp_path: Path) -> None:
     got = _labels(tmp_path, "Các thủ tục sau khi công bố được cập nhật đầy đủ, đến nay đã niêm yết "
                             "công khai tại Trung tâm hành chính công, các xã, phường với 412/412 TTHC.")
-    assert got == [("412/412", "niêm yết công khai tại Trung tâm hành chính công, các xã")]
+    assert got == [("412/412", "TTHC – niêm yết công khai tại Trung tâm hành chính công, các xã")]
 
 
 def test_parenthetical_note_takes_the_subject_of_its_clause(tmp_path: Path) -> None:
