@@ -195,6 +195,7 @@ def eval_cmd(corpus: Path, only: str, details: bool, dev: bool, devset: Path | N
     from extractor.evaluate import (
         evaluate_corpus,
         evaluate_relations,
+        relations_by,
         relations_table,
         render_details,
     )
@@ -205,6 +206,7 @@ def eval_cmd(corpus: Path, only: str, details: bool, dev: bool, devset: Path | N
     relations = evaluate_relations(corpus, only)
     click.echo("\nrelations (checks) against corpus/gold/*.relations.yaml:")
     click.echo(relations_table(relations).to_string())
+    click.echo(relations_by(relations))
     if details:
         click.echo(render_details(scores))
         for name, rel in relations:

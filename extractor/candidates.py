@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
@@ -67,6 +67,7 @@ class Candidate:
     fraction: Fraction | None = None
     date: DateValue | None = None
     amount: Amount | None = None
+    alternatives: list[float] = field(default_factory=list)   # likely readings of a slip
 
     @property
     def value(self) -> float | None:
@@ -104,7 +105,10 @@ def find_candidates(doc: Document, cues: CueIndex) -> list[Candidate]:
         start, end = block.span
         out.extend(_dates(text, start, end, block, taken))
         out.extend(_amounts(text, start, end, block, taken))
-        out.extend(_settle_convention(_figures(text, start, end, block, taken, cues)))
+        figures = _settle_convention(_figures(text, start, end, block, taken, cues))
+        if block.table is not None:
+            figures = _settle_columns(doc, figures)
+        out.extend(figures)
         out.extend(_ordinals(text, start, end, block, taken))
     out.sort(key=lambda c: c.start)
     return out
@@ -141,7 +145,11 @@ def _settle_convention(found: list[Candidate]) -> list[Candidate]:
     English style; "89,4", "1.234.567" Vietnamese), that convention settles the ambiguous ones;
     with no evidence, or both, the default reading stays (vi-VN).
     """
-    seen = {written_convention(n) for c in found for n in _numerals(c)} - {None}
+    # a figure with four or more digits after its mark ("5.9123") is more likely a slip than a
+    # convention: it does not vote
+    seen = {written_convention(n) for c in found for n in _numerals(c)
+            if not re.search(r"[.,]\d{4,}$", n)} - {None}
+    _mark_slips(found, "en" if seen == {"en"} else "vi")
     if len(seen) != 1:
         return found
     convention = seen.pop()
@@ -151,6 +159,47 @@ def _settle_convention(found: list[Candidate]) -> list[Candidate]:
             c.number = parse_number(c.number.text, convention=convention)  # type: ignore[arg-type]
         out.append(c)
     return out
+
+
+_SLIP = re.compile(r"^(\d{1,3})\.(\d+)$")
+
+
+def _mark_slips(found: list[Candidate], convention: str) -> None:
+    """A grouping mark in the wrong place changes a figure's magnitude: "5.9123" (four digits
+    after the dot) and, where the block groups thousands with dots, "151.10" are kept as read
+    but given the reading with the digits regrouped by thousands as an alternative, which a
+    relation may confirm ("59.123", "15.110")."""
+    for c in found:
+        if c.number is None or c.form not in ("number", "percent"):
+            continue
+        m = _SLIP.match(c.number.text)
+        if m is None:
+            continue
+        tail = m.group(2)
+        if len(tail) >= 4 or (convention == "vi" and len(tail) in (1, 2) and len(m.group(1)) == 3
+                              and c.form == "number"):
+            regrouped = float(m.group(1) + tail)
+            if regrouped != c.number.value:
+                c.alternatives.append(regrouped)
+
+
+def _settle_columns(doc: Document, found: list[Candidate]) -> list[Candidate]:
+    """In a table column of whole numbers ("1190", "1354"), an ambiguous "1,463" is one more
+    whole number, whatever the rest of the table writes ("51,9%" in another column)."""
+    by_col: dict[int, list[Candidate]] = {}
+    for c in found:
+        cell = doc.cell_at(c.start)
+        if cell is not None and c.number is not None and c.form == "number":
+            by_col.setdefault(cell.col, []).append(c)
+    for column in by_col.values():
+        settled = [c for c in column if not is_ambiguous(c.number.text)]  # type: ignore[union-attr]
+        if len(settled) < 2 or any(c.number.decimals for c in settled):  # type: ignore[union-attr]
+            continue
+        for c in column:
+            if c.number is not None and is_ambiguous(c.number.text):
+                mark = "," if "," in c.number.text else "."
+                c.number = parse_number(c.number.text, convention="en" if mark == "," else "vi")
+    return found
 
 
 def _numerals(c: Candidate) -> list[str]:

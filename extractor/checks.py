@@ -136,18 +136,26 @@ class Checker:
             if close(got, num(total), tol):
                 self._sum(total, explicit, PASS, tol)
                 return
+            for p in explicit:   # a part whose grouping mark is misplaced ("5.9123" for 59.123)
+                if any(close(got - num(p) + alt, num(total), tol) for alt in p.alternatives):
+                    self._sum(total, explicit, PASS, tol, note=f"reading {p.text} as its alternative")
+                    return
             reason = unasserted(total, explicit, strict, got)
             self._sum(total, explicit, UNSURE if reason else FAIL, tol, reason)
 
     def _sum(self, total: Fact, parts: list[Fact], status: CheckStatus, tol: float,
-             reason: str | None = None) -> None:
+             reason: str | None = None, note: str | None = None) -> None:
         got = sum(num(p) for p in parts)
-        decimals = max([p.decimals or 0 for p in parts] + [total.decimals or 0])
+        if note is not None:
+            got = num(total)
+        decimals = total.decimals or 0 if note else max([p.decimals or 0 for p in parts] + [total.decimals or 0])
         mark = {PASS: "=" if got == num(total) else "≈", FAIL: "≠", UNSURE: "≠"}[status]
         sign = {PASS: "✓", FAIL: "✗", UNSURE: "?"}[status]
         expl = f"{' + '.join(written(p) for p in parts)} = {vi(got, decimals)} {mark} {written(total)} {sign}"
         if status is UNSURE:
             expl += " (the list may be partial)"
+        if note is not None:
+            expl += f" ({note})"
         self.add("sum", status, [total, *parts], expl, num(total), got, tol, reason=reason)
         if status is PASS:
             for p in parts:
@@ -729,11 +737,17 @@ def cross_document_checks(extractions: list[Extraction]) -> list[Check]:
                 seen.setdefault(key, []).append((ex, f))
     out: list[Check] = []
     for (indicator, subject, period, _), found in seen.items():
-        values = {f.value for _, f in found}
-        if len({ex.source.sha256 for ex, _ in found}) < 2 or len(values) < 2:
+        per_doc: dict[str, set[float]] = {}
+        for ex, f in found:
+            per_doc.setdefault(ex.source.sha256, set()).add(float(f.value))  # type: ignore[arg-type]
+        # several values in one document for one key (a total and its parts under one
+        # indicator, two renderings of one table) say nothing of another document: only
+        # documents that each give one value, and different ones, disagree
+        single = {doc: vals for doc, vals in per_doc.items() if len(vals) == 1}
+        if len(single) < 2 or len({v for vals in single.values() for v in vals}) < 2:
             continue
-        listing = "; ".join(f"{ex.source.path}: {f.text}" for ex, f in found)
+        listing = "; ".join(f"{ex.source.path}: {f.text}" for ex, f in found if ex.source.sha256 in single)
         out.append(Check(id=f"x{len(out) + 1}", rule="cross_document", status=FAIL,
-                         facts=[f"{ex.source.path}#{f.id}" for ex, f in found],
+                         facts=[f"{ex.source.path}#{f.id}" for ex, f in found if ex.source.sha256 in single],
                          explanation=f"{indicator} of {subject or '?'} for {period}: {listing} ✗"))
     return out

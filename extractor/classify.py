@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from extractor.candidates import Candidate
-from extractor.nlp import CueIndex
+from extractor.nlp import Cue, CueIndex
 from extractor.numbers import NumberFormatError, parse_number, unit_scale
 from extractor.tables import CellInfo, TableViews
 from parsers.grid import plain
@@ -88,6 +88,8 @@ class Classifier:
         self.text = doc.text
         self.cues = cues
         self.tables = TableViews(doc.text)
+        defined = unit_abbreviations(doc.text, cues)
+        self._abbreviations = re.compile(rf" ?({alternation(list(defined))})(?!\w)") if defined else None
 
     def classify(self, c: Candidate) -> Draft | None:
         cell = self.doc.cell_at(c.start) if c.block.table is not None else None
@@ -151,10 +153,19 @@ class Classifier:
         without a currency, then a counted noun, is a count (scaled), not money."""
         if c.amount is None or c.amount.currency is not None:
             return None
-        cue = self.cues.after("units", c.end, self.text, _UNIT_GAP)
+        cue = self._unit_after(c.end)
         if cue is None or re.match(r"\s*/\s*\w", self.text[cue.end:cue.end + 4]):
             return None
         return Draft(c, FactKind.count, c.value, unit=cue.text, strategy="scale-unit-after")
+
+    def _unit_after(self, pos: int) -> Cue | None:
+        """The counted noun right after ``pos``: a unit of cues.yaml, or an abbreviation the
+        document defines for one ("10,18 ngàn hồ sơ (HS)" ... "7,7 ngàn HS")."""
+        cue = self.cues.after("units", pos, self.text, _UNIT_GAP)
+        if cue is not None or self._abbreviations is None:
+            return cue
+        m = self._abbreviations.match(self.text, pos)
+        return Cue("units", "units", m.start(1), m.end(1), m.group(1)) if m else None
 
     # dates -----------------------------------------------------------------------------
     def _date(self, c: Candidate) -> Draft | None:
@@ -292,7 +303,7 @@ class Classifier:
             nxt = re.match(r"\d+(?:[.,]\d+)*", self.text[m.end():])
             if nxt is not None:
                 pos = m.end() + nxt.end()
-        cue = self.cues.after("units", pos, self.text, _UNIT_GAP)
+        cue = self._unit_after(pos)
         if cue is None:
             return None
         whole = re.match(rf"\s*/\s*(\d+(?:[.,]\d+)*)\s*{re.escape(cue.text)}(?!\w)", self.text[cue.end:],
@@ -369,6 +380,20 @@ class Classifier:
             return False
         start, _ = _sentence_around(self.text, d.start, d.candidate.block.span[0])
         return bool(self.cues.within("target_sentence_cues", start, d.start))
+
+
+def unit_abbreviations(text: str, index: CueIndex) -> dict[str, str]:
+    """Abbreviations the text defines for a counted noun: "hồ sơ (HS)" makes "HS" a unit that
+    counts hồ sơ (its letters are the noun's initials)."""
+    out: dict[str, str] = {}
+    for m in re.finditer(r"\(([A-ZĐ]{2,6})\)", text):
+        unit = index.before("units", m.start(), text, r"\s*")
+        if unit is None:
+            continue
+        initials = "".join(w[0] for w in unit.text.split()).upper()
+        if initials == m.group(1):
+            out[m.group(1)] = unit.text
+    return out
 
 
 @cache

@@ -162,6 +162,7 @@ class DocRow:
     missed_relations: list[str] = field(default_factory=list)
     wrong_labels: list[str] = field(default_factory=list)
     missed_meta: list[str] = field(default_factory=list)
+    found_by: list[tuple[str, str, str]] = field(default_factory=list)   # (pass|fail, rule, evidence)
 
 
 def _in_scope(out: dict[str, Any], gold: GoldDoc) -> dict[str, Any]:
@@ -216,15 +217,19 @@ def score_doc(gold: GoldDoc, out: dict[str, Any]) -> DocRow:
     checks = out.get("checks") or []
     row.pass_want = len(gold.passes)
     for w in gold.passes:
-        if any(c.get("status") == "pass" and _check_involves(c, by_id, w) for c in checks):
+        hit = next((c for c in checks if c.get("status") == "pass" and _check_involves(c, by_id, w)), None)
+        if hit is not None:
             row.pass_hit += 1
+            row.found_by.append(("pass", hit.get("rule") or "?", _evidence(hit)))
         else:
             row.missed_relations.append("pass " + " ".join(w))
     row.fail_want = len(gold.fails)
     fails = [c for c in checks if c.get("status") == "fail"]
     for w in gold.fails:
-        if any(_check_involves(c, by_id, w) for c in fails):
+        hit = next((c for c in fails if _check_involves(c, by_id, w)), None)
+        if hit is not None:
             row.fail_hit += 1
+            row.found_by.append(("fail", hit.get("rule") or "?", _evidence(hit)))
         else:
             row.missed_relations.append("fail " + " ".join(w))
     row.false_alarms = [c.get("explanation") or c.get("message") or c.get("rule") for c in fails
@@ -243,6 +248,28 @@ def score_doc(gold: GoldDoc, out: dict[str, Any]) -> DocRow:
         else:
             row.missed_meta.append(f"{k}: got {meta.get(k)!r} want {v!r}")
     return row
+
+
+def _evidence(check: dict[str, Any]) -> str:
+    """The strongest kind of evidence a check carries (table, siblings, partition, cue,
+    structure, coincidence), or "cue rule" for the checks of extractor/checks.py."""
+    kinds = [e.get("kind") for e in check.get("evidence") or []]
+    for kind in ("table", "siblings", "partition", "structure", "coincidence", "cue"):
+        if kind in kinds:
+            detail = next(e.get("detail", "") for e in check["evidence"] if e.get("kind") == kind)
+            return "cue rule" if kind == "cue" and detail.startswith("cue rule") else kind
+    return "none"
+
+
+def relations_by(rows: dict[str, DocRow]) -> str:
+    """Gold relations found, by the rule and by the evidence of the check that found them."""
+    from collections import Counter
+
+    rules = Counter((status, rule) for r in rows.values() for status, rule, _ in r.found_by)
+    kinds = Counter((status, kind) for r in rows.values() for status, _, kind in r.found_by)
+    lines = ["relations found, by rule:    " + ", ".join(f"{s} {k} {n}" for (s, k), n in sorted(rules.items())),
+             "relations found, by evidence: " + ", ".join(f"{s} {k} {n}" for (s, k), n in sorted(kinds.items()))]
+    return "\n".join(lines)
 
 
 def summary(rows: dict[str, DocRow]) -> dict[str, Any]:
@@ -317,6 +344,7 @@ def render(rows: dict[str, DocRow], details: bool = False) -> str:
             lines += [f"   rel    {m}" for m in r.missed_relations]
             lines += [f"   alarm  {m}" for m in r.false_alarms]
             lines += [f"   meta   {m}" for m in r.missed_meta]
+    lines.append(relations_by(rows))
     lines.append(" ".join(f"{k}={v}" for k, v in summary(rows).items()))
     return "\n".join(lines)
 

@@ -178,6 +178,8 @@ class RelationScore:
     false_alarms: list[str] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)
     wrong_status: list[str] = field(default_factory=list)
+    by_rule: dict[str, int] = field(default_factory=lambda: defaultdict(int))   # found, by the check's rule
+    by_evidence: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
 def _refs(relation: dict[str, Any]) -> list[dict[str, str]]:
@@ -222,6 +224,10 @@ def score_relations(extraction: Extraction, gold: list[dict[str, Any]],
             continue
         matched.add(hit.id)
         result.found += 1
+        result.by_rule[hit.rule] += 1
+        kinds = [e.kind for e in hit.evidence]
+        result.by_evidence[next((k for k in ("table", "siblings", "partition", "structure", "coincidence",
+                                              "cue") if k in kinds), "none")] += 1
         if hit.status.value == rel["status"]:
             result.correct += 1
         else:
@@ -231,6 +237,19 @@ def score_relations(extraction: Extraction, gold: list[dict[str, Any]],
                            if c.status.value == "fail" and c.id not in fails_gold] + \
         [w for w in result.wrong_status if "got fail" in w]
     return result
+
+
+def relations_by(pairs: list[tuple[str, RelationScore]]) -> str:
+    """Gold relations found, summed over documents, by the rule and the evidence of the check."""
+    rules: dict[str, int] = defaultdict(int)
+    kinds: dict[str, int] = defaultdict(int)
+    for _, s in pairs:
+        for k, n in s.by_rule.items():
+            rules[k] += n
+        for k, n in s.by_evidence.items():
+            kinds[k] += n
+    return ("found, by rule:     " + ", ".join(f"{k} {n}" for k, n in sorted(rules.items())) + "\n"
+            "found, by evidence: " + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())))
 
 
 def relations_table(pairs: list[tuple[str, RelationScore]]) -> pd.DataFrame:

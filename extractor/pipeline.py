@@ -38,6 +38,9 @@ from schemas.extraction import (
 # Facts read from OCR'd text: a figure may be misread ("425" for "42%"), so their confidence
 # is scaled by this factor and their location says origin="ocr".
 OCR_CONFIDENCE = 0.8
+# A figure whose grouping mark looks misplaced ("5.9123") keeps its reading with this factor on
+# its confidence, and the likely reading in ``Fact.alternatives``.
+SLIP_CONFIDENCE = 0.7
 
 
 @dataclass
@@ -144,8 +147,12 @@ def _fact(i: int, d: Draft, label: str | None, doc: Document, context: Context,
         qualifier=d.qualifier, label=label, indicator=indicator, period=context.period(d),
         subject=context.subject(d), text=d.candidate.text, span=(d.start, d.end),
         location=_location(d, doc, sections), strategy=d.strategy,
-        confidence=round(d.confidence * (OCR_CONFIDENCE if block.origin == "ocr" else 1.0), 3),
-        decimals=_decimals(d.candidate), pool=d.pool, change=d.change, **extra)
+        confidence=round(d.confidence * (OCR_CONFIDENCE if block.origin == "ocr" else 1.0)
+                         * (SLIP_CONFIDENCE if d.candidate.alternatives else 1.0), 3),
+        decimals=_decimals(d.candidate), pool=d.pool, change=d.change,
+        alternatives=list(d.candidate.alternatives) if d.kind in (FactKind.count, FactKind.score,
+                                                                  FactKind.percentage) else [],
+        **extra)
 
 
 def _decimals(c: Candidate) -> int | None:

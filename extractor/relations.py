@@ -44,6 +44,7 @@ from pydantic import BaseModel, ConfigDict
 from extractor.arith import typo_of, vi, written
 from extractor.checks import family
 from extractor.vocab import VocabularyError, alternation, cues, load_yaml, why, words_re
+from parsers.grid import is_total_label
 from schemas.document import Document
 from schemas.extraction import Check, CheckStatus, Evidence, Extraction, Fact, FactKind, Qualifier
 
@@ -54,7 +55,8 @@ CHANCE_BARE = 0.02          # no structure: the arithmetic alone must make a coi
 CHANCE_FACET = 0.2          # parts differ along one facet, or the total is named a whole
 CHANCE_STRUCTURED = 1.0     # a cue, a complete split, siblings, a table pattern
 NEAR_MISS = 0.08            # a fail is at most this far off (relative), or one digit changed
-MAX_PARTS = 5
+MAX_PARTS = 5               # parts of a sum chosen freely (pairs) or as a run (up to MAX_RUN)
+MAX_RUN = 12                # a run of neighbouring figures: "42,96 = 5,15 + 5,61 + ... (8 fields)"
 MAX_BLOCKS_AFTER = 3
 _APPROX = {Qualifier.about, Qualifier.more_than, Qualifier.less_than, Qualifier.at_least,
            Qualifier.at_most, Qualifier.range, Qualifier.target}   # an estimate is a precise figure
@@ -395,7 +397,7 @@ class RelationFinder:
         candidates: list[tuple[tuple[Node, ...], str]] = []
         for a, b in itertools.combinations(pool, 2):
             candidates.append(((a, b), ""))
-        for k in range(3, MAX_PARTS + 1):
+        for k in range(3, MAX_RUN + 1):
             for i in range(len(pool) - k + 1):
                 candidates.append((tuple(pool[i:i + k]), ""))
         in_pool = {id(n) for n in pool}
@@ -408,8 +410,11 @@ class RelationFinder:
         accepted: list[Finding] = []
         for parts, how in candidates:
             plist = list(parts)
+            note = None
             if not holds_sum(total, plist):
-                continue
+                plist, note = self._with_alternative(total, plist)
+                if note is None:
+                    continue
             evidence, bound = self._sum_evidence(total, plist)
             if how == "siblings":
                 evidence.append(Evidence(kind="siblings", detail=f"the same place in {len(plist)} "
@@ -419,6 +424,8 @@ class RelationFinder:
             if chance > bound:
                 continue
             evidence.append(Evidence(kind="coincidence", detail=f"{tried} sums tried", chance=round(chance, 6)))
+            if note:
+                evidence.append(Evidence(kind="structure", detail=note))
             f = Finding("sum", PASS, [total, *plist], total.value, sum(p.value for p in plist),
                         total.tol + sum(p.tol for p in plist), _sum_text(total, plist, PASS),
                         evidence, "siblings" if how else self._scope_name(total, plist),
@@ -435,6 +442,17 @@ class RelationFinder:
             for p in f.facts[1:]:
                 self.whole_of.setdefault(p.fact.id, total)
             self._emit(f)
+
+    def _with_alternative(self, total: Node, parts: list[Node]) -> tuple[list[Node], str | None]:
+        """The sum holds when one part whose grouping mark looks misplaced ("5.9123") is read
+        as its alternative ("59.123"): the relation confirms the slip."""
+        for i, p in enumerate(parts):
+            for alt in p.fact.alternatives:
+                fixed = Node(**{**p.__dict__, "value": alt, "tol": 0.0})
+                trial = parts[:i] + [fixed] + parts[i + 1:]
+                if holds_sum(total, trial):
+                    return trial, f"reading {p.fact.text} as {vi(alt)}: a grouping mark in the wrong place"
+        return parts, None
 
     def _breakdown_miss(self, total: Node, pool: list[Node]) -> None:
         """A breakdown the text announces ("trong đó", "gồm", in the sentence or opening the next
@@ -1012,16 +1030,23 @@ class TablePatterns:
             return
         view = TableView(block, self.finder.g.text)
         first_col = min((c for r in rows.values() for c in r), default=0)
-        keys = {r: view.row_key(r, first_col) for r in rows}
+        names = {r: {k: v for k, v in view.names_by_column(r).items() if k < first_col} for r in rows}
         groups = view.group_of_rows()
-        total = view.TOTAL
-        for tr, (subject, facet) in keys.items():
-            if subject == total:      # a grand total: the rows of its group with its sub-row name
-                self._total_row(rows, tr, [r for r, (s, f) in keys.items() if s != total and f == facet
-                                           and groups.get(r) == groups.get(tr)])
-            if facet == total:        # a sub-total: the other sub-rows of its name
-                self._total_row(rows, tr, [r for r, (s, f) in keys.items()
-                                           if s == subject and f != total and r != tr])
+        for tr, own in names.items():
+            done: set[str] = set()
+            for k, name in own.items():
+                if not is_total_label(name) or name in done:
+                    continue
+                # the rows it totals: a name that is no total in its column; in the other name
+                # columns the same names, or totals where it has totals (the same sub-row); in
+                # its group. A total name over several columns is tried at each.
+                members = [r for r, other in names.items() if r != tr and groups.get(r) == groups.get(tr)
+                           and other.get(k) and not is_total_label(other[k])
+                           and all((is_total_label(other.get(j, "")) if is_total_label(v) else other.get(j) == v)
+                                   for j, v in own.items() if j != k and v != name)]
+                if members:
+                    done.add(name)
+                    self._total_row(rows, tr, members)
 
     def _total_row(self, rows: dict[int, dict[int, Node]], tr: int, members: list[int]) -> None:
         for c, total in rows[tr].items():

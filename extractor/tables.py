@@ -173,6 +173,19 @@ class TableView:
             names = self._names[row] = self._row_names(row, self.table.n_cols)
         return [(k, t) for k, t in names if k < col]
 
+    def names_by_column(self, row: int) -> dict[int, str]:
+        """Every name cell of the row by each column it covers ("Tổng số" over the row-number
+        and name columns stands in both)."""
+        out: dict[int, str] = {}
+        for k in range(self.table.n_cols):
+            c = self.at(row, k)
+            if c is None or k in self.figure_cols:
+                continue
+            t = plain(c.text)
+            if t and not _ROWNUM.match(t) and not (is_figure(t) and not _YEAR.match(t)):
+                out[k] = t
+        return out
+
     def _row_names(self, row: int, col: int) -> list[tuple[int, str]]:
         out: list[tuple[int, str]] = []
         seen: set[int] = set()

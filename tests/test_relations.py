@@ -171,3 +171,24 @@ def test_items_that_open_with_their_unit_and_a_colon_are_counts(tmp_path: Path) 
                             "Hóa đơn điện tử không có mã: 5.000.000).\n")
     assert {f.value for f in ex.facts if f.kind.value == "count"} >= {9e6, 4e6, 5e6}
     assert _with(ex, [9e6, 4e6, 5e6], "pass")
+
+
+def test_a_misplaced_grouping_mark_is_kept_and_its_alternative_confirmed(tmp_path: Path) -> None:
+    ex = _extract(tmp_path, "Năm 2024, toàn tỉnh tiếp nhận 84.250 hồ sơ, trong đó trực tuyến 5.9123 hồ "
+                            "sơ, trực tiếp 25.127 hồ sơ.\n")
+    slip = next(f for f in ex.facts if f.text == "5.9123")
+    assert slip.value == 5.9123 and slip.alternatives == [59123.0] and slip.confidence < 0.9
+    assert [f.value for f in ex.facts if f.text in ("84.250", "25.127")] == [84250.0, 25127.0]
+    [check] = [c for c in ex.checks if c.rule == "sum"]
+    assert check.status.value == "pass" and "5.9123" in check.explanation
+
+
+def test_cross_document_several_values_in_one_document_are_not_a_conflict(tmp_path: Path) -> None:
+    from extractor.checks import cross_document_checks
+
+    line = "Năm 2023: nhóm chỉ số Tiến độ giải quyết theo Bộ chỉ số 766 đạt {}/20 điểm.\n"
+    a = _extract(tmp_path, line.format("18,2") + line.format("17,9"), "a.txt")
+    b = _extract(tmp_path, line.format("18,2"), "b.txt")
+    c = _extract(tmp_path, line.format("17,9"), "c.txt")
+    assert [x.status.value for x in cross_document_checks([b, c])] == ["fail"]
+    assert not cross_document_checks([a, b]), "a has two values: no single value to disagree with"
