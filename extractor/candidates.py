@@ -186,11 +186,11 @@ def _mark_slips(found: list[Candidate], convention: str) -> None:
 def _settle_columns(doc: Document, found: list[Candidate]) -> list[Candidate]:
     """In a table column of whole numbers ("1190", "1354"), an ambiguous "1,463" is one more
     whole number, whatever the rest of the table writes ("51,9%" in another column)."""
-    by_col: dict[int, list[Candidate]] = {}
+    by_col: dict[tuple[int, int], list[Candidate]] = {}
     for c in found:
         cell = doc.cell_at(c.start)
         if cell is not None and c.number is not None and c.form == "number":
-            by_col.setdefault(cell.col, []).append(c)
+            by_col.setdefault((c.block.id, cell.col), []).append(c)
     for column in by_col.values():
         settled = [c for c in column if not is_ambiguous(c.number.text)]  # type: ignore[union-attr]
         if len(settled) < 2 or any(c.number.decimals for c in settled):  # type: ignore[union-attr]

@@ -96,6 +96,8 @@ class Classifier:
         info = None
         if cell is not None:
             view = self.tables.of(c.block)
+            if view is not None and cell.row == view.numbering_row:
+                return None   # "1 | 2 | 3 | ... | 7" under the headers: the columns' numbers
             info = view.info(cell, cell.text) if view is not None else None
         if info is not None and c.form in ("number", "fraction", "percent") \
                 and plain(cell.text) == plain(c.text):  # type: ignore[union-attr]
@@ -177,6 +179,8 @@ class Classifier:
         cue = self.cues.before("deadline_cues", digits, self.text, _gap("date_gap"))
         if cue is not None and self._closes_period(cue.start):
             cue = None   # "từ năm 2020 đến hết ngày 20/6/2025": the end of a period, not a deadline
+        if cue is not None and self._in_header(c):
+            cue = None   # "Giải ngân đến hết ngày 30/9/2025" over a column: the date its figures run to
         kind = FactKind.deadline if cue is not None else FactKind.date
         draft = Draft(c, kind, c.date.iso(), strategy="date")
         if cue is not None:
@@ -189,6 +193,7 @@ class Classifier:
         name their unit ("tuyến tỉnh: 564 cơ sở, ..., đơn vị: 187 cơ sở")."""
         counts = [d for d in drafts if d.kind is FactKind.count and d.unit and d.cell is None
                   and d.denominator is None]
+        counted = self._counted_nouns(drafts)
         out: list[Draft] = []
         for c in left:
             if c.form != "number" or c.block.table is not None or c.number is None:
@@ -212,7 +217,26 @@ class Classifier:
             if source is not None:
                 out.append(Draft(c, FactKind.count, c.value, unit=source.unit, strategy="unit-of-neighbour",
                                  confidence=0.6))
+            elif counted is not None and float(c.value or 0).is_integer() and \
+                    (m := counted.match(self.text, c.end)) is not None:
+                out.append(Draft(c, FactKind.count, c.value, unit=m.group(1), strategy="unit-of-document",
+                                 confidence=0.6))
         return out
+
+    @staticmethod
+    def _counted_nouns(drafts: list[Draft]) -> re.Pattern[str] | None:
+        """The nouns the document counts elsewhere ("28 hoạt chất", read by the tagger): the same
+        noun after another whole number counts it too, where the tagger, given a few words only,
+        misread it ("198 hoạt chất," tagged as a numeral)."""
+        nouns = {d.unit for d in drafts if d.kind is FactKind.count and d.unit and d.cell is None
+                 and d.strategy in ("noun-after", "unit-after") and re.fullmatch(r"[^\W\d]{2,}(?: [^\W\d]+)*", d.unit)}
+        return re.compile(rf" ({alternation(sorted(nouns))})(?!\w)") if nouns else None
+
+    def _in_header(self, c: Candidate) -> bool:
+        """A candidate in a header cell of a table: it names what the column holds."""
+        cell = self.doc.cell_at(c.start) if c.block.table is not None else None
+        view = self.tables.of(c.block) if cell is not None else None
+        return view is not None and cell is not None and cell.row < view.header_rows
 
     def _closes_period(self, cue_start: int) -> bool:
         end_cue = self.cues.after("period_end_cues", cue_start, self.text, r"")

@@ -27,7 +27,6 @@ lines the layout prescribes (the motto, "Số: ...", "<place>, ngày ... năm ..
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from functools import cache
@@ -36,7 +35,7 @@ from pydantic import BaseModel, ConfigDict
 
 from extractor.context import to_period
 from extractor.numbers import PERIOD_RE, PeriodValue, parse_date, parse_period
-from extractor.vocab import alternation, load_yaml
+from extractor.vocab import alternation, fold as _fold, load_yaml
 from schemas.document import Block, BlockKind, Document
 from schemas.extraction import DateRef, LegalBasis, Meta, Period
 
@@ -109,22 +108,6 @@ class Layout(BaseModel):
 @cache
 def layout() -> Layout:
     return Layout.model_validate(load_yaml("documents.yaml"))
-
-
-@cache
-def _fold_table() -> dict[int, str]:
-    """Latin letters (Vietnamese included) to their base letter in lower case."""
-    table = {}
-    for code in [*range(0x250), *range(0x1E00, 0x1F00)]:
-        c = chr(code)
-        table[code] = unicodedata.normalize("NFD", c)[0].lower()[0]
-    table[ord("Đ")] = table[ord("đ")] = "d"
-    return table
-
-
-def _fold(s: str) -> str:
-    """Lower case without diacritics, one character for one, so offsets carry over."""
-    return s.translate(_fold_table())
 
 
 def _words_re(phrase: str) -> str:

@@ -45,7 +45,7 @@ from extractor.arith import typo_of, vi, written
 from extractor.checks import family
 from extractor.vocab import VocabularyError, alternation, cues, load_yaml, why, words_re
 from parsers.grid import is_total_label
-from schemas.document import Document
+from schemas.document import BlockKind, Document
 from schemas.extraction import Check, CheckStatus, Evidence, Extraction, Fact, FactKind, Qualifier
 
 PASS, FAIL, UNSURE = CheckStatus.passed, CheckStatus.failed, CheckStatus.unverifiable
@@ -58,6 +58,8 @@ NEAR_MISS = 0.08            # a fail is at most this far off (relative), or one 
 MAX_PARTS = 5               # parts of a sum chosen freely (pairs) or as a run (up to MAX_RUN)
 MAX_RUN = 12                # a run of neighbouring figures: "42,96 = 5,15 + 5,61 + ... (8 fields)"
 MAX_BLOCKS_AFTER = 3
+MAX_TABLE_GAP = 4           # two tables joined by row names are at most this many blocks apart
+PAIR_OFFSET = 1000          # the second table's columns, when two tables are joined
 _APPROX = {Qualifier.about, Qualifier.more_than, Qualifier.less_than, Qualifier.at_least,
            Qualifier.at_most, Qualifier.range, Qualifier.target}   # an estimate is a precise figure
 _SENT = re.compile(r"[.!?](?=\s|$)|\n")
@@ -70,6 +72,12 @@ class Facet(BaseModel):
     partitions: list[list[str]]
 
 
+class UnitKind(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    names: list[str]
+    members: list[str]
+
+
 class RelationWords(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     version: int
@@ -77,8 +85,11 @@ class RelationWords(BaseModel):
     whole_words: list[str]
     whole_links: list[str]
     part_links: list[str]
+    complete_list_cues: list[str]
+    remainder_cues: list[str]
     change_reference: list[str]
     generic_units: list[str]
+    unit_kinds: list[UnitKind]
 
 
 @cache
@@ -179,6 +190,11 @@ def _whole_after_re() -> re.Pattern[str]:
     links = alternation(relation_words().whole_links)
     return re.compile(rf"\s*(?:(?:{links})\s+)?(?:{alternation(relation_words().whole_words)})"
                       rf"(?:\s+(?:{alternation(cues().units)}))?\s*(?:{words_re('label_copulas')}|:)?\s*", re.IGNORECASE)
+
+
+@cache
+def _remainder_re() -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w)(?:{alternation(relation_words().remainder_cues)})(?!\w)", re.IGNORECASE)
 
 
 @cache
@@ -355,6 +371,8 @@ class RelationFinder:
         self.shares()
         self.complements()
         self.differences()
+        self.item_counts()
+        self.footnotes()
         return self.out
 
     def _emit(self, f: Finding) -> None:
@@ -371,10 +389,12 @@ class RelationFinder:
     def sums(self) -> None:
         nodes = [n for n in self._prose() if n.fact.kind in (FactKind.count, FactKind.amount,
                                                                FactKind.score)
-                 and not n.fact.change and n.value > 0]
+                 and n.value > 0]
         by_fam: dict[str, list[Node]] = defaultdict(list)
         for n in nodes:
-            by_fam[n.fam].append(n)
+            # changes add up among themselves, in one direction: "tăng 29.524 giường (tuyến
+            # Trung ương tăng 4.980, tuyến tỉnh tăng 11.279; tuyến huyện tăng 13.265)"
+            by_fam[f"{n.fam}|{n.fact.change}" if n.fact.change else n.fam].append(n)
         generic = by_fam.pop("count:*", [])
         for fam, fam_nodes in by_fam.items():
             members = sorted(fam_nodes + (generic if fam.startswith("count:") else []), key=lambda n: n.order)
@@ -431,7 +451,7 @@ class RelationFinder:
                         evidence, "siblings" if how else self._scope_name(total, plist),
                         rank=chance / max(bound, 1e-9) + 0.01 * len(plist) + 0.001 * self._spread(total, plist))
             accepted.append(f)
-        if not accepted and total.fact.id not in self.covered_parts:
+        if not accepted and total.fact.id not in self.covered_parts and not total.fact.change:
             self._breakdown_miss(total, pool)
         used: set[str] = set(self.covered_parts.get(total.fact.id, set()))
         for f in sorted(accepted, key=lambda f: f.rank):   # disjoint decompositions, best first
@@ -731,28 +751,59 @@ class RelationFinder:
 
     # -- shares adding to 100 ------------------------------------------------------------------
     def complements(self) -> None:
+        """Shares of one whole that add up to 100: two in a paragraph ("1,7% tổng số vốn" and
+        "98,3% tổng vốn"), or a run of two to four that follow each other, the last one "the
+        rest" ("khoảng 20% ...; ... là 61%; còn lại gần 19%"). Accepted when a complete facet
+        split, one whole named after each share, or a remainder cue supports it, or the odds of
+        a coincidence are small."""
         pcts = [n for n in self._prose() if n.fact.kind is FactKind.percentage
                 and n.fact.denominator is None and not n.fact.change]
         by_block: dict[int, list[Node]] = defaultdict(list)
         for p in pcts:
             by_block[p.block].append(p)
-        for block, group in by_block.items():
-            for a, b in itertools.combinations(group, 2):
-                if a.value >= 100 or b.value >= 100:
+        for group in by_block.values():
+            tried = len(group) * (len(group) - 1) / 2 + max(0, len(group) - 2) * 2
+            combos = [list(c) for c in itertools.combinations(group, 2)]
+            combos += [group[i:i + k] for k in (3, 4) for i in range(len(group) - k + 1)]
+            for shares in combos:
+                if any(a.value >= 100 for a in shares):
                     continue
-                tol = a.tol + b.tol + max(a.step, b.step)
-                if abs(a.value + b.value - 100) > tol + 1e-9:
+                total = sum(a.value for a in shares)
+                tol = sum(a.tol for a in shares) + max(a.step for a in shares)
+                if any(a.approx for a in shares):
+                    tol = max(tol, 1.0)
+                if abs(total - 100) > tol + 1e-9:
                     continue
-                part = self._partition([a, b])
-                chance = len(group) * (len(group) - 1) / 2 * (2 * tol) / 100
-                if part is None and chance > CHANCE_BARE:
+                chance = tried * (2 * tol) / 100
+                ev: list[Evidence] = []
+                part = self._partition(shares)
+                if part:
+                    ev.append(Evidence(kind="partition", detail=f"the shares split {part} completely"))
+                whole = {tuple(self._whole_named(a)) for a in shares}
+                if len(whole) == 1 and () not in whole:
+                    ev.append(Evidence(kind="structure", detail=f"shares of one whole: «{' '.join(next(iter(whole)))}»"))
+                if len(shares) > 2 and _remainder_re().search(
+                        self.g.text[max(shares[-2].fact.span[1], shares[-1].fact.span[0] - 30):shares[-1].fact.span[0]]):
+                    ev.append(Evidence(kind="cue", detail="the last share is the rest"))
+                bound = CHANCE_STRUCTURED if ev else CHANCE_BARE
+                if chance > bound:
                     continue
-                ev = [Evidence(kind="partition", detail=f"the shares split {part} completely")] if part else []
-                ev.append(Evidence(kind="coincidence", detail="pairs of shares in the paragraph",
+                ev.append(Evidence(kind="coincidence", detail="sets of shares in the paragraph",
                                    chance=round(chance, 6)))
-                self._emit(Finding("shares_total", PASS, [a, b], 100.0, a.value + b.value, tol,
-                                   f"{written(a.fact)} % + {written(b.fact)} % = {vi(a.value + b.value)} % "
-                                   f"≈ 100 % ✓", ev, self._scope_name(a, [b])))
+                self._emit(Finding("shares_total", PASS, shares, 100.0, total, tol,
+                                   f"{' % + '.join(written(a.fact) for a in shares)} % = {vi(total)} % "
+                                   f"≈ 100 % ✓", ev, self._scope_name(shares[0], shares[1:])))
+
+    def _whole_named(self, pct: Node) -> list[str]:
+        """The whole written right after a share, in folded words: "1,7% tổng số vốn ĐTRNN" ->
+        [von, dtrnn]; [] when none is."""
+        m = _whole_after_re().match(self.g.text, pct.fact.span[1])
+        if m is None or not re.search(rf"(?:{alternation(relation_words().whole_words)})",
+                                      m.group(0), re.IGNORECASE):
+            return []
+        rest = re.match(r"[^\W\d]+(?:\s+[^\W\d]+){0,2}", self.g.text[m.end():m.end() + 40])
+        words = _folded_words(rest.group(0)) if rest else []
+        return [w for w in words if w != "so"]
 
     # -- differences ---------------------------------------------------------------------------
     def differences(self) -> None:
@@ -767,7 +818,7 @@ class RelationFinder:
                 continue
             if self._from_to(d, nodes) or self._change_rate(d, nodes):
                 continue
-            year = self._reference_year(d)
+            year = self._reference_year(d) or self._sentence_reference_year(d)
             same_sent = [n for n in nodes if not n.fact.change and n.sent == d.sent]
             nows = [n for n in same_sent if n.fact.span[1] <= d.fact.span[0]][::-1]
             for now in nows:
@@ -776,7 +827,10 @@ class RelationFinder:
                 dated = sorted((n for n in levels if year is not None and n.fact.period is not None
                                 and n.fact.period.year == year),
                                key=lambda n: abs(n.order - d.order))
-                thens = ([after[0]] if after else []) + dated[:2]
+                # the level in the same place of the earlier year's sentence ("Năm 2010, có
+                # 2.176 cơ sở ..." for "Năm 2011, có 2.303 cơ sở ..., tăng 5,8% so với năm 2010")
+                parallel = [n for n in dated if self._place_in_sentence(n) == self._place_in_sentence(now)]
+                thens = ([after[0]] if after else []) + dated[:2] + parallel[:1]
                 if any(self._difference(now, then, d) for then in thens):
                     break
 
@@ -820,6 +874,19 @@ class RelationFinder:
                      self.g.text[d.fact.span[1]:d.fact.span[1] + 60], re.IGNORECASE)
         return int(m.group(1)) if m else None
 
+    def _sentence_reference_year(self, d: Node) -> int | None:
+        """The year a sentence measures its changes from, named before them: "tăng mạnh ... so
+        với năm 2015 (...), cụ thể: năm 2016 có 72,6 triệu lượt (tăng 28,7%)"."""
+        start = self.g.sent_ends[d.sent - 1] + 1 if d.sent > 0 else 0
+        found = list(re.finditer(rf"(?:{alternation(relation_words().change_reference)})\s*(\d{{4}})",
+                                 self.g.text[start:d.fact.span[0]], re.IGNORECASE))
+        return int(found[-1].group(1)) if found else None
+
+    def _place_in_sentence(self, n: Node) -> int:
+        """How many figures of the node's family come before it in its sentence."""
+        return sum(1 for m in self.g.nodes if m.sent == n.sent and m.fam == n.fam and m.order < n.order
+                   and not m.fact.change)
+
     def _difference(self, now: Node, then: Node, d: Node) -> bool:
         if d.fact.kind is FactKind.percentage and now.fact.kind is not FactKind.percentage:
             return self._growth(now, then, d)
@@ -854,6 +921,120 @@ class RelationFinder:
                            f"{written(d.fact)} % ✓", ev, "sentence" if then.sent == now.sent else "blocks"))
         return True
 
+    # -- footnotes -----------------------------------------------------------------------------------
+    def footnotes(self) -> None:
+        """Figures followed by a footnote marker ("... đơn giản hóa 87 TTHC, bãi bỏ 6 TTHC và cắt
+        giảm 12 ĐKKD[4]") broken down in the footnote ("[4] Gồm: (i) Bộ Công Thương - 01 Nghị
+        định (đơn giản hóa 01 TTHC); ..."): each figure is the sum of the footnote's figures of
+        its family that carry its facet (all of them for a total, "Tổng số ..."). A footnote
+        that opens with a complete-list cue ("Gồm", "Cụ thể") asserts the sum: a near miss fails."""
+        text = self.g.text
+        prose = self._prose()
+        blocks = self.doc.blocks
+        for note in self.doc.footnotes:
+            note_start = blocks[note.block].span[0] + len(f"[{note.label}]")
+            last = note.block
+            while last + 1 < len(blocks) and blocks[last + 1].kind is BlockKind.footnote \
+                    and blocks[last + 1].footnote is None:
+                last += 1   # the note's further paragraphs
+            note_end = blocks[last].span[1]
+            parts_pool = [n for n in prose if note_start <= n.fact.span[0] < note_end
+                          and n.fact.kind in (FactKind.count, FactKind.amount)]
+            if len(parts_pool) < 2:
+                continue
+            complete = re.match(rf"\s*(?:{alternation(relation_words().complete_list_cues)})(?!\w)",
+                                text[note_start:note_start + 30], re.IGNORECASE) is not None
+            for mark_start, _ in note.markers:
+                lo = max(0, mark_start - 600)   # the sentence of the marker, list items "(1) ... (2)" included
+                ends = [m.end() for m in re.finditer(r"[.!?](?=\s)|\[\d{1,3}\]", text[lo:mark_start])]
+                start = lo + (ends[-1] if ends else 0)
+                body = [n for n in prose if start <= n.fact.span[0] < mark_start
+                        and n.fact.kind in (FactKind.count, FactKind.amount)]
+                for b in body:
+                    self._footnote_sum(b, parts_pool, start, note_start, complete, note.label)
+
+    def _facet_before(self, n: Node, lo: int, cut: str) -> tuple[set[tuple[str, str]], bool]:
+        """The facet values named right before a figure (back to the previous figure or a
+        ``cut`` character), and whether a whole word ("Tổng số") is among them."""
+        window = self.g.text[max(lo, n.fact.span[0] - 80):n.fact.span[0]]
+        window = re.split(r"\d", window)[-1]
+        window = re.split(f"[{cut}]", window)[-1]
+        window = " ".join(window.split())
+        values = {(name, v) for name, vals in facets_of(window).items() for v in vals}
+        return values, _whole_re().search(window) is not None
+
+    def _footnote_sum(self, total: Node, pool: list[Node], lo: int, note_start: int, complete: bool,
+                      k: str) -> None:
+        unit = (total.fact.unit or "").lower()
+        kind = next((u for u in relation_words().unit_kinds if unit in {n.lower() for n in u.names}), None)
+        if kind is not None and total.fact.kind is FactKind.count:
+            # "13 văn bản" = the note's Nghị định, Thông tư, Quyết định ...
+            members = {m.lower() for m in kind.members}
+            self._judge_note_sum(total, [p for p in pool if (p.fact.unit or "").lower() in members
+                                         and p.fact.kind is FactKind.count], complete, k)
+            return
+        facet, whole = self._facet_before(total, lo, ";:(")
+        if not facet and not whole:
+            return
+        parts: list[Node] = []
+        for p in pool:
+            if not _compatible(total, p) or p.value > total.value + total.tol:
+                continue   # ("cắt giảm 12 ĐKKD" reads as a change: the note's cuts are its parts)
+            if whole or len(facet) > 1:
+                parts.append(p)
+                continue
+            own, _ = self._facet_before(p, note_start, ";:,")   # "cắt giảm (bãi bỏ) 248 TTHC": both
+            if own & facet:
+                parts.append(p)
+        self._judge_note_sum(total, parts, complete, k)
+
+    def _judge_note_sum(self, total: Node, parts: list[Node], complete: bool, k: str) -> None:
+        if len(parts) < 2:
+            return
+        ok = holds_sum(total, parts)
+        got = sum(p.value for p in parts)
+        reason: str | None = None
+        if ok:
+            status = PASS
+        elif near_miss(got, total.value) and not (total.approx or total.unsure
+                                                  or any(p.approx or p.unsure for p in parts)):
+            status, reason = (FAIL, None) if complete else (UNSURE, "partial_list")
+        else:
+            return
+        ev = [Evidence(kind="structure", detail=f"the parts are listed in footnote [{k}]"
+                                                + (" as a complete list" if complete else ""))]
+        self._emit(Finding("sum", status, [total, *parts], total.value, got,
+                           total.tol + sum(p.tol for p in parts), _sum_text(total, parts, status),
+                           ev, "document", why=why(reason) if reason else None))
+
+    # -- counts of listed items ---------------------------------------------------------------------
+    def item_counts(self) -> None:
+        """A count of what a table lists: "29/42 Bộ, cơ quan trung ương" in the text and a table
+        section headed "I. BỘ, CƠ QUAN TRUNG ƯƠNG" with 29 rows. The counted words must open with
+        the section's name (compared without diacritics, which OCR often gets wrong), so the
+        match is the name and the number at once: passes only, since a scan can lose a row."""
+        sections: list[tuple[list[str], int, str]] = []
+        for b in self.doc.blocks:
+            view = _view(self.doc, b.id) if b.table is not None else None
+            for name, rows in view.sections() if view is not None else []:
+                words = _folded_words(_ROW_NUMBER.sub("", name))
+                if sum(map(len, words)) >= 6:
+                    sections.append((words, len(rows), name))
+        if not sections:
+            return
+        for n in self._prose():
+            if n.fact.kind is not FactKind.count or n.value < 2 or n.value != int(n.value):
+                continue
+            after = _folded_words(_DENOMINATOR.sub("", self.g.text[n.fact.span[1]:n.fact.span[1] + 120], 1))
+            if after[:1] == ["cac"]:
+                after = after[1:]
+            for words, size, name in sections:
+                if size == n.value and after[:len(words)] == words:
+                    ev = [Evidence(kind="structure", detail=f"{size} rows under «{name}»")]
+                    self._emit(Finding("items", PASS, [n], float(size), n.value, 0.0,
+                                       f"{written(n.fact)} = {size} rows under «{name}» ✓", ev, "document"))
+                    break
+
     # -- tables ----------------------------------------------------------------------------------
     def table_patterns(self) -> None:
         cells: dict[int, dict[tuple[int, int], Node]] = defaultdict(dict)
@@ -862,6 +1043,47 @@ class RelationFinder:
                 cells[n.block][n.cell] = n
         for block, grid in cells.items():
             TablePatterns(self, block, grid).run()
+        self._table_pairs(cells)
+
+    def _table_pairs(self, cells: dict[int, dict[tuple[int, int], Node]]) -> None:
+        """Two tables close together whose rows have the same names (the same years, the same
+        places) may split one table's column into the other's: "Tổng số hộ quản lý" of one
+        table = "Số hộ quản lý" under "khoán" + under "kê khai" of the next. Their rows are
+        joined by name and only sums with the total in one table and the parts in the other
+        are tried."""
+        blocks = sorted(cells)
+        for a, b in itertools.combinations(blocks, 2):
+            if b - a > MAX_TABLE_GAP:
+                continue
+            keys_a, keys_b = self._row_keys(a, cells[a]), self._row_keys(b, cells[b])
+            shared = [k for k in keys_a if k in keys_b]
+            if len(shared) < 3:
+                continue
+            grid: dict[tuple[int, int], Node] = {}
+            for key in shared:
+                ra, rb = keys_a[key], keys_b[key]
+                grid.update({(ra, c): n for (r, c), n in cells[a].items() if r == ra})
+                grid.update({(ra, c + PAIR_OFFSET): n for (r, c), n in cells[b].items() if r == rb})
+            patterns = TablePatterns(self, a, grid, across=True)
+            patterns.rows = defaultdict(dict)
+            for (r, c), n in grid.items():
+                patterns.rows[r][c] = n
+            patterns.dashes = set()
+            patterns.column_sums(patterns.rows)
+
+    def _row_keys(self, block: int, grid: dict[tuple[int, int], Node]) -> dict[str, int]:
+        """Row name -> row of a table's figure rows, for rows whose names are unique."""
+        view = _view(self.doc, block)
+        if view is None:
+            return {}
+        names = Counter_()
+        out: dict[str, int] = {}
+        for r in sorted({r for r, _ in grid}):
+            key = " ".join(view.names_by_column(r).values()).lower()
+            if key:
+                names[key] += 1
+                out[key] = r
+        return {k: r for k, r in out.items() if names[k] == 1}
 
 
 @dataclass
@@ -871,6 +1093,7 @@ class TablePatterns:
     finder: RelationFinder
     block: int
     grid: dict[tuple[int, int], Node]
+    across: bool = False            # two tables joined by row names: totals in one, parts in the other
 
     def run(self) -> None:
         rows: dict[int, dict[int, Node]] = defaultdict(dict)
@@ -946,6 +1169,8 @@ class TablePatterns:
         by_total: dict[int, list[tuple[tuple[int, int], str, list[tuple[Node, list[Node]]]]]] = defaultdict(list)
 
         def consider(a: int, g: tuple[int, ...], detail: str) -> None:
+            if self.across and any((k >= PAIR_OFFSET) == (a >= PAIR_OFFSET) for k in g):
+                return
             checks = []
             for row_no, r in rows.items():
                 if a not in r or not all(k in r or (row_no, k) in self.dashes for k in g):
@@ -1065,6 +1290,15 @@ class TablePatterns:
             self.finder._emit(Finding("sum", status, [total, *shown], total.value, got,
                                       total.tol + sum(p.tol for p in parts),
                                       _sum_text(total, shown, status), ev, "table"))
+
+
+_ROW_NUMBER = re.compile(r"^\s*(?:[IVXLC]{1,5}|\d{1,3})[.)]?\s+")
+_DENOMINATOR = re.compile(r"^\s*/\s*\d+")
+
+
+def _folded_words(text: str) -> list[str]:
+    from extractor.vocab import fold
+    return re.findall(r"\w+", fold(text))
 
 
 def _compatible(a: Node, b: Node) -> bool:

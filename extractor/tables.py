@@ -11,7 +11,9 @@ the table would:
   subject when it names who ("Bộ Công an", "Tp Đà Nẵng", or any cell under a "Cơ quan" /
   "Địa phương" header), its period when it is one ("2023", "Năm 2022", under a "Năm" header),
   and part of its label otherwise ("Đã thực thi", "Công khai minh bạch");
-- a **"Đơn vị tính" column** gives each row its own unit;
+- a **"Đơn vị tính" column** gives each row its own unit, and a **unit line** just above the
+  table ("Đơn vị: triệu đồng", "(Đơn vị tính: triệu người)") the unit of every figure the table
+  gives none of its own (on a scan, a currency word one OCR slip away still counts: "Triệu đẳng");
 - a row named "Tổng số", "Cộng", "Toàn tỉnh" is a **total row** (for the checks).
 
 The header and row vocabulary is data: ``parsers/data/tables.yaml`` (shared with the grid
@@ -25,14 +27,14 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from extractor.numbers import PERIOD_RE
-from extractor.vocab import alternation, cues, words_re
-from parsers.grid import header_kind, is_figure, is_total_label, plain
+from extractor.vocab import alternation, cues, fold, words_re
+from parsers.grid import header_kind, is_figure, is_total_label, plain, table_words
 from schemas.document import Block, Cell, Table
 from schemas.extraction import FactKind
 
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _UNIT_PARENS = re.compile(r"\(([^()]{1,30})\)\s*$")
-_ROWNUM = re.compile(r"^(?:\d{1,3}(?:\.\d{1,3})*\.?|[IVXLC]{1,5}\.?|[a-zđ][.)])$")
+_ROWNUM = re.compile(r"^(?:\d{1,3}(?:\.\d{1,2})*\.?|[IVXLC]{1,5}\.?|[a-zđ][.)])$")
 
 
 @dataclass
@@ -66,6 +68,49 @@ def _levels_re() -> re.Pattern[str]:
 
 
 _DECIMAL_COMMA = re.compile(r"^\d{1,3},\d{1,3}%?$")
+_REMARK = re.compile(r"\([^()]{31,}\)")   # "(bao gồm các Quyết định giao bổ sung)": a remark, not a unit
+
+
+@cache
+def _unit_line_re() -> re.Pattern[str]:
+    words = sorted(table_words().unit_lines, key=len, reverse=True)
+    return re.compile(rf"\(?\s*(?:{alternation(words)})\s*:\s*(?P<unit>[^():\n]{{1,30}}?)\s*\)?\s*$",
+                      re.IGNORECASE)
+
+
+def declared_unit(text: str, start: int) -> str | None:
+    """The unit a line just above a table (at ``start``) declares for it: "Đơn vị: triệu đồng",
+    a caption closing with "(Đơn vị tính: triệu người)"; None when there is none."""
+    lines = [ln.strip() for ln in text[max(0, start - 400):start].split("\n") if ln.strip()][-2:]
+    for line in reversed(lines):
+        m = _unit_line_re().search(line)
+        if m is not None and (m.start() == 0 or line[m.start()] == "("):
+            return m.group("unit").strip()
+    return None
+
+
+def _near(a: str, b: str) -> bool:
+    """One OCR slip apart: the same length and one letter different ("dang" for "dong")."""
+    return len(a) == len(b) >= 4 and sum(x != y for x, y in zip(a, b)) <= 1
+
+
+def is_currency(unit: str, ocr: bool = False) -> bool:
+    """A unit that is money ("triệu đồng", "USD"); on OCR'd text a word one letter away from a
+    currency word counts too."""
+    return _currency_re().search(unit) is not None or (ocr and ocr_currency(unit) is not None)
+
+
+def ocr_currency(unit: str) -> str | None:
+    """The unit with a currency word OCR misread by one letter put right ("Triệu đẳng" ->
+    "Triệu đồng"), so its scale applies; None when no word is one slip from a currency word."""
+    from extractor.numbers import currency_words
+
+    words = unit.split()
+    for i, w in enumerate(words):
+        for c in currency_words():
+            if " " not in c and _near(fold(w), fold(c)):
+                return " ".join([*words[:i], c, *words[i + 1:]])
+    return None
 
 
 def _small(text: str) -> bool:
@@ -113,9 +158,14 @@ class TableView:
                 for k in range(c.col, c.col + c.col_span):
                     self._covering.setdefault((r, k), c)
         self.rate_cols: set[int] = set()
+        self.numbering_row = self._numbering_row()
         self.figure_cols = self._figure_columns()
         self.unit_col = next((k for k in range(self.table.n_cols)
                               if any(header_kind(h) == "unit" for h in self.header_path(k))), None)
+        self.ocr = block.origin == "ocr"
+        self.declared_unit = declared_unit(text, block.span[0])
+        if self.declared_unit and self.ocr and not is_currency(self.declared_unit):
+            self.declared_unit = ocr_currency(self.declared_unit) or self.declared_unit
 
     # -- structure ------------------------------------------------------------------------
     def _rows(self) -> list[list[str]]:
@@ -130,6 +180,20 @@ class TableView:
                 break
             n += 1
         return n if n < len(rows) else 0
+
+    def _numbering_row(self) -> int | None:
+        """The row under the headers that numbers the columns ("1 | 2 | 3 | 4 | ... | 7", "(1) |
+        (2) | ..."), as statistical forms do: labels of the columns, not figures."""
+        rows = self._rows()
+        for r in range(self.header_rows, min(self.header_rows + 2, len(rows))):
+            cells = [plain(t) for t in rows[r]]
+            numbers = [int(m.group(1)) for t in cells if (m := re.fullmatch(r"\(?(\d{1,2})\)?", t))]
+            texts = [t for t in cells if t]
+            if len(numbers) >= 3 and len(numbers) == len(texts) and \
+                    all(b > a for a, b in zip(numbers, numbers[1:])) and numbers[-1] - numbers[0] < len(cells) + 1 \
+                    and numbers[0] <= 2:
+                return r
+        return None
 
     def at(self, row: int, col: int) -> Cell | None:
         return self._covering.get((row, col))
@@ -149,7 +213,7 @@ class TableView:
         return out
 
     def _figure_columns(self) -> set[int]:
-        rows = self._rows()[self.header_rows:]
+        rows = [r for i, r in enumerate(self._rows()) if i >= self.header_rows and i != self.numbering_row]
         out: set[int] = set()
         for k in range(self.table.n_cols):
             texts = [plain(r[k]) for r in rows if k < len(r) and plain(r[k]) not in ("", "-", "x")]
@@ -233,10 +297,30 @@ class TableView:
             out[r] = group
         return out
 
+    def sections(self) -> list[tuple[str, list[int]]]:
+        """(name, rows) of each titled run of rows: a row with a name and no figure ("I. Bộ,
+        cơ quan trung ương", "ĐỊA PHƯƠNG") heads the rows with figures below it, up to the next
+        such row or a total row."""
+        out: list[tuple[str, list[int]]] = []
+        current: tuple[str, list[int]] | None = None
+        for r in range(self.header_rows, self.table.n_rows):
+            names = self.names_by_column(r)
+            figures = any((c := self.at(r, k)) is not None and is_figure(plain(c.text))
+                          for k in self.figure_cols)
+            name = " ".join(dict.fromkeys(names.values()))
+            if name and is_total_label(name):
+                current = None
+            elif not figures and name:
+                current = (name, [])
+                out.append(current)
+            elif figures and current is not None:
+                current[1].append(r)
+        return [s for s in out if s[1]]
+
     # -- one cell -------------------------------------------------------------------------
     def info(self, cell: Cell, cell_text: str) -> CellInfo | None:
         """What the table says of a figure in ``cell``; None when the cell is not a data cell."""
-        if cell.row < self.header_rows or cell.col not in self.figure_cols:
+        if cell.row < self.header_rows or cell.col not in self.figure_cols or cell.row == self.numbering_row:
             return None
         path = self.header_path(cell.col)
         names = self.row_names(cell.row, cell.col)
@@ -298,8 +382,9 @@ class TableView:
             or PERIOD_RE.fullmatch(header) is not None
 
     def _unit(self, row: int, path: list[str]) -> str | None:
-        """The row's "Đơn vị tính" cell, a unit in parentheses in the header, or a counted noun
-        of the header ("Số hồ sơ"), levels ("cấp tỉnh") set aside."""
+        """The row's "Đơn vị tính" cell, a unit in parentheses in the header, the table's unit
+        line, or a counted noun of the header ("Số hồ sơ"), levels ("cấp tỉnh") and remarks in
+        parentheses set aside."""
         if self.unit_col is not None:
             c = self.at(row, self.unit_col)
             if c is not None and plain(c.text):
@@ -308,8 +393,10 @@ class TableView:
             m = _UNIT_PARENS.search(h)
             if m:
                 return m.group(1).strip()
+        if self.declared_unit is not None:
+            return self.declared_unit
         for h in reversed(path):
-            m = _unit_re().search(_levels_re().sub(" ", h))
+            m = _unit_re().search(_levels_re().sub(" ", _REMARK.sub(" ", h)))
             if m:
                 return m.group(0)
         return None
@@ -324,7 +411,7 @@ class TableView:
             return FactKind.percentage
         if _has(rate, head) and not (_has(score, head) and ("/" in cell_text or not _has(rate, row))):
             return FactKind.percentage
-        if unit and _currency_re().search(unit):
+        if unit and is_currency(unit, self.ocr):
             return FactKind.amount
         if _has(vocab.money_words, head) and not (unit and _unit_re().fullmatch(unit)):
             return FactKind.amount   # "Số thu nội địa", "Số đã thu nộp NSNN": money in some unit

@@ -130,3 +130,23 @@ def why(reason: str) -> str:
         return str(table[reason])
     except (KeyError, TypeError) as e:
         raise VocabularyError(f"extractor/data/messages.yaml: no why.{reason}") from e
+
+
+@cache
+def _fold_table() -> dict[int, str]:
+    """Latin letters (Vietnamese included) to their base letter in lower case."""
+    table = {}
+    for code in [*range(0x250), *range(0x1E00, 0x1F00)]:
+        c = chr(code)
+        table[code] = unicodedata.normalize("NFD", c)[0].lower()[0]
+    table[ord("Đ")] = table[ord("đ")] = "d"
+    return table
+
+
+def fold(s: str) -> str:
+    """Lower case without diacritics, one character for one, so offsets carry over.
+
+    >>> fold("Triệu Đồng")
+    'trieu dong'
+    """
+    return s.translate(_fold_table())

@@ -107,12 +107,14 @@ class DocumentBuilder:
         self.warnings: list[str] = []
         self._pending: list[_Pending] = []
         self._notes: list[_Pending] = []
+        self.open_note: str | None = None   # the text of the last footnote, while nothing else followed it
 
     def add_block(self, text: str, location: Location, kind: BlockKind | None = None,
                   level: int | None = None) -> None:
         """A paragraph, heading or list item; ``kind=None`` guesses it from the text."""
         text = canonical(text)
         if text:
+            self.open_note = None
             self._pending.append(_Pending(kind or guess_kind(text), location, text, level=level))
 
     def add_lines(self, lines: list[tuple[str, int, BBox]], location: Location,
@@ -128,6 +130,7 @@ class DocumentBuilder:
         cells = [CellIn(c.row, c.col, canonical(c.text), c.row_span, c.col_span, c.location)
                  for c in cells]
         if any(c.text for c in cells):
+            self.open_note = None
             self._pending.append(_Pending(BlockKind.table, location, cells=cells,
                                           header_rows=header_rows, pieces=[location]))
 
@@ -135,8 +138,17 @@ class DocumentBuilder:
         """A footnote's text; its body markers are found as ``[label]`` in the text."""
         text = canonical(text)
         if text:
+            self.open_note = text
             self._notes.append(_Pending(BlockKind.footnote, location, f"[{label}] {text}",
                                         footnote=label))
+
+    def add_footnote_part(self, text: str, location: Location) -> None:
+        """A further paragraph of the last footnote ("[3] Cụ thể:" then "(i) ...", "(ii) ..."):
+        a footnote block of its own, right after its note, without a label."""
+        text = canonical(text)
+        if text:
+            self.open_note = text
+            self._notes.append(_Pending(BlockKind.footnote, location, text))
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)

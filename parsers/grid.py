@@ -52,6 +52,7 @@ class TableWords(BaseModel):
     version: int
     header_kinds: dict[HeaderKind, list[str]]
     total_labels: list[str]
+    unit_lines: list[str]
 
 
 class TableWordsError(ValueError):

@@ -27,6 +27,8 @@ _TABLE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 # with lookaheads and one character class: no two quantifiers compete for the same spaces)
 _TABLE_RULE = re.compile(r"^(?=[^|]*\|)(?=.*?--)[\s|:-]+$")
 _NOTE = re.compile(r"^\[(\d{1,3})\]\s+(.*)$")
+_NOTE_ITEM = re.compile(r"^(?:\((?:[ivxlc]{1,5}|\d{1,2}|[a-zđ])\)|[a-zđ]\)|[-+–])\s")   # "(ii) ", "a) ", "- "
+_ENUMERATOR = re.compile(r"^\((?:\d{1,2}|[ivxlc]{1,5})\)\s")                   # "(1) ", "(ii) " opening a line
 _BARE_PIPE = re.compile(r"^\s*\|\s*$")
 _RULE = re.compile(r"^\s*[-_=]{3,}\s*$")                 # "-------" under a header's names
 _OPEN_END = re.compile(r"[,(]\s*$")                     # "..., " or "(": the sentence goes on
@@ -102,7 +104,7 @@ def _add_line(lines: list[str], i: int, builder: DocumentBuilder) -> int:
 
 def _starts_block(line: str) -> bool:
     return bool(_ATX.match(line) or _NOTE.match(line) or marker_of(line.strip())
-                or _TABLE_ROW.match(line))
+                or _TABLE_ROW.match(line) or _ENUMERATOR.match(line.strip()))
 
 
 def _read_paragraph(lines: list[str], i: int, builder: DocumentBuilder, width: int,
@@ -150,8 +152,30 @@ def _add(raw: str, line_no: int, builder: DocumentBuilder) -> None:
         builder.add_block(atx.group(2), location, BlockKind.heading, level=len(atx.group(1)))
     elif note:
         builder.add_footnote(note.group(1), note.group(2), location)
+    elif builder.open_note is not None and _continues_note(builder.open_note, text):
+        builder.add_footnote_part(text, location)   # the note's list: "[3] Cụ thể:" then "(i) ..."
     else:
         builder.add_block(text, location)
+
+
+def _continues_note(previous: str, text: str) -> bool:
+    """A paragraph right after a footnote is more of it when the note (or its last piece) opens a
+    list with a colon ("[3] Cụ thể:"), or when both are items of one list ("(i) ...", "(ii) ...")."""
+    if previous.rstrip().endswith(":"):
+        return True
+    return _item_style(previous) is not None and _item_style(previous) == _item_style(text)
+
+
+def _item_style(text: str) -> str | None:
+    m = _NOTE_ITEM.match(text)
+    if m is None:
+        return None
+    mark = m.group(0).strip()
+    if mark in "-+–":
+        return "dash"
+    inner = mark.strip("()")
+    kind = "roman" if re.fullmatch(r"[ivxlc]+", inner) else "digit" if inner.isdigit() else "letter"
+    return ("(" if mark.startswith("(") else "") + kind
 
 
 def _split_row(line: str) -> list[str]:

@@ -85,3 +85,19 @@ def test_text_old_and_new_tone_placement_kept(tmp_path: Path) -> None:
     path = tmp_path / "tones.txt"
     path.write_text("tỉnh Hoà Bình và tỉnh Hòa Bình\n", encoding="utf-8")
     assert parse(path).text == "tỉnh Hoà Bình và tỉnh Hòa Bình"
+
+
+def test_text_a_footnote_keeps_the_list_it_opens(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("Các bộ đã cắt giảm 12 điều kiện kinh doanh[3]. Đã ban hành 3 văn bản[4].\n\n"
+                    "[3] Cụ thể:\n(i) Bộ A cắt giảm 8 điều kiện kinh doanh.\n(ii) Bộ B cắt giảm 4 điều kiện.\n"
+                    "[4] Gồm:\n2 Nghị định, 1 Thông tư\n(1) Ghi chú của phụ lục, không thuộc chú thích.\n",
+                    encoding="utf-8")
+    doc = parse(path)
+    notes = {n.label: n for n in doc.footnotes}
+    assert set(notes) == {"3", "4"} and all(n.markers for n in notes.values())
+    parts = [doc.text[b.span[0]:b.span[1]] for b in doc.blocks if b.kind is BlockKind.footnote]
+    assert parts == ["[3] Cụ thể:", "(i) Bộ A cắt giảm 8 điều kiện kinh doanh.", "(ii) Bộ B cắt giảm 4 điều kiện.",
+                     "[4] Gồm:", "2 Nghị định, 1 Thông tư"], parts
+    assert "(1) Ghi chú của phụ lục" in " ".join(doc.text[b.span[0]:b.span[1]] for b in doc.blocks
+                                                   if b.kind is not BlockKind.footnote)

@@ -192,3 +192,94 @@ def test_cross_document_several_values_in_one_document_are_not_a_conflict(tmp_pa
     c = _extract(tmp_path, line.format("17,9"), "c.txt")
     assert [x.status.value for x in cross_document_checks([b, c])] == ["fail"]
     assert not cross_document_checks([a, b]), "a has two values: no single value to disagree with"
+
+
+def test_a_count_of_the_rows_a_table_section_lists(tmp_path: Path) -> None:
+    rows_a = "".join(f"| {i} | Bộ {n} | {i}0,5% |\n" for i, n in enumerate(["Nội vụ", "Tư pháp", "Y tế"], 1))
+    rows_b = "".join(f"| {i} | {n} | {i}1,5% |\n" for i, n in enumerate(["Sơn La", "Lai Châu"], 1))
+    ex = _extract(tmp_path, "Công khai danh sách 3/20 Bộ, cơ quan trung ương và 2/34 địa phương có tỷ lệ "
+                            "giải ngân thấp.\n\n| TT | Nội dung | Tỷ lệ giải ngân |\n|---|---|---|\n"
+                            "| I | BỘ, CƠ QUAN TRUNG ƯƠNG | |\n" + rows_a + "| II | ĐỊA PHƯƠNG | |\n" + rows_b)
+    assert [c.rule for c in _with(ex, [3], "pass")] == ["items"]
+    assert [c.rule for c in _with(ex, [2], "pass")] == ["items"]
+    # a count that names something else, or a section of another size, is not checked
+    other = _extract(tmp_path, "Có 3 địa phương báo cáo.\n\n| TT | Nội dung | Tỷ lệ |\n|---|---|---|\n"
+                               "| I | ĐỊA PHƯƠNG | |\n" + rows_b, "other.txt")
+    assert not [c for c in other.checks if c.rule == "items"]
+
+
+def test_a_column_of_one_table_split_in_the_next_table(tmp_path: Path) -> None:
+    years = [("2020", 1500, 1200, 300), ("2021", 1620, 1300, 320), ("2022", 1710, 1350, 360),
+             ("2023", 1805, 1400, 405)]
+    first = "".join(f"| {y} | {t:,} | {t // 2:,} |\n".replace(",", ".") for y, t, _, _ in years)
+    second = "".join(f"| {y} | {a:,} | {a // 3:,} | {b:,} | {b // 3:,} |\n".replace(",", ".")
+                     for y, _, a, b in years)
+    ex = _extract(tmp_path, "Bảng 1. Hộ kinh doanh\n\n| Năm | Tổng số hộ quản lý | Số hộ nộp thuế |\n|---|---|---|\n"
+                            + first + "\nBảng 2. Theo phương pháp\n\n| Năm | Khoán: số hộ quản lý | Khoán: số hộ nộp "
+                            "thuế | Kê khai: số hộ quản lý | Kê khai: số hộ nộp thuế |\n|---|---|---|---|---|\n" + second)
+    for _, total, a, b in years:
+        assert _with(ex, [total, a, b], "pass"), (total, a, b)
+
+
+def test_shares_of_one_whole_that_make_up_all_of_it(tmp_path: Path) -> None:
+    ex = _extract(tmp_path, "Khoảng 20% người tham gia đăng ký tại tuyến xã; số đăng ký tại tuyến huyện là "
+                            "61%; còn lại gần 19% đăng ký tại tuyến tỉnh.\n")
+    assert _with(ex, [20, 61, 19], "pass")
+    ex = _extract(tmp_path, "Dự án dưới 20 tỷ đồng chiếm 67,4% tổng số dự án nhưng chỉ khoảng 1,7% tổng "
+                            "số vốn đầu tư; dự án trên 20 tỷ đồng chiếm khoảng 98,3% tổng vốn đầu tư.\n", "b.txt")
+    assert _with(ex, [1.7, 98.3], "pass")
+
+
+def test_growth_against_the_same_figure_of_an_earlier_paragraph(tmp_path: Path) -> None:
+    ex = _extract(tmp_path, "Năm 2010, có 2.176 cơ sở ký hợp đồng, bao gồm: 1.900 cơ sở nhà nước và 276 cơ "
+                            "sở tư nhân.\n\nNăm 2011, có 2.303 cơ sở ký hợp đồng, bao gồm: 1.922 cơ sở nhà nước "
+                            "và 381 cơ sở tư nhân, tăng 5,8% so với năm 2010.\n")
+    found = _with(ex, [2303, 2176, 5.8], "pass")
+    assert found and found[0].rule == "difference"
+
+
+def test_growth_rates_measured_from_a_year_the_sentence_names_first(tmp_path: Path) -> None:
+    ex = _extract(tmp_path, "Số lượt khám tại tuyến huyện tăng mạnh so với năm 2015, cụ thể: năm 2015 có "
+                            "56,4 triệu lượt thì năm 2016 có 72,6 triệu lượt (tăng 28,7%), năm 2017 có 86,5 "
+                            "triệu lượt (tăng 53,4%).\n")
+    assert _with(ex, [72.6e6, 56.4e6, 28.7], "pass")
+    assert _with(ex, [86.5e6, 56.4e6, 53.4], "pass")
+
+
+def test_changes_add_up_among_themselves(tmp_path: Path) -> None:
+    ex = _extract(tmp_path, "Tổng số giường bệnh năm 2018 đạt 252.717 giường, tăng 29.524 giường so với năm "
+                            "2014 (tuyến trung ương tăng 4.980 giường, tuyến tỉnh tăng 11.279 giường; tuyến "
+                            "huyện tăng 13.265 giường).\n")
+    assert _with(ex, [29524, 4980, 11279, 13265], "pass")
+    assert not _with(ex, [252717, 29524, 4980]), "a change is never a part of a level"
+
+
+def test_a_noun_the_document_counts_elsewhere_counts_where_the_tagger_misses_it(tmp_path: Path) -> None:
+    ex = _extract(tmp_path, "Thông tư quy định tỷ lệ thanh toán của 198 hoạt chất, trong đó 28 hoạt chất "
+                            "được quy định đồng thời điều kiện và tỷ lệ thanh toán.\n")
+    assert {(f.value, f.unit) for f in ex.facts if f.kind.value == "count"} == {(198.0, "hoạt chất"),
+                                                                                (28.0, "hoạt chất")}
+
+
+FOOTNOTED = ("Theo đó, các bộ đã ban hành 6 văn bản quy phạm pháp luật để thực thi phương án đơn giản hóa "
+             "{simplified} TTHC, bãi bỏ 6 TTHC và cắt giảm 12 ĐKKD[4]; các địa phương đã công bố danh mục.\n\n"
+             "[4] Gồm:\n(i) Bộ Công Thương - 01 Nghị định (đơn giản hóa 01 TTHC); (ii) Bộ Giáo dục và Đào tạo - "
+             "01 Thông tư (đơn giản hóa 02 TTHC, cắt giảm 08 ĐKKD); (iii) Bộ Tài chính - 02 Nghị định, 01 "
+             "Thông tư (đơn giản hóa 70 TTHC, bãi bỏ 05 TTHC); (iv) Bộ Quốc phòng - 01 Nghị định (đơn giản "
+             "hóa 05 TTHC, bãi bỏ 01 TTHC, cắt giảm 04 ĐKKD).\n")
+
+
+def test_figures_broken_down_in_their_footnote(tmp_path: Path) -> None:
+    ex = _extract(tmp_path, FOOTNOTED.format(simplified=78))
+    assert _with(ex, [78, 1, 2, 70, 5], "pass"), "đơn giản hóa: the note's simplified procedures"
+    assert _with(ex, [6, 5, 1], "pass") and _with(ex, [12, 8, 4], "pass")
+    assert _with(ex, [6, 1, 1, 2, 1, 1], "pass"), "6 văn bản = the note's Nghị định and Thông tư"
+    assert not _fails(ex)
+
+
+def test_a_footnote_that_lists_every_part_and_misses_is_an_error(tmp_path: Path) -> None:
+    ex = _extract(tmp_path, FOOTNOTED.format(simplified=75))   # 1 + 2 + 70 + 5 = 78
+    [fail] = _with(ex, [75, 1, 2, 70, 5], "fail")
+    assert any("footnote [4]" in e.detail for e in fail.evidence)
+    unlisted = _extract(tmp_path, FOOTNOTED.format(simplified=75).replace("[4] Gồm:", "[4] Ví dụ:"), "b.txt")
+    assert not _fails(unlisted), "a note that does not say it lists every part is no complete list"

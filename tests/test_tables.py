@@ -87,3 +87,46 @@ def test_tables_english_style_table_settles_ambiguous_cells(tmp_path: Path) -> N
             "| 2020 | 2,081,770 | 151,535 |\n| 2021 | 2,020,080 | 141,332 |\n")
     ex = _extract(tmp_path, text)
     assert _cell(ex, "151,535").value == 151535.0, "the table writes thousands with commas"
+
+
+DISBURSEMENT = """Phụ lục: tỷ lệ giải ngân 9 tháng năm 2025
+
+Đơn vị: triệu đồng
+
+| TT | Nội dung | Kế hoạch giao (bao gồm các Quyết định giao bổ sung) | Giải ngân đến hết ngày 30/9/2025 | Tỷ lệ |
+|---|---|---|---|---|
+| 1 | Bộ Nội vụ | 906.470 | 30.701 | 3,4% |
+| 2 | Bộ Tư pháp | 923.342 | 32.848 | 3,6% |
+| 3 | Bộ Y tế | 7.242.270 | 715.146 | 9,9% |
+"""
+
+
+def test_tables_a_unit_line_above_the_table_gives_its_figures_their_unit(tmp_path: Path) -> None:
+    ex = _extract(tmp_path, DISBURSEMENT)
+    plan, paid, rate = _cell(ex, "906.470"), _cell(ex, "30.701"), _cell(ex, "3,4%")
+    assert (plan.kind.value, plan.value, plan.unit) == ("amount", 906_470e6, "VND"), \
+        "a remark in parentheses is not a unit"
+    assert (paid.kind.value, paid.value, paid.unit) == ("amount", 30_701e6, "VND")
+    assert rate.kind.value == "percentage"
+    # a date in a header names what the column runs to: not a deadline
+    assert [f.kind.value for f in ex.facts if f.text.endswith("30/9/2025")] == ["date"]
+    counted = _extract(tmp_path, DISBURSEMENT.replace("Đơn vị: triệu đồng", "(Đơn vị tính: hồ sơ)"))
+    assert (_cell(counted, "906.470").kind.value, _cell(counted, "906.470").unit) == ("count", "hồ sơ")
+
+
+def test_tables_unit_line_currency_read_through_one_ocr_slip() -> None:
+    from extractor.tables import declared_unit, is_currency, ocr_currency
+
+    text = "Phụ lục\n\nĐơn vị: Triệu đẳng\n\n"
+    assert declared_unit(text, len(text)) == "Triệu đẳng"
+    assert is_currency("Triệu đẳng", ocr=True) and ocr_currency("Triệu đẳng") == "Triệu đồng"
+    assert not is_currency("Triệu đẳng"), "only where OCR may have misread a letter"
+    assert not is_currency("triệu người", ocr=True)
+    assert declared_unit("Trong đó, đơn vị: các sở\nmột đoạn văn dài", 40) is None
+
+
+def test_tables_thousands_in_the_first_figure_column_are_figures_not_row_numbers(tmp_path: Path) -> None:
+    ex = _extract(tmp_path, "| Năm | Tổng số hộ quản lý | Số hộ nộp thuế |\n|---|---|---|\n"
+                            "| 2020 | 1.500 | 750 |\n| 2021 | 1.620 | 810 |\n| 2022 | 1.710 | 855 |\n")
+    assert [(f.value, f.unit) for f in ex.facts if f.location.cell and f.location.cell[1] == 1] == \
+        [(1500.0, "hộ"), (1620.0, "hộ"), (1710.0, "hộ")]
