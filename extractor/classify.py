@@ -129,11 +129,13 @@ class Classifier:
         before = self.text[max(d.candidate.block.span[0], d.start - 40):d.start]
         m = _change_re().search(before)
         if m is not None:
+            d.extra["change_word"] = (m.group("up") or m.group("down")).lower()
             return "increase" if m.group("up") else "decrease"
         m = _comparison_re().search(before)
         if m is not None:
             clause = re.split(r"[;.!?\n(]", self.text[d.end:d.end + 80])[0]
             if _anchor_re().search(clause):
+                d.extra["change_word"] = (m.group("up") or m.group("down")).lower()
                 return "increase" if m.group("up") else "decrease"
         return None
 

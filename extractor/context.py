@@ -17,7 +17,9 @@ from functools import cache
 
 from extractor.classify import Draft
 from extractor.numbers import PERIOD_RE, PeriodValue, parse_period
-from extractor.vocab import alternation, cues, words_re
+from pydantic import BaseModel, ConfigDict, field_validator
+
+from extractor.vocab import VocabularyError, alternation, cues, load_yaml, words_re
 from schemas.document import Document
 from schemas.extraction import Period
 
@@ -52,11 +54,41 @@ def named_prefix(phrase: str) -> str | None:
     return m.group(0).strip() if m else None
 
 
+class Places(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    version: int
+    provinces: list[str]
+
+    @field_validator("provinces")
+    @classmethod
+    def _names(cls, v: list[str]) -> list[str]:
+        bad = [n for n in v if not n.strip() or not n[0].isupper()]
+        if bad or len(set(v)) != len(v):
+            raise ValueError(f"province names must be unique and capitalised: {bad}")
+        return v
+
+
+@cache
+def places() -> Places:
+    """The provinces and cities of ``data/places.yaml``, validated once."""
+    try:
+        return Places.model_validate(load_yaml("places.yaml"))
+    except ValueError as e:
+        raise VocabularyError(f"extractor/data/places.yaml: {e}") from e
+
+
+@cache
+def _province_re() -> re.Pattern[str]:
+    names = sorted(places().provinces, key=len, reverse=True)
+    return re.compile(rf"(?:{'|'.join(map(re.escape, names))})(?!\w)")
+
+
 def is_named_subject(phrase: str) -> bool:
-    """A place or level and nothing else: "tỉnh Hòa Bình", "cấp huyện, xã"."""
+    """A place or level and nothing else: "tỉnh Hòa Bình", "cấp huyện, xã", "Lào Cai"."""
     named, levels = _subject_res()
     phrase = phrase.strip()
-    return bool(named.fullmatch(phrase + " ") or named.fullmatch(phrase) or levels.fullmatch(phrase))
+    return bool(named.fullmatch(phrase + " ") or named.fullmatch(phrase) or levels.fullmatch(phrase)
+                or _province_re().fullmatch(phrase))
 
 
 def to_period(p: PeriodValue) -> Period:

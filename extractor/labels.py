@@ -204,6 +204,12 @@ def _cap_words(phrase: str) -> str:
     return phrase[:syllables[n_syllables - 1].end()] if 0 < n_syllables <= len(syllables) else phrase
 
 
+def _prose_cell(text: str) -> bool:
+    """A cell that holds a sentence ("Nếu không tính 688 tỷ đồng ..., tỷ lệ giải ngân của Bộ Tài
+    chính là 31,3%" in a Ghi chú column): its figures are labelled by their clause, as in prose."""
+    return len(text) > 60 and len(text.split()) >= 10
+
+
 def _digits_at(s: str) -> int:
     m = re.search(r"\d", s)
     return m.start() if m else 0
@@ -330,6 +336,10 @@ class Labeller:
             shared = self._share_of_previous(d, prev)
             if shared:
                 return shared   # "634 hồ sơ quá hạn, chiếm 3,6%": the share of what was just counted
+        if d.cell is None and d.kind is not FactKind.date and d.kind is not FactKind.deadline:
+            restated = self._restated(d, prev) or self._keyed_item(d, prev)
+            if restated:
+                return restated
         label = self._context_label(d, prev_end, prev)
         if d.cell is not None or d.kind in (FactKind.date, FactKind.deadline):
             return label
@@ -341,8 +351,54 @@ class Labeller:
         head = self._head_phrase(d) if d.kind in (FactKind.count, FactKind.percentage) else None
         if head and not (label and _named_in(head, label)):
             label = f"{head} – {label}" if label else head
-        facet = self._sentence_facet(d, label)
-        return f"{label} – {facet}" if label and facet else (facet or label)
+        facet = self._sentence_facet(d, label) or self._facet_after(d, label)
+        label = f"{label} – {facet}" if label and facet else (facet or label)
+        word = d.extra.get("change_word")
+        if d.change and word and label and not re.search(rf"(?<!\w){re.escape(word)}(?!\w)", label, re.IGNORECASE):
+            label = f"{label} – {word}"   # "giảm 0,4 điểm phần trăm": a change says which way
+        return label
+
+    def _restated(self, d: Draft, prev: tuple[Draft, str | None] | None) -> str | None:
+        """A figure in the parenthesis right after another says the same thing another way
+        ("khoa cận lâm sàng là 24,6% (1.642 khoa)"), or gives the two levels of a change ("cơ
+        sở công lập giảm 53 cơ sở (từ 1.772 xuống 1.719)"): it takes that figure's label, the
+        change's word left out."""
+        if prev is None or not prev[1] or prev[0].candidate.block.id != d.candidate.block.id:
+            return None
+        gap = self.text[prev[0].end:d.start]
+        if prev[0].kind is FactKind.percentage and d.kind is FactKind.count and re.fullmatch(r"\s*\(\s*", gap):
+            return prev[1]
+        word = prev[0].extra.get("change_word")
+        if prev[0].change and word and re.fullmatch(
+                rf"\s*(?:{re.escape(prev[0].unit or '')})?\s*\(\s*(?:{words_re('range_start')})?\s*", gap, re.IGNORECASE):
+            return re.sub(rf"(?:\s*–)?\s*{re.escape(word)}$", "", prev[1], flags=re.IGNORECASE).strip() or None
+        return None
+
+    def _keyed_item(self, d: Draft, prev: tuple[Draft, str | None] | None) -> str | None:
+        """An item of a list keyed by a facet ("Cơ sở KCB tuyến trung ương: 44, tuyến tỉnh: 564,
+        tuyến huyện: 1.634"): the key, put in the place of its sibling's value in the label of
+        the item before ("Cơ sở KCB tuyến tỉnh")."""
+        from extractor.relations import facet_phrases, facets_of
+
+        left = self.text[d.candidate.block.span[0]:d.start]
+        colon = re.search(r":\s*$", left)
+        if colon is None:
+            return None
+        body = _CLOSED_PARENS.sub(" ", left[:colon.start()])   # "(tương đương tuyến xã)": an aside
+        cut = max((m.end() for m in re.finditer(r"[;(:.]|\d", body)), default=0)
+        whole = body[cut:].strip(" ,")
+        key = whole.split(",")[-1].strip()
+        if not whole or len(whole) > 80:
+            return None
+        mine = [p for p in facet_phrases(key) if len(p.split()) >= 2]
+        if not mine:
+            return None   # a key without a facet ("Điểm ... công khai, minh bạch:"): the clause rules read it
+        facet = set(facets_of(mine[-1]))
+        if prev is not None and prev[1] and self._same_sentence(prev[0], d):
+            for p in facet_phrases(prev[1]):
+                if len(p.split()) >= 2 and set(facets_of(p)) & facet and p.lower() != mine[-1].lower():
+                    return prev[1].replace(p, mine[-1])
+        return _cap_words(key) if _useful(key) else None
 
     def _ranked(self, d: Draft, prev: tuple[Draft, str | None] | None) -> str | None:
         """What a rank ranks: the name after it ("xếp vị trí thứ 2 là vùng Đông Nam Bộ"), the
@@ -398,6 +454,17 @@ class Labeller:
             return None
         return found[-1]
 
+    def _facet_after(self, d: Draft, label: str | None) -> str | None:
+        """A facet named in the figure's own clause after it ("4.186 hồ sơ được trả kết quả
+        trước và đúng hạn") that its label lacks: what tells it from its neighbours."""
+        from extractor.relations import facet_phrases
+
+        clause = re.split(r"[,;.(:\n]", self.text[d.end:d.end + 80])[0]
+        found = [p for p in facet_phrases(clause) if len(p.split()) >= 2]
+        if not found or (label and [p for p in facet_phrases(label) if len(p.split()) >= 2]):
+            return None
+        return found[0]
+
     def _head_phrase(self, d: Draft) -> str | None:
         """The noun phrase right after the figure: its counted thing and what qualifies it
         ("4.510 dịch vụ công trực tuyến trên ...", "115,1% dự toán", "152 Điều"), up to a
@@ -422,7 +489,7 @@ class Labeller:
             return self._date_label(d, lo)
         if d.table is not None and d.table.label:
             return d.table.label
-        if d.cell is not None and block.table is not None:
+        if d.cell is not None and block.table is not None and not _prose_cell(d.cell.text):
             return self._row_label(d, block) or self._section_title(d.start)
         if d.kind is FactKind.percentage:
             after = self._after_unit(d, units_only=True)

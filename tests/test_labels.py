@@ -110,3 +110,45 @@ def test_topic_before_a_colon_names_a_narrated_figure(tmp_path: Path) -> None:
                             "nhưng vẫn xếp hạng 60/63. (Năm 2023: đạt 71,2/100 điểm.)")
     assert got == [("60/63", "Chỉ số hài lòng của tổ chức, công dân"),
                    ("71,2/100", "Chỉ số hài lòng của tổ chức, công dân")]
+
+
+def test_a_change_says_which_way_in_its_label(tmp_path: Path) -> None:
+    labels = dict(_labels(tmp_path, "Ngân hàng Thế giới dự báo mức tăng trưởng toàn cầu 2,3%, giảm 0,4 "
+                                    "điểm phần trăm so với dự báo trước."))
+    assert "giảm" in (labels["0,4"] or "")
+
+
+def test_figures_restated_in_a_parenthesis_take_the_label_they_restate(tmp_path: Path) -> None:
+    labels = dict(_labels(tmp_path, "Tỷ lệ khoa lâm sàng được nâng cấp là 21,4% (4.288 khoa), khoa cận lâm "
+                                    "sàng là 24,6% (1.642 khoa)."))
+    assert labels["1.642"] == labels["24,6%"] == "khoa cận lâm sàng"
+    labels = dict(_labels(tmp_path, "Năm 2019, cơ sở công lập giảm 53 cơ sở (từ 1.772 xuống 1.719)."))
+    assert labels["1.772"] == "cơ sở công lập", "the levels of a change measure what it changes"
+
+
+def test_list_items_keyed_by_a_facet_replace_their_siblings_value(tmp_path: Path) -> None:
+    labels = dict(_labels(tmp_path, "Cơ sở KCB BHYT tuyến trung ương: 44, tuyến tỉnh: 564 cơ sở, tuyến "
+                                    "huyện: 1.634 cơ sở, y tế cơ quan, đơn vị (tương đương tuyến xã): 187 cơ sở."))
+    assert labels["564"] == "Cơ sở KCB BHYT tuyến tỉnh"
+    assert labels["1.634"] == "Cơ sở KCB BHYT tuyến huyện"
+    assert "tuyến xã" not in (labels["187"] or ""), "a facet in an aside is not the item's key"
+
+
+def test_a_facet_after_the_figure_tells_it_from_its_neighbours(tmp_path: Path) -> None:
+    labels = dict(_labels(tmp_path, "Trung tâm tiếp nhận mới 5.562 hồ sơ. Có 4.215 hồ sơ đến hạn giải quyết, "
+                                    "đã có 4.186 hồ sơ được trả kết quả trước và đúng hạn, đạt 99,3%."))
+    assert "trước và đúng hạn" in (labels["4.186"] or "")
+
+
+def test_a_province_named_without_tinh_opens_a_narrated_clause(tmp_path: Path) -> None:
+    labels = dict(_labels(tmp_path, "1. Chỉ số “tham gia của người dân ở cấp cơ sở”: Năm 2019, Lào Cai "
+                                    "đạt 5,31 điểm; năm 2020, đạt 5,15 điểm."))
+    assert "tham gia của người dân" in (labels["5,31"] or "")
+
+
+def test_a_sentence_in_a_table_cell_is_labelled_as_prose(tmp_path: Path) -> None:
+    labels = dict(_labels(tmp_path, "| TT | Bộ, cơ quan | Tỷ lệ | Ghi chú |\n|---|---|---|---|\n"
+                                    "| 1 | Bộ Tài chính | 21,1% | Nếu không tính 688 tỷ đồng đề xuất giảm, tỷ lệ "
+                                    "giải ngân của Bộ Tài chính là 31,3% |\n"
+                                    "| 2 | Bộ Nội vụ | 27,8% | |\n"))
+    assert "giải ngân" in (labels["31,3%"] or "")
