@@ -353,6 +353,9 @@ class Labeller:
             label = f"{head} – {label}" if label else head
         facet = self._sentence_facet(d, label) or self._facet_after(d, label)
         label = f"{label} – {facet}" if label and facet else (facet or label)
+        against = self._measured_against(d) if d.kind is FactKind.percentage else None
+        if against and label and against.lower() not in label.lower():
+            label = f"{label} – so với {against}"   # "đạt 115,1% so dự toán": a share of the estimate
         word = d.extra.get("change_word")
         if d.change and word and label and not re.search(rf"(?<!\w){re.escape(word)}(?!\w)", label, re.IGNORECASE):
             label = f"{label} – {word}"   # "giảm 0,4 điểm phần trăm": a change says which way
@@ -368,6 +371,15 @@ class Labeller:
         gap = self.text[prev[0].end:d.start]
         if prev[0].kind is FactKind.percentage and d.kind is FactKind.count and re.fullmatch(r"\s*\(\s*", gap):
             return prev[1]
+        if re.search(r"(?<!\w)so với(?:\s+(?:mức|con số|tỷ lệ))?\s*$", self.text[max(0, d.start - 30):d.start],
+                     re.IGNORECASE):
+            # "tăng 1,7% ..., giảm hơn một nửa so với mức 3,8% của năm 2024": the same measure
+            same = next(((p, lab) for p, lab in reversed(self._done) if lab and p.kind is d.kind
+                         and p.unit == d.unit and self._same_sentence(p, d)), None)
+            if same is not None:
+                w = same[0].extra.get("change_word")
+                return re.sub(rf"(?:\s*–)?\s*{re.escape(w)}$", "", same[1], flags=re.IGNORECASE).strip() \
+                    if w else same[1]
         word = prev[0].extra.get("change_word")
         if prev[0].change and word and re.fullmatch(
                 rf"\s*(?:{re.escape(prev[0].unit or '')})?\s*\(\s*(?:{words_re('range_start')})?\s*", gap, re.IGNORECASE):
@@ -453,6 +465,20 @@ class Labeller:
         if not found or (label and facet_phrases(label)):
             return None
         return found[-1]
+
+    def _measured_against(self, d: Draft) -> str | None:
+        """What a percentage is measured against, named right after it ("115,1% so dự toán",
+        "tăng 14,04% so với dự toán"); a period ("so với năm 2023", "cùng kỳ") is not a whole."""
+        m = re.match(r"\s*%?\s*so(?:\s+với)?\s+([^\W\d][^,;.()\n\d]{1,40})", self.text[d.end:d.end + 60],
+                     re.IGNORECASE)
+        if m is None:
+            return None
+        phrase = re.split(rf"\s(?:{alternation(cues().head_stops)})(?!\w)", " " + m.group(1).strip(),
+                          flags=re.IGNORECASE)[0].strip()
+        phrase = " ".join(phrase.split()[:4])
+        if not phrase or PERIOD_RE.match(phrase) or re.match(r"(?:cùng kỳ|năm|tháng|quý|kỳ)(?!\w)", phrase, re.I):
+            return None
+        return phrase
 
     def _facet_after(self, d: Draft, label: str | None) -> str | None:
         """A facet named in the figure's own clause after it ("4.186 hồ sơ được trả kết quả

@@ -152,3 +152,17 @@ def test_a_sentence_in_a_table_cell_is_labelled_as_prose(tmp_path: Path) -> None
                                     "giải ngân của Bộ Tài chính là 31,3% |\n"
                                     "| 2 | Bộ Nội vụ | 27,8% | |\n"))
     assert "giải ngân" in (labels["31,3%"] or "")
+
+
+def test_a_percentage_names_the_whole_it_is_measured_against(tmp_path: Path) -> None:
+    labels = dict(_labels(tmp_path, "Năm 2024, tổng thu ngân sách đạt 115,1% so dự toán; số thu tăng 12% so "
+                                    "với cùng kỳ."))
+    assert "so với dự toán" in (labels["115,1%"] or "")
+    assert "cùng kỳ" not in (labels["12%"] or ""), "a period is not a whole"
+
+
+def test_a_figure_compared_with_takes_the_label_of_the_same_measure(tmp_path: Path) -> None:
+    labels = dict(_labels(tmp_path, "Khối lượng thương mại toàn cầu chỉ tăng 1,7% trong năm 2025, điều chỉnh "
+                                    "giảm 1,5 điểm phần trăm so với dự báo trước, giảm hơn một nửa so với mức "
+                                    "3,8% của năm 2024."))
+    assert "thương mại toàn cầu" in (labels["3,8%"] or "")
