@@ -833,6 +833,33 @@ class RelationFinder:
                 thens = ([after[0]] if after else []) + dated[:2] + parallel[:1]
                 if any(self._difference(now, then, d) for then in thens):
                     break
+            else:
+                self._growth_unexplained(d, nows, nodes, year)
+
+    def _growth_unexplained(self, d: Node, nows: list[Node], nodes: list[Node], year: int | None) -> None:
+        """A growth rate "so với năm 2010" that the levels of its sentence and of the 2010
+        sentence written on the same template do not give: unverifiable, with both levels, for a
+        reviewer (another base year may be meant)."""
+        if d.fact.kind is not FactKind.percentage or year is None:
+            return
+        for now in nows:
+            if self._place_in_sentence(now) != 0 or now.fact.kind is FactKind.percentage:
+                continue
+            then = next((n for n in nodes if n.fam == now.fam and not n.fact.change and n is not now
+                         and n.fact.period is not None and n.fact.period.year == year
+                         and self._place_in_sentence(n) == 0), None)
+            if then is None or then.value <= 0 or \
+                    _folded_words(now.fact.label or "")[:3] != _folded_words(then.fact.label or "")[:3]:
+                return   # not the same measure written on one template
+            got = 100.0 * (now.value - then.value) / then.value
+            if (got > 0) != (d.fact.change == "increase"):
+                return
+            ev = [Evidence(kind="structure", detail=f"the first level of the sentence and of the {year} sentence")]
+            self._emit(Finding("difference", UNSURE, [now, then, d], d.value, round(got, 4), d.tol,
+                               f"({written(now.fact)} − {written(then.fact)}) / {written(then.fact)} = "
+                               f"{vi(got, (d.fact.decimals or 0) + 1)} % ≠ {written(d.fact)} % ?", ev, "blocks",
+                               why=why("growth_mismatch")))
+            return
 
     def _from_to(self, d: Node, nodes: list[Node]) -> bool:
         """ "giảm 53 cơ sở (từ 1.772 xuống 1.719)": the two levels follow the change."""
