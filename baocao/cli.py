@@ -170,7 +170,7 @@ def check_cmd(files: tuple[Path, ...], show_all: bool) -> None:
 @click.option("--details", is_flag=True, help="list missed, spurious and mislabelled facts")
 @click.option("--dev", "dev", is_flag=True,
               help="score the development sets found beside the project instead "
-                   "(../shared/devset, ../devdata/realdocs, ../devdata/extra)")
+                   "(../shared/devset, ../devdata/realdocs, ../devdata/extra, ../devdata/extra2)")
 @click.option("--devset", type=click.Path(exists=True, path_type=Path), default=None,
               metavar="GOLD", help="score one development set: a gold file or folder of them")
 @click.option("--docs", type=click.Path(exists=True, file_okay=False, path_type=Path),

@@ -609,15 +609,19 @@ class Checker:
             return
         start, end = rng
         for f in self.facts:
+            # a date read from a scan may be OCR's misreading ("01/01/2029" for 2019): not proven
+            ocr = f.location.origin == "ocr"
+            status, reason = (UNSURE, why("approximate")) if ocr else (FAIL, None)
             if f.kind is FactKind.date and isinstance(f.value, str) and f.value > end \
                     and f.location.block >= 3 and self._about_the_past(f):
-                self.add("date_after_document", FAIL, [f],
+                self.add("date_after_document", status, [f],
                          f"{f.text} ({f.value}) is after the document's own date "
-                         f"({self.ex.meta.date.text if self.ex.meta.date else end}) ✗", end, f.value)
+                         f"({self.ex.meta.date.text if self.ex.meta.date else end}) {'?' if ocr else '✗'}",
+                         end, f.value, reason=reason)
             if f.kind is FactKind.deadline and isinstance(f.value, str) and f.value < start:
-                self.add("deadline_before_document", FAIL, [f],
-                         f"deadline {f.value} is before the document's own date ({start}) ✗",
-                         start, f.value)
+                self.add("deadline_before_document", status, [f],
+                         f"deadline {f.value} is before the document's own date ({start}) {'?' if ocr else '✗'}",
+                         start, f.value, reason=reason)
 
     def _about_the_past(self, f: Fact) -> bool:
         """Data as of a date ("tính đến 30/4/2025") or a sentence that tells what was done ("đã",

@@ -210,7 +210,13 @@ class Classifier:
                 at = c.start - len(before) + opening
                 source = next((d for d in reversed(counts) if d.end <= at and re.fullmatch(
                     rf"\s*{re.escape(d.unit or '')}\s*", self.text[d.end:at], re.IGNORECASE)), None)
-            elif re.search(r":\s*$", before) and re.match(r"\s*(?:[,;.]|$)", after):
+            if source is None and opening >= 0 and ")" not in before[opening:] and re.search(r",\s*$", before):
+                # "(01 giấy phép cấp mới, 02 điều chỉnh)": an item of a list in parentheses whose
+                # first item names the unit
+                at = c.start - len(before) + opening
+                source = next((d for d in counts if d.start > at and d.end <= c.start
+                               and re.fullmatch(r"\(\s*", self.text[at:d.start])), None)
+            if source is None and re.search(r":\s*$", before) and re.match(r"\s*(?:[,;.]|$)", after):
                 sentence = _sentence_around(self.text, c.start, c.block.span[0])[0]
                 near = [d for d in counts if d.candidate.block.id == c.block.id and d.start >= sentence
                         and re.search(r":\s*$", self.text[max(0, d.start - 4):d.start])
@@ -249,7 +255,7 @@ class Classifier:
 
     # numbers and fractions ------------------------------------------------------------
     def _number(self, c: Candidate, cell: Cell | None) -> Draft | None:
-        for rule in (self._rank, self._percent_after, self._score_after, self._count_after,
+        for rule in (self._rank, self._rank_of_pool, self._percent_after, self._score_after, self._count_after,
                      self._score_before, self._count_before, self._table, self._noun_after):
             draft = rule(c, cell)
             if draft is not None:
@@ -260,6 +266,13 @@ class Classifier:
                 return None  # "500/220 kV", "Đường 3/2", "24/7", "ngày 6/4": not a part of a whole
             if den > 100:    # "4.954.457/10.364.973": no score has such a maximum; x of y things
                 return Draft(c, FactKind.count, c.value, den, strategy="fraction-default", confidence=0.6)
+            noun = re.match(r"[ \t]+([^\W\d]\w*)", self.text[c.end:c.end + 30])
+            if noun is not None and float(num).is_integer() and float(den).is_integer() \
+                    and not re.match(rf"(?:{alternation(cues().score_units)})(?!\w)", noun.group(1), re.IGNORECASE) \
+                    and not _not_counted_re().fullmatch(noun.group(1)):
+                # "04/04 Đoàn thanh tra", "18/20 tiêu chí": whole numbers of a thing named after them
+                return Draft(c, FactKind.count, c.value, den, unit=noun.group(1), strategy="fraction-noun",
+                             confidence=0.6)
             return Draft(c, FactKind.score, c.value, den, unit=cues().score_units[0],
                          strategy="fraction-default", confidence=0.6)
         return None
@@ -285,6 +298,17 @@ class Classifier:
             draft.extra["top"] = "1"
         return draft
 
+    def _rank_of_pool(self, c: Candidate, cell: Cell | None) -> Draft | None:
+        """ "thứ bậc trên toàn quốc của tỉnh Bắc Ninh đạt 15/63": a fraction over the number of
+        provinces (a framework's rank pool) in a clause that names a rank is that rank."""
+        if c.fraction is None or c.fraction.denominator.value not in _pool_sizes():
+            return None
+        clause = re.split(r"[.;:!?\n(]", self.text[max(c.block.span[0], c.start - 100):c.start])[-1]
+        if not re.search(rf"(?<!\w)(?:{alternation(cues().rank_cues)})(?!\w)", clause, re.IGNORECASE):
+            return None
+        return Draft(c, FactKind.rank, c.fraction.numerator.value, c.fraction.denominator.value,
+                     strategy="rank-pool", confidence=0.8)
+
     def _percent_after(self, c: Candidate, cell: Cell | None) -> Draft | None:
         """ "giảm 0,4 điểm phần trăm": percentage points."""
         cue = self.cues.after("percent_units", c.end, self.text, _UNIT_GAP)
@@ -294,8 +318,14 @@ class Classifier:
 
     def _score_after(self, c: Candidate, cell: Cell | None) -> Draft | None:
         cue = self.cues.after("score_units", c.end, self.text, _UNIT_GAP)
-        if cue is None or _score_stop_re().match(self.text, cue.end):
-            return None   # "10 điểm đến FDI", "63 điểm cầu": places, not points
+        if cue is None:
+            return None
+        place = _score_stop_re().match(self.text, cue.end)
+        if place is not None:   # "10 điểm đến FDI", "63 điểm cầu", "13 điểm mỏ": places, not points
+            if c.fraction is None and float(c.value or 0).is_integer():
+                return Draft(c, FactKind.count, c.value, unit=f"{cue.text} {place.group(0).strip()}",
+                             strategy="unit-after", confidence=0.8)
+            return None
         return Draft(c, FactKind.score, c.value, _den(c), unit=cue.text, strategy="score-unit")
 
     def _noun_after(self, c: Candidate, cell: Cell | None) -> Draft | None:
@@ -489,3 +519,9 @@ def _sentence_around(text: str, pos: int, floor: int) -> tuple[int, int]:
     start = floor + m.end() if m else floor
     return start, pos
 
+
+@cache
+def _pool_sizes() -> frozenset[float]:
+    """Sizes of the frameworks' rank pools (63 provinces, then 34)."""
+    from extractor.catalog import frameworks
+    return frozenset(float(p.size) for fw in frameworks() for p in fw.pools)

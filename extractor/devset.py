@@ -351,10 +351,12 @@ def render(rows: dict[str, DocRow], details: bool = False) -> str:
 
 def default_devsets(project: Path) -> list[tuple[Path, list[Path]]]:
     """The development sets kept beside the project, where present: the shared devset, the
-    team's gold for ../shared/realdocs, and the team's own extra documents."""
+    team's gold for ../shared/realdocs, and the team's own extra documents (extra2: added
+    after the rules of their time were written, a first look at unseen documents)."""
     shared, dev = project.parent / "shared", project.parent / "devdata"
     candidates = [(shared / "devset" / "gold.txt", [shared / "devset" / "texts"]),
                   (dev / "realdocs" / "gold", [shared / "realdocs"]),
-                  (dev / "extra" / "gold", [dev / "extra" / "texts"])]
+                  (dev / "extra" / "gold", [dev / "extra" / "texts"]),
+                  (dev / "extra2" / "gold", [dev / "extra2" / "texts"])]
     return [(g, [f for f in folders if f.is_dir()]) for g, folders in candidates
             if g.exists() and any(f.is_dir() for f in folders)]

@@ -204,6 +204,23 @@ def _cap_words(phrase: str) -> str:
     return phrase[:syllables[n_syllables - 1].end()] if 0 < n_syllables <= len(syllables) else phrase
 
 
+_ABBREVIATION_IN_PARENS = re.compile(r"\(([A-ZĐ][A-ZĐ0-9&]{1,9})\)")
+
+
+def _asides_out(text: str) -> str:
+    """The text without its parenthesised asides; an abbreviation in parentheses stays as a
+    word ("Chỉ số chuyển đổi số (DTI) cấp tỉnh" -> "Chỉ số chuyển đổi số DTI cấp tỉnh"), one
+    character kept for each removed, so offsets hold."""
+    kept = _ABBREVIATION_IN_PARENS.sub(lambda m: f" {m.group(1)} ", text)
+    return _CLOSED_PARENS.sub(lambda m: " " * len(m.group(0)), kept)
+
+
+def _named_only(label: str) -> bool:
+    """A label that is a named place or body and nothing else ("Trà Vinh", "tỉnh Hòa Bình")."""
+    from extractor.context import is_named_subject
+    return is_named_subject(label)
+
+
 def _prose_cell(text: str) -> bool:
     """A cell that holds a sentence ("Nếu không tính 688 tỷ đồng ..., tỷ lệ giải ngân của Bộ Tài
     chính là 31,3%" in a Ghi chú column): its figures are labelled by their clause, as in prose."""
@@ -216,7 +233,7 @@ def _digits_at(s: str) -> int:
 
 
 def _clause_before(text: str, lo: int, pos: int) -> str:
-    left = _CLOSED_PARENS.sub(" ", text[lo:pos])  # "(mức độ 4)", "(tính đến ...)" are asides
+    left = _asides_out(text[lo:pos])  # "(mức độ 4)", "(tính đến ...)" are asides
     cut = None
     for cut in _STRONG_BREAK.finditer(left):
         pass
@@ -258,7 +275,7 @@ def _clause_head(text: str, lo: int, pos: int) -> str:
     """The subject of the clause ending at ``pos``: its words up to where the predicate starts
     (an aspect or negation adverb, or a figure), without a leading period; "" when the clause
     opens with a figure (then the figure's own label says more)."""
-    clause = _CLOSED_PARENS.sub(" ", text[lo:pos])
+    clause = _asides_out(text[lo:pos])
     breaks = [m for m in _STRONG_BREAK.finditer(clause) if not _joins_words(clause, m)]
     colon = clause.rfind(":")
     start = max(breaks[-1].end() if breaks else 0, colon + 1)
@@ -344,8 +361,13 @@ class Labeller:
         if d.cell is not None or d.kind in (FactKind.date, FactKind.deadline):
             return label
         if d.kind is FactKind.rank:
+            scored = self._rank_of_score(d, prev)
+            if scored:
+                return scored   # "xã hội số đạt 0,5991 điểm, xếp thứ 26": the rank of that score
             label = (_rank_tail_re().sub("", label).strip(" ,:") if label else "") or \
                 self._ranked(d, prev)   # "... xếp vị trí thứ": who or what is ranked
+            if label and _named_only(label):
+                label = self._before_subject(d, label) or label
         elif label and _place_only_re().fullmatch(label):
             label = self._colon_topic(d) or label   # "cụ thể: Ở địa phương đạt 47,8%"
         head = self._head_phrase(d) if d.kind in (FactKind.count, FactKind.percentage) else None
@@ -411,6 +433,25 @@ class Labeller:
                 if len(p.split()) >= 2 and set(facets_of(p)) & facet and p.lower() != mine[-1].lower():
                     return prev[1].replace(p, mine[-1])
         return _cap_words(key) if _useful(key) else None
+
+    def _rank_of_score(self, d: Draft, prev: tuple[Draft, str | None] | None) -> str | None:
+        if prev is None or not prev[1] or prev[0].kind is not FactKind.score or prev[0].change \
+                or prev[0].candidate.block.id != d.candidate.block.id:
+            return None
+        gap = self.text[prev[0].end:d.start]
+        return prev[1] if len(gap) <= 30 and not re.search(r"[\d;.:]", gap) and "," in gap else None
+
+    def _before_subject(self, d: Draft, place: str) -> str | None:
+        """What a place is ranked on, when the clause names only the place: the sentence's words
+        before it ("Đánh giá mức độ chuyển đổi số năm 2022, Trà Vinh xếp hạng 25/63")."""
+        block = d.candidate.block
+        start = max((m.end() for m in _SENTENCE_GAP.finditer(self.text, block.span[0], d.start)),
+                    default=block.span[0])
+        at = self.text.find(place, start, d.start)
+        if at <= start:
+            return None
+        before = trim(PERIOD_RE.sub(" ", self.text[start:at]).strip(" ,:"))
+        return _cap_words(before) if before and _useful(before) and _substantive(before) else None
 
     def _ranked(self, d: Draft, prev: tuple[Draft, str | None] | None) -> str | None:
         """What a rank ranks: the name after it ("xếp vị trí thứ 2 là vùng Đông Nam Bộ"), the

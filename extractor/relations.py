@@ -441,6 +441,8 @@ class RelationFinder:
                                                                  f"clauses written on one template"))
                 bound = CHANCE_STRUCTURED
             chance = tried * p_hit
+            if any(e.detail.startswith("a colon after the total") for e in evidence):
+                chance = p_hit   # the keyed list pins the parts: one candidate, not a search
             if chance > bound:
                 continue
             evidence.append(Evidence(kind="coincidence", detail=f"{tried} sums tried", chance=round(chance, 6)))
@@ -549,6 +551,11 @@ class RelationFinder:
             if m is not None and len(gap) < 400:
                 ev.append(Evidence(kind="cue", detail=f"“{m.group(0)}” after the total"))
                 bound = CHANCE_STRUCTURED
+            elif re.match(r"[^\d:;.()]{0,30}:\s", gap) and self._keyed_list(total, parts):
+                # "04 giấy phép: Thăm dò: 01 giấy phép; Khai thác: 03 giấy phép": a colon after
+                # the total opens the list of its keyed parts
+                ev.append(Evidence(kind="cue", detail="a colon after the total opens its keyed parts"))
+                bound = CHANCE_STRUCTURED
         part_name = self._partition(parts)
         if part_name:
             ev.append(Evidence(kind="partition", detail=f"the parts split {part_name} completely"))
@@ -560,6 +567,20 @@ class RelationFinder:
                                if any(p.facets for p in parts) else "the total is named a whole"))
             bound = max(bound, CHANCE_FACET)
         return ev, bound
+
+    def _keyed_list(self, total: Node, parts: list[Node]) -> bool:
+        """The parts follow one another in the total's sentence, each after its own key and colon
+        ("Thăm dò: 01 giấy phép; Khai thác: 03 giấy phép"), and nothing else stands between."""
+        ordered = sorted(parts, key=lambda p: p.fact.span[0])
+        if any(p.sent != total.sent for p in ordered):
+            return False
+        for p in ordered:
+            before = self.g.text[max(total.fact.span[1], p.fact.span[0] - 40):p.fact.span[0]]
+            if not re.search(r"[^\W\d][^\d:;]{0,30}:\s*$", before):
+                return False
+        between = [n for n in self.g.nodes if ordered[0].fact.span[0] < n.fact.span[0] < ordered[-1].fact.span[0]
+                   and n not in ordered and n.fam == total.fam]
+        return not between
 
     def _scope_name(self, total: Node, parts: list[Node]) -> str:
         nodes = [total, *parts]

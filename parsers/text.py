@@ -15,7 +15,7 @@ from parsers.base import Limits
 from parsers.builder import CellIn, DocumentBuilder
 from parsers.encoding import charset_warning, decode_document
 from parsers.errors import EmptyFileError, ResourceLimitError
-from parsers.grid import RawCell, recover
+from parsers.grid import RawCell, is_figure, recover
 from parsers.outline import marker_of
 from schemas.document import BlockKind, Document, Location, Source
 
@@ -58,11 +58,14 @@ def read_text(path: Path, source: Source, limits: Limits) -> Document:
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise EmptyFileError("the file has no text", path=str(path))
-    regions = _regions(lines)
+    regions = [r for kind, a, b in _regions(lines)
+               for r in (_paragraph_tables(lines, a, b) if kind == "lines" else [(kind, a, b)])]
     width = wrap_width([line for kind, a, b in regions if kind == "lines" for line in lines[a:b]])
     for kind, start, end in regions:
         if kind == "cells":
             _read_cells(lines, start, end, builder, limits, path)
+        elif kind == "paragraph cells":
+            _read_paragraph_table(lines, start, end, builder)
         else:
             _read_lines(lines, start, end, builder, limits, path, width)
     return builder.build()
@@ -292,7 +295,10 @@ def _cell_rows(lines: list[str], start: int, end: int) -> list[list[RawCell]]:
 
 def _read_cells(lines: list[str], start: int, end: int, builder: DocumentBuilder,
                 limits: Limits, path: Path) -> None:
-    rows = _cell_rows(lines, start, end)
+    _read_rows(_cell_rows(lines, start, end), builder, limits, path)
+
+
+def _read_rows(rows: list[list[RawCell]], builder: DocumentBuilder, limits: Limits, path: Path) -> None:
     if sum(len(r) for r in rows) > limits.max_table_cells:
         raise ResourceLimitError(f"a capture of over {limits.max_table_cells:,} table cells",
                                  path=str(path))
@@ -304,3 +310,147 @@ def _read_cells(lines: list[str], start: int, end: int, builder: DocumentBuilder
         cells = [CellIn(c.row, c.col, c.text, c.row_span, c.col_span, Location(line=c.line))
                  for c in item.cells]
         builder.add_table(cells, Location(line=item.line), header_rows=item.header_rows)
+
+
+# -- tables whose cells became paragraphs ------------------------------------------------------
+# A web page's table copied as text often comes out one cell a paragraph, blank lines between:
+# "Gia nhập thị trường" / "8.13" / "43" / "8.1" / "50" ... A run of such short paragraphs in
+# which a name is followed, again and again, by the same number k of figures is a table: its
+# rows are a name and k figures, the short paragraphs before the first row are its headers
+# (the last k of them, when there are more, the lower header row over the figure columns).
+_PARA_CELL_MAX = 60          # a paragraph longer than this is running text, not a cell
+_PARA_MIN_ROWS = 3           # rows of one shape that make a table
+
+
+def _short_paragraphs(lines: list[str], a: int, b: int) -> list[tuple[int, str]]:
+    """(line, text) of the one-line paragraphs of lines[a:b]; a longer paragraph is (line, None)."""
+    out: list[tuple[int, str | None]] = []
+    i = a
+    while i < b:
+        if not lines[i].strip():
+            i += 1
+            continue
+        j = i
+        while j < b and lines[j].strip():
+            j += 1
+        text = lines[i].strip()
+        out.append((i, text if j == i + 1 and len(text) <= _PARA_CELL_MAX and not _TABLE_ROW.match(text)
+                    else None))
+        i = j
+    return out  # type: ignore[return-value]
+
+
+def _paragraph_tables(lines: list[str], a: int, b: int) -> list[tuple[str, int, int]]:
+    """lines[a:b] cut into ("lines", ...) and ("paragraph cells", ...) stretches."""
+    paras = _short_paragraphs(lines, a, b)
+    out: list[tuple[str, int, int]] = []
+    pos = a
+    k = 0
+    while k < len(paras):
+        if paras[k][1] is None:
+            k += 1
+            continue
+        run_end = k
+        while run_end < len(paras) and paras[run_end][1] is not None:
+            run_end += 1
+        found = _table_in_run([t for _, t in paras[k:run_end]])  # type: ignore[misc]
+        if found is not None:
+            first, last = found
+            start = paras[k + first][0]
+            end = paras[k + last - 1][0] + 1
+            if start > pos:
+                out.append(("lines", pos, start))
+            out.append(("paragraph cells", start, end))
+            pos = end
+        k = run_end
+    if pos < b:
+        out.append(("lines", pos, b))
+    return out
+
+
+def _row_width(texts: list[str]) -> int | None:
+    """k when names followed by k figures repeat at least _PARA_MIN_ROWS times."""
+    counts: dict[int, int] = {}
+    i = 0
+    while i < len(texts):
+        if not is_figure(texts[i]):
+            j = i + 1
+            while j < len(texts) and is_figure(texts[j]):
+                j += 1
+            if j - i - 1 >= 2:
+                counts[j - i - 1] = counts.get(j - i - 1, 0) + 1
+            i = j
+        else:
+            i += 1
+    best = max(counts.items(), key=lambda kv: (kv[1], kv[0]), default=None)
+    return best[0] if best and best[1] >= _PARA_MIN_ROWS else None
+
+
+def _table_in_run(texts: list[str]) -> tuple[int, int] | None:
+    """(first, end) of the table's paragraphs in a run of short ones: headers and rows."""
+    k = _row_width(texts)
+    if k is None:
+        return None
+    rows = [i for i in range(len(texts) - 1) if not is_figure(texts[i])
+            and all(is_figure(t) for t in texts[i + 1:i + 1 + k]) and i + k < len(texts)]
+    if not rows:
+        return None
+    first_row = rows[0]
+    header = first_row
+    while header > 0 and not is_figure(texts[header - 1]) and first_row - header < 2 * k + 2:
+        header -= 1
+    end = first_row
+    while end < len(texts) and not is_figure(texts[end]):
+        j = end + 1
+        while j < len(texts) and is_figure(texts[j]):
+            j += 1
+        if j - end - 1 not in (k,) and not (j == len(texts) and 0 < j - end - 1 < k):
+            break   # a row of another shape: the table ended (a cut-off last row is kept)
+        end = j
+    return (header, end) if end > first_row else None
+
+
+def _read_paragraph_table(lines: list[str], start: int, end: int, builder: DocumentBuilder) -> None:
+    """The table of a run of paragraph cells, its grid written out: the name column's header
+    over both header rows, each upper header over an equal share of the figure columns (as many
+    as the lower row has cells under it), then the rows. Leading paragraphs that do not fit the
+    header shape (a caption "Bảng 1. ...") stay paragraphs before the table."""
+    paras = [(i, t) for i, t in _short_paragraphs(lines, start, end) if t is not None]
+    texts = [t for _, t in paras]
+    k = _row_width(texts) or 1
+    first_row = next(i for i in range(len(texts)) if not is_figure(texts[i])
+                     and all(is_figure(t) for t in texts[i + 1:i + 1 + k]))
+    head = paras[:first_row]
+    while len(head) > k + 1 and k % (len(head) - k - 1) != 0:
+        _add(head[0][1], head[0][0] + 1, builder)
+        head = head[1:]
+    if len(head) not in (0, 1) and len(head) <= k:
+        for n, t in head[:-1]:
+            _add(t, n + 1, builder)
+        head = head[-1:]
+    cells: list[CellIn] = []
+    r = 0
+    if len(head) > k + 1:
+        groups = len(head) - k - 1
+        width = k // groups
+        cells.append(CellIn(0, 0, strip_emphasis(head[0][1]), row_span=2, location=Location(line=head[0][0] + 1)))
+        for g, (n, t) in enumerate(head[1:1 + groups]):
+            cells.append(CellIn(0, 1 + g * width, strip_emphasis(t), col_span=width, location=Location(line=n + 1)))
+        for c, (n, t) in enumerate(head[1 + groups:]):
+            cells.append(CellIn(1, 1 + c, strip_emphasis(t), location=Location(line=n + 1)))
+        r = 2
+    elif head:
+        for c, (n, t) in enumerate(head):
+            cells.append(CellIn(0, c, strip_emphasis(t), location=Location(line=n + 1)))
+        r = 1
+    header_rows = r
+    i = first_row
+    while i < len(paras):
+        j = i + 1
+        while j < len(paras) and is_figure(texts[j]):
+            j += 1
+        for c, (n, t) in enumerate(paras[i:j]):
+            cells.append(CellIn(r, c, strip_emphasis(t), location=Location(line=n + 1)))
+        r += 1
+        i = j
+    builder.add_table(cells, Location(line=paras[0][0] + 1), header_rows=header_rows)

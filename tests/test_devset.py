@@ -64,7 +64,7 @@ def test_devset_port_agrees_with_the_original_score_py(tmp_path: Path) -> None:
     assert {k: ours[k] for k in theirs} == theirs
 
 
-@pytest.mark.parametrize("name", ["devset", "realdocs", "extra"])
+@pytest.mark.parametrize("name", ["devset", "realdocs", "extra", "extra2"])
 def test_devset_floor(name: str) -> None:
     gold, folders = _need(name)
     rows, absent = evaluate(gold, folders, extract_json=_json)

@@ -149,3 +149,18 @@ def test_rules_subject_of_a_comparison(tmp_path: Path) -> None:
 def test_rules_indicator_from_catalog(tmp_path: Path) -> None:
     ex = _extract(tmp_path, "Bộ chỉ số 766: nhóm chỉ số Tiến độ giải quyết đạt 18,2/20 điểm.")
     assert ex.facts[0].indicator == "index_766.tien_do_giai_quyet"
+
+
+def test_rules_figures_real_reports_count_where_the_old_rules_scored(tmp_path: Path) -> None:
+    from baocao.api import extract
+
+    path = tmp_path / "r.txt"
+    path.write_text("Thứ bậc trên toàn quốc của tỉnh đạt 15/63 (tăng 2 hạng so với năm 2017). Thanh tra tỉnh xử "
+                    "lý sau thanh tra đối với 04/04 Đoàn thanh tra. Đã đấu giá thành công 7 điểm mỏ; tỉnh đạt "
+                    "12/18 điểm.", encoding="utf-8")
+    got = {f.text: (f.kind.value, f.value, f.denominator, f.unit) for f in extract(path).facts}
+    assert got["15/63"][:3] == ("rank", 15.0, 63.0), "a fraction over the provinces in a rank clause"
+    assert got["04/04"] == ("count", 4.0, 4.0, "Đoàn")
+    assert got["7"] == ("count", 7.0, None, "điểm mỏ"), "a mine site is not a point"
+    assert got["12/18"][0] == "score"
+    assert "2" not in got, "a rank change of 2 places is not a count"

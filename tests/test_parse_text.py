@@ -101,3 +101,31 @@ def test_text_a_footnote_keeps_the_list_it_opens(tmp_path: Path) -> None:
                      "[4] Gồm:", "2 Nghị định, 1 Thông tư"], parts
     assert "(1) Ghi chú của phụ lục" in " ".join(doc.text[b.span[0]:b.span[1]] for b in doc.blocks
                                                    if b.kind is not BlockKind.footnote)
+
+
+def test_text_a_table_copied_one_cell_a_paragraph_is_a_table(tmp_path: Path) -> None:
+    cells = ["Bảng 1. Chỉ số thành phần giai đoạn 2017-2018", "CHỈ SỐ THÀNH PHẦN", "NĂM 2017", "NĂM 2018",
+             "Điểm", "Hạng", "Điểm", "Hạng",
+             "Gia nhập thị trường", "7.27", "55", "7.22", "40",
+             "Tiếp cận đất đai", "6.57", "18", "6.39", "37",
+             "Tính minh bạch", "5.93", "54", "5.85", "53",
+             "Chi phí thời gian", "6.65", "28"]          # the capture stops inside the last row
+    path = tmp_path / "page.txt"
+    path.write_text("Bắc Ninh công bố kết quả chỉ số năng lực cạnh tranh cấp tỉnh trong nhiều năm qua.\n\n"
+                    + "\n\n".join(cells) + "\n\nNội dung bài viết tiếp tục với một đoạn văn dài hơn sáu mươi ký tự.\n",
+                    encoding="utf-8")
+    doc = parse(path)
+    [table] = [b.table for b in doc.blocks if b.table is not None]
+    rows = table.rows()
+    assert table.header_rows == 2 and table.n_cols == 5
+    assert rows[0] == ["CHỈ SỐ THÀNH PHẦN", "NĂM 2017", "NĂM 2017", "NĂM 2018", "NĂM 2018"]
+    assert rows[1][1:] == ["Điểm", "Hạng", "Điểm", "Hạng"]
+    assert rows[3] == ["Tiếp cận đất đai", "6.57", "18", "6.39", "37"]
+    assert rows[-1][:3] == ["Chi phí thời gian", "6.65", "28"]
+    assert "Bảng 1." in doc.text and "một đoạn văn dài" in doc.text
+
+
+def test_text_short_paragraphs_without_a_repeated_row_shape_stay_paragraphs(tmp_path: Path) -> None:
+    path = tmp_path / "list.txt"
+    path.write_text("Kết quả\n\nNăm 2023\n\n120 hồ sơ\n\nGhi chú\n\n15\n\nXem thêm\n", encoding="utf-8")
+    assert not [b for b in parse(path).blocks if b.table is not None]

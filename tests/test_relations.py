@@ -292,3 +292,26 @@ def test_a_growth_rate_its_levels_do_not_give_is_shown_unverifiable(tmp_path: Pa
     [check] = _with(ex, [2453, 2176, 6])
     assert check.status.value == "unverifiable" and check.why and "năm" in check.why
     assert not _fails(ex), "6 % against 12,7 % is no near miss: another base year may be meant"
+
+
+def test_a_colon_after_a_total_opens_its_keyed_parts(tmp_path: Path) -> None:
+    ex = _extract(tmp_path, "- Đá làm vật liệu xây dựng 04 giấy phép: Thăm dò: 01 giấy phép; Khai thác: 03 giấy "
+                            "phép khai thác (01 giấy phép cấp mới, 02 điều chỉnh).\n\n- Cát làm vật liệu xây dựng "
+                            "04 giấy phép: Thăm dò: 02 giấy phép; Khai thác: 02 giấy phép điều chỉnh.\n")
+    assert [c.status.value for c in _with(ex, [4, 1, 3])] == ["pass"]
+    assert [c.status.value for c in _with(ex, [4, 2, 2])] == ["pass"]
+    assert _with(ex, [3, 1, 2], "pass"), "02 in the parenthesis counts what 01 counts"
+
+
+def test_a_date_read_from_a_scan_is_not_proven_wrong(tmp_path: Path) -> None:
+    from extractor.checks import Checker
+    from parsers import parse
+
+    text = ("BÁO CÁO\n\nHà Nội, ngày 26 tháng 02 năm 2026\n\nMột.\n\nHai.\n\nTrong thời kỳ thanh tra đã "
+            "thực hiện từ 01/01/2029 đến 30/6/2024, đã thanh tra 20 mỏ.\n")
+    ex = _extract(tmp_path, text)
+    assert [c.status.value for c in ex.checks if c.rule == "date_after_document"] == ["fail"]
+    late = next(f for f in ex.facts if f.value == "2029-01-01")
+    late.location.origin = "ocr"   # as a scan's text layer would mark it
+    again = Checker(ex, parse(tmp_path / "report.txt")).run()
+    assert [c.status.value for c in again if c.rule == "date_after_document"] == ["unverifiable"]
