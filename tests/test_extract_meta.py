@@ -442,3 +442,12 @@ def test_meta_realdocs_signed_scans_leave_handwriting_unread(realdocs: Path, nam
     assert (m.doc_type, m.symbol, m.issuer, m.place) == (doc_type, symbol, issuer, "Hà Nội")
     assert m.number is None
     assert m.date is not None and "day" in m.date.missing and m.date.value.startswith("2025")
+
+
+def test_meta_inspectorate_beside_a_motto_whose_end_ocr_lost(tmp_path: Path) -> None:
+    meta = meta_of_text(tmp_path, "THANH TRA CHÍNH PHỦ CỘNG HOÀ XÃ HỘI CHÚ NGHĨA bIÈ† NẮM\n"
+                                  "——— Độc lập - Tự do - Hạnh phúc\n\n"
+                                  "Số: 452/BC-TTCP Hà Nội, ngày 26 tháng 02 năm 2026\n\nBÁO CÁO\n\n"
+                                  "Tổng hợp kết quả thanh tra chuyên đề\n\nKính gửi: Thủ tướng Chính phủ\n")
+    assert (meta.issuer, meta.doc_type, meta.symbol, meta.place) == \
+        ("THANH TRA CHÍNH PHỦ", "Báo cáo", "BC-TTCP", "Hà Nội")
