@@ -393,8 +393,8 @@ class Labeller:
         gap = self.text[prev[0].end:d.start]
         if prev[0].kind is FactKind.percentage and d.kind is FactKind.count and re.fullmatch(r"\s*\(\s*", gap):
             return prev[1]
-        if re.search(r"(?<!\w)so với(?:\s+(?:mức|con số|tỷ lệ))?\s*$", self.text[max(0, d.start - 30):d.start],
-                     re.IGNORECASE):
+        if re.search(rf"(?<!\w)(?:{words_re('compared_to')})(?:\s+(?:{words_re('level_words')}))?\s*$",
+                     self.text[max(0, d.start - 30):d.start], re.IGNORECASE):
             # "tăng 1,7% ..., giảm hơn một nửa so với mức 3,8% của năm 2024": the same measure
             same = next(((p, lab) for p, lab in reversed(self._done) if lab and p.kind is d.kind
                          and p.unit == d.unit and self._same_sentence(p, d)), None)
@@ -510,14 +510,14 @@ class Labeller:
     def _measured_against(self, d: Draft) -> str | None:
         """What a percentage is measured against, named right after it ("115,1% so dự toán",
         "tăng 14,04% so với dự toán"); a period ("so với năm 2023", "cùng kỳ") is not a whole."""
-        m = re.match(r"\s*%?\s*so(?:\s+với)?\s+([^\W\d][^,;.()\n\d]{1,40})", self.text[d.end:d.end + 60],
-                     re.IGNORECASE)
+        m = re.match(rf"\s*%?\s*(?:{words_re('compared_to')})\s+([^\W\d][^,;.()\n\d]{{1,40}})",
+                     self.text[d.end:d.end + 60], re.IGNORECASE)
         if m is None:
             return None
         phrase = re.split(rf"\s(?:{alternation(cues().head_stops)})(?!\w)", " " + m.group(1).strip(),
                           flags=re.IGNORECASE)[0].strip()
         phrase = " ".join(phrase.split()[:4])
-        if not phrase or PERIOD_RE.match(phrase) or re.match(r"(?:cùng kỳ|năm|tháng|quý|kỳ)(?!\w)", phrase, re.I):
+        if not phrase or PERIOD_RE.match(phrase) or re.match(rf"(?:{words_re('period_heads')})(?!\w)", phrase, re.I):
             return None
         return phrase
 

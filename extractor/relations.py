@@ -824,7 +824,8 @@ class RelationFinder:
             return []
         rest = re.match(r"[^\W\d]+(?:\s+[^\W\d]+){0,2}", self.g.text[m.end():m.end() + 40])
         words = _folded_words(rest.group(0)) if rest else []
-        return [w for w in words if w != "so"]
+        count_words = set(_folded_words(" ".join(cues().connectors["count_word"])))
+        return [w for w in words if w not in count_words]
 
     # -- differences ---------------------------------------------------------------------------
     def differences(self) -> None:
@@ -1074,7 +1075,7 @@ class RelationFinder:
             if n.fact.kind is not FactKind.count or n.value < 2 or n.value != int(n.value):
                 continue
             after = _folded_words(_DENOMINATOR.sub("", self.g.text[n.fact.span[1]:n.fact.span[1] + 120], 1))
-            if after[:1] == ["cac"]:
+            if after[:1] and after[0] in _folded_words(" ".join(cues().connectors["plural_markers"])):
                 after = after[1:]
             for words, size, name in sections:
                 if size == n.value and after[:len(words)] == words:
