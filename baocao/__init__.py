@@ -27,25 +27,37 @@ def facts_frame(source: str | Extraction | Iterable[Extraction], **filters: Any)
     """Facts as a DataFrame (columns: ``baocao schema export``), from Extraction(s) or a
     database URL (then with reviewers' corrected values beside the extracted ones).
 
-    ``filters``: ``indicator``, ``period``, ``place``, ``status`` (lists of accepted values).
+    ``filters``: ``indicator``, ``period``, ``place``, ``status``, ``document``, each one value
+    or a list of accepted values (``place="Đắk Song"`` or ``place=["Đắk Song", "Gia Nghĩa"]``).
+    A database that does not exist raises ``DatabaseNotFoundError`` (BC207), never an empty
+    frame; an unknown filter name raises ``TypeError`` naming the accepted ones.
     """
-    from store.export import Filters
     from store.export import facts_frame as frame
 
-    return frame(source, Filters(**filters))
+    return frame(source, _filters(filters))
+
+
+def _filters(given: dict[str, Any]) -> Any:
+    from dataclasses import fields
+
+    from store.export import Filters
+
+    names = [f.name for f in fields(Filters)]
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise TypeError(f"unknown filter {', '.join(unknown)}: the filters are {', '.join(names)}")
+    return Filters(**given)
 
 
 def checks_frame(db_url: str, **filters: Any) -> pd.DataFrame:
     """The checks of every document in the database at ``db_url``."""
-    from store.export import Filters
     from store.export import checks_frame as frame
 
-    return frame(db_url, Filters(**filters))
+    return frame(db_url, _filters(filters))
 
 
 def documents_frame(db_url: str, **filters: Any) -> pd.DataFrame:
     """One row per document in the database at ``db_url``: metadata, versions, review state."""
-    from store.export import Filters
     from store.export import documents_frame as frame
 
-    return frame(db_url, Filters(**filters))
+    return frame(db_url, _filters(filters))

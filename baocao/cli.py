@@ -18,7 +18,10 @@ from parsers import parse
 from parsers.errors import BaocaoError
 from schemas.document import Document, Section
 
-EXIT_INPUT_ERROR = 2
+EXIT_OK = 0
+EXIT_SOME_UNREADABLE = 1   # ingest/run: some files could not be read (listed, recorded); check: a fail
+EXIT_INPUT_ERROR = 2       # usage, an input or database that does not exist, nothing readable
+EXIT_INTERRUPTED = 130     # Ctrl-C (128 + SIGINT), as shells report it
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -134,7 +137,14 @@ def extract_cmd(files: tuple[Path, ...], as_json: bool, as_jsonl: bool) -> None:
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--all", "show_all", is_flag=True, help="list passing checks too")
 def check_cmd(files: tuple[Path, ...], show_all: bool) -> None:
-    """Recompute the arithmetic of FILES; exit 1 when any check fails (for pipelines)."""
+    """Recompute the arithmetic of FILES; exit 1 when a check of a document fails.
+
+    \b
+    Exit status:
+      0  no check failed (differences between documents are listed, not counted)
+      1  a check of a document failed
+      2  usage error, or a file could not be read
+    """
     from baocao.api import extract
     from extractor.checks import cross_document_checks
 
@@ -153,10 +163,16 @@ def check_cmd(files: tuple[Path, ...], show_all: bool) -> None:
                 where = ", ".join(f"{i} {by_id[i].text!r} @{by_id[i].span[0]}" for i in c.facts)
                 click.echo(f"{file}: {c.status.value} {c.rule}: {c.explanation}  [{where}]")
             failed += c.status.value == "fail"
+    across = 0
     for c in cross_document_checks(extractions):
+        # advice for a reviewer, not an arithmetic error of a document: two reports may give
+        # one indicator different values (another period, a correction), so these never turn
+        # the exit status red
         click.echo(f"{c.status.value} {c.rule}: {c.explanation}")
-        failed += 1
-    click.echo(f"{sum(len(e.checks) for e in extractions)} checks, {failed} failed", err=True)
+        across += c.status.value == "fail"
+    click.echo(f"{sum(len(e.checks) for e in extractions)} checks, {failed} failed"
+               + (f"; {across} differences across documents (not counted in the exit status)"
+                  if across else ""), err=True)
     if unreadable:
         sys.exit(EXIT_INPUT_ERROR)
     if failed:
@@ -220,14 +236,34 @@ DB_OPTION = click.option("--db", default=None, metavar="URL",
                          help="database URL or SQLite file [default: $BAOCAO_DB, else baocao.db]")
 
 
+SELECT_OPTIONS = [
+    click.option("--include", multiple=True, metavar="PATTERN",
+                 help="ingest only files matching a pattern: '*.pdf', '2024/**', "
+                      "'*.zip!*.docx' (repeatable)"),
+    click.option("--exclude", multiple=True, metavar="PATTERN",
+                 help="leave out files matching a pattern: '*.md', 'drafts/**' (repeatable)"),
+]
+
+
+def select_options(f: Any) -> Any:
+    for option in reversed(SELECT_OPTIONS):
+        f = option(f)
+    return f
+
+
 @main.command("run")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @DB_OPTION
 @click.option("--workers", type=int, default=None, help="worker processes [default: cores]")
-def run_cmd(folder: Path, db: str | None, workers: int | None) -> None:
-    """The main job on a folder: ingest every report into the database, then a summary."""
+@select_options
+def run_cmd(folder: Path, db: str | None, workers: int | None, include: tuple[str, ...],
+            exclude: tuple[str, ...]) -> None:
+    """The main job on a folder: ingest every report into the database, then a summary.
+
+    Exit status as `baocao ingest`."""
     _ingest_and_report([str(folder)], db=db, workers=workers, quiet=False, engine="local",
-                       scheduler=None, output="db", timeout=None)
+                       scheduler=None, output="db", timeout=None, include=include,
+                       exclude=exclude)
 
 
 @main.command("ingest")
@@ -243,33 +279,47 @@ def run_cmd(folder: Path, db: str | None, workers: int | None) -> None:
               help="dask engine: the database, or a partitioned Parquet dataset")
 @click.option("--timeout", type=float, default=None,
               help="seconds per file before it is recorded as a timeout [default: 120]")
+@select_options
 def ingest_cmd(inputs: tuple[str, ...], db: str | None, workers: int | None, quiet: bool,
-               engine: str, scheduler: str | None, output: str, timeout: float | None) -> None:
-    """Extract and store INPUTS: files, folders, globs and zip archives (idempotent)."""
+               engine: str, scheduler: str | None, output: str, timeout: float | None,
+               include: tuple[str, ...], exclude: tuple[str, ...]) -> None:
+    """Extract and store INPUTS: files, folders, globs and zip archives (idempotent).
+
+    \b
+    Exit status:
+      0    every file is stored (now or by an earlier run)
+      1    some files could not be read: listed here and by `baocao errors`
+      2    usage error, an input that names no file, or the database cannot be opened
+      130  interrupted (Ctrl-C); what was stored is kept, rerun to go on
+    """
     if engine == "local" and output != "db":
         raise click.UsageError("--output parquet:DIR needs --engine dask")
     if output != "db" and not output.startswith("parquet:"):
         raise click.UsageError("--output is db or parquet:DIR")
     _ingest_and_report(list(inputs), db=db, workers=workers, quiet=quiet, engine=engine,
-                       scheduler=scheduler, output=output, timeout=timeout)
+                       scheduler=scheduler, output=output, timeout=timeout, include=include,
+                       exclude=exclude)
 
 
 def _ingest_and_report(inputs: list[str], *, db: str | None, workers: int | None, quiet: bool,
                        engine: str, scheduler: str | None, output: str,
-                       timeout: float | None) -> None:
+                       timeout: float | None, include: tuple[str, ...] = (),
+                       exclude: tuple[str, ...] = ()) -> None:
     from store.db import session_scope
     from store.ingest import DEFAULT_TIMEOUT, ingest
+    from store.inputs import Selection
     from store.repository import summary
     from store.summary import render_summary
 
+    select = Selection(tuple(include), tuple(exclude))
     try:
         if engine == "dask":
             from store.dask_engine import ingest_dask
             report = ingest_dask(inputs, scheduler=scheduler, output=output, db=db,
-                                 workers=workers, quiet=quiet)
+                                 workers=workers, quiet=quiet, select=select)
         else:
             report = ingest(inputs, db=db, workers=workers, quiet=quiet,
-                            timeout=timeout or DEFAULT_TIMEOUT)
+                            timeout=timeout or DEFAULT_TIMEOUT, select=select)
         if output != "db":
             totals = {"documents": report.new, "versions": report.new, "facts": report.facts,
                       "checks_failed": dict(report.checks_failed),
@@ -280,12 +330,27 @@ def _ingest_and_report(inputs: list[str], *, db: str | None, workers: int | None
     except BaocaoError as e:
         _fail(e)
         return
+    except KeyboardInterrupt:
+        click.echo("interrupted: every file stored so far is kept; rerun the same command to "
+                   "go on", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     if not quiet:
         click.echo(render_summary(report, totals))
     else:
         for record in report.errors:
             click.echo(f"error: [{record['code']}] {record['path']}: {record['message']}",
                        err=True)
+    for raw in report.missing:
+        click.echo(f"error: [BC204] {raw}: no such file, folder or matching glob "
+                   "(not ingested, not recorded)", err=True)
+    sys.exit(ingest_exit_status(report))
+
+
+def ingest_exit_status(report: Any) -> int:
+    """0 all stored, 1 some files unreadable, 2 an input named nothing (see `ingest --help`)."""
+    if report.missing:
+        return EXIT_INPUT_ERROR
+    return EXIT_SOME_UNREADABLE if report.errors else EXIT_OK
 
 
 def db_url(db: str | None) -> str:
@@ -299,12 +364,12 @@ def db_url(db: str | None) -> str:
 @click.option("--json", "as_json", is_flag=True, help="one JSON line per unreadable file")
 def errors_cmd(db: str | None, as_json: bool) -> None:
     """List the files ingest could not read, with their error codes."""
-    from store.db import session_scope, upgrade
+    from store.db import existing, session_scope
     from store.repository import list_errors
     from store.summary import render_errors
 
     try:
-        with session_scope(upgrade(db)) as session:
+        with session_scope(existing(db)) as session:
             rows = list_errors(session)
     except BaocaoError as e:
         _fail(e)
@@ -338,12 +403,12 @@ def export_cmd(fmt: str, out: str, indicator: tuple[str, ...], period: tuple[str
                place: tuple[str, ...], document: tuple[str, ...], status: tuple[str, ...],
                check_status: tuple[str, ...], db: str | None) -> None:
     """Write facts (corrected values beside extracted ones), checks and documents."""
-    from store.db import upgrade
+    from store.db import existing
     from store.export import Filters, export_frames, write_frame, write_frames
 
     filters = Filters(indicator, period, place, status, check_status, document)
     try:
-        frames = export_frames(upgrade(db), filters)
+        frames = export_frames(existing(db), filters)
     except BaocaoError as e:
         _fail(e)
         return
@@ -443,10 +508,10 @@ def users_add_cmd(name: str, role: str, places: tuple[str, ...], password_stdin:
 def users_list_cmd(db: str | None, as_json: bool) -> None:
     """The accounts: name, role, places, active."""
     from review.auth import list_users
-    from store.db import session_scope, upgrade
+    from store.db import existing, session_scope
 
     try:
-        with session_scope(upgrade(db)) as session:
+        with session_scope(existing(db)) as session:
             users = list_users(session)
     except BaocaoError as e:
         _fail(e)

@@ -48,11 +48,13 @@ from store.export import (
 from store.ingest import (
     IngestReport,
     Progress,
+    checked_listing,
     database_run,
     plan,
     same_bytes,
 )
-from store.inputs import expand
+from store.errors import MissingExtraError
+from store.inputs import Selection
 from store.repository import Done, Saved, record_error, save_prepared
 from store.worker import Task, process, process_extraction
 
@@ -64,11 +66,17 @@ ERROR_COLUMNS = ["path", "sha256", "size", "code", "type", "message", "hint", "e
 def ingest_dask(inputs: Iterable[str | Path], *, scheduler: str | None = None,
                 output: str = "db", db: str | None = None, workers: int | None = None,
                 quiet: bool = False, limits: Limits | None = None,
-                batch_size: int = 8) -> IngestReport:
+                batch_size: int = 8, select: Selection | None = None) -> IngestReport:
     """Ingest on the cluster at ``scheduler`` (a local cluster of ``workers`` when None)."""
-    from distributed import Client, LocalCluster
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as e:
+        raise MissingExtraError("--engine dask needs the dask extra: "
+                                "pip install 'baocao[dask]'") from e
 
     limits = limits or Limits()
+    inputs = [str(i) for i in inputs]
+    checked_listing(inputs, limits, select)  # a typo fails here, before a cluster starts
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True)
@@ -78,8 +86,9 @@ def ingest_dask(inputs: Iterable[str | Path], *, scheduler: str | None = None,
             n_workers = len(client.scheduler_info()["workers"])
             if output.startswith(PARQUET_PREFIX):
                 root = Path(output[len(PARQUET_PREFIX):])
-                return _to_parquet(client, inputs, root, n_workers, quiet, limits, batch_size)
-            return _to_db(client, inputs, db, n_workers, quiet, limits)
+                return _to_parquet(client, inputs, root, n_workers, quiet, limits, batch_size,
+                                   select)
+            return _to_db(client, inputs, db, n_workers, quiet, limits, select)
     finally:
         if cluster is not None:
             cluster.close()
@@ -88,11 +97,11 @@ def ingest_dask(inputs: Iterable[str | Path], *, scheduler: str | None = None,
 # ── database output ──────────────────────────────────────────────────────────────────────
 
 def _to_db(client: Any, inputs: Iterable[str | Path], db: str | None, n_workers: int,
-           quiet: bool, limits: Limits) -> IngestReport:
+           quiet: bool, limits: Limits, select: Selection | None = None) -> IngestReport:
     from distributed import as_completed
 
     with database_run(inputs, db, engine="dask", workers=n_workers, quiet=quiet,
-                      limits=limits) as (writer, items):
+                      limits=limits, select=select) as (writer, items):
         tasks = list(plan(items, writer.done, writer, limits))
         if is_sqlite(writer.url):  # one writer: workers extract, this process stores
             futures = client.map(process, tasks, pure=False, retries=1)
@@ -180,14 +189,16 @@ def remove_uncommitted(root: Path) -> int:
 
 
 def _to_parquet(client: Any, inputs: Iterable[str | Path], root: Path, n_workers: int,
-                quiet: bool, limits: Limits, batch_size: int) -> IngestReport:
+                quiet: bool, limits: Limits, batch_size: int,
+                select: Selection | None = None) -> IngestReport:
     from distributed import as_completed
 
     root.mkdir(parents=True, exist_ok=True)
     remove_uncommitted(root)
-    items = expand(inputs, limits)
+    listing = checked_listing([str(i) for i in inputs], limits, select)
+    items = listing.items
     report = IngestReport(db=f"parquet:{root}", engine="dask", workers=n_workers,
-                          files=len(items))
+                          files=len(items), missing=listing.missing, excluded=listing.excluded)
     started = time.perf_counter()
     ev = version.extractor_version()
     progress = Progress(len(items), quiet)

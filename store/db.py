@@ -25,7 +25,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.errors import DatabaseUnavailableError
+from store.errors import (
+    DatabaseNotFoundError,
+    DatabaseUnavailableError,
+    UnsupportedDatabaseError,
+)
 
 DEFAULT_URL = "sqlite:///baocao.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -41,7 +45,38 @@ def resolve_url(db: str | None = None) -> str:
     for plain in ("postgresql://", "postgres://"):
         if raw.startswith(plain):
             raw = "postgresql+psycopg://" + raw[len(plain):]
+    try:
+        backend = make_url(raw).get_backend_name()
+    except Exception as e:  # sqlalchemy's ArgumentError: not a URL at all
+        raise UnsupportedDatabaseError(f"{raw!r} is not a database URL ({e})") from e
+    if backend not in ("sqlite", "postgresql"):
+        raise UnsupportedDatabaseError(f"{backend}:// databases are not supported: baocao "
+                                       "stores into SQLite or PostgreSQL")
     return raw
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def existing(db: str | None) -> str:
+    """The resolved URL of a database that must already exist (the read-only commands and the
+    Python API): a SQLite path that is not there raises ``DatabaseNotFoundError`` (BC207)
+    instead of silently creating an empty database, and a file that is not SQLite (a report
+    given as --db) says so. The schema is then brought up to date, as every command does."""
+    url = resolve_url(db)
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            path = Path(database)
+            if not path.is_file():
+                raise DatabaseNotFoundError(f"no database at {path} (nothing was ingested "
+                                            "there yet, or the path is mistyped)")
+            with path.open("rb") as f:
+                head = f.read(len(SQLITE_HEADER))
+            if head and head != SQLITE_HEADER:
+                raise DatabaseUnavailableError(f"{path} is not a SQLite database (is it a "
+                                               "report? give reports to `baocao ingest`)")
+    return upgrade(url)
 
 
 def is_sqlite(url: str) -> bool:

@@ -7,7 +7,10 @@
         ├── WorkerCrashError           BC203  the worker process died on a file (crash, OOM kill)
         ├── InputNotFoundError         BC204  an input path or glob that matches nothing
         ├── DatabaseUnavailableError   BC205  the database URL cannot be opened or migrated
-        └── UnexpectedError            BC206  an exception that is a bug, not a property of the file
+        ├── UnexpectedError            BC206  an exception that is a bug, not a property of the file
+        ├── DatabaseNotFoundError      BC207  a read-only command given a database that does not exist
+        ├── MissingExtraError          BC208  an optional feature whose packages are not installed
+        └── UnsupportedDatabaseError   BC209  a database URL that is neither SQLite nor PostgreSQL
 
 Zip bombs reuse ``parsers.errors.ResourceLimitError`` (BC107), the code the DOCX reader
 already gives for the same attack. Every record goes into the ``errors`` table unchanged,
@@ -17,6 +20,7 @@ so ``baocao errors`` and the run summary group by the same stable codes as the C
 from __future__ import annotations
 
 from parsers.errors import BaocaoError
+
 
 
 class StoreError(BaocaoError):
@@ -51,6 +55,23 @@ class DatabaseUnavailableError(StoreError):
 class UnexpectedError(StoreError):
     code = "BC206"
     hint = "a bug in baocao, not in the file: please report it with the file attached"
+
+
+class DatabaseNotFoundError(StoreError):
+    code = "BC207"
+    hint = ("check --db / BAOCAO_DB; only `baocao ingest`, `baocao run` and `baocao db upgrade` "
+            "create a database")
+
+
+class MissingExtraError(StoreError):
+    code = "BC208"
+    hint = "install the extra named in the message"
+
+
+class UnsupportedDatabaseError(StoreError):
+    code = "BC209"
+    hint = ("give a SQLite file path (or sqlite:///path) or a PostgreSQL URL "
+            "(postgresql://user@host/db)")
 
 
 RETRYABLE_CODES = frozenset({FileTimeoutError.code, WorkerCrashError.code, UnexpectedError.code})

@@ -10,7 +10,6 @@ JSON Schema ``baocao schema export`` prints; every writer produces exactly those
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +23,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from schemas.extraction import Extraction, Fact
-from store.db import resolve_url, session_scope
+from store.db import existing, resolve_url, session_scope
 from store.models import (
     CheckRow,
     CorrectionRow,
@@ -32,11 +31,14 @@ from store.models import (
     ExtractionRow,
     FactRow,
     FlagRow,
+    RecheckRow,
     RelationRow,
     ReviewRow,
     UserRow,
     VersionRow,
 )
+from extractor.vocab import fold
+from store.inputs import path_pattern
 from store.rows import fact_keys, fact_values, number
 
 FORMATS = ("jsonl", "csv", "parquet", "xlsx")
@@ -104,7 +106,7 @@ class ExportedFact(BaseModel):
 FACT_COLUMNS = list(ExportedFact.model_fields)
 CHECK_COLUMNS = ["document_id", "path", "sha256", "format", "doc_version", "extractor_version",
                  "place", "check_id", "rule", "status", "expected", "actual", "tolerance",
-                 "explanation", "fact_ids", "fact_keys"]
+                 "explanation", "fact_ids", "fact_keys", "after_review"]
 DOCUMENT_COLUMNS = ["document_id", "path", "doc_version", "versions", "sha256", "format", "size",
                     "pages", "extractor_version", "doc_type", "number", "symbol", "issuer",
                     "place", "doc_date", "title", "period_text", "period_year", "signer_title",
@@ -122,6 +124,21 @@ class Filters:
     status: Sequence[str] = ()
     check_status: Sequence[str] = ()
     document: Sequence[str] = ()   # path patterns, see ``_paths``
+
+    def __post_init__(self) -> None:
+        """One value or several: ``place="Đắk Song"`` is one place, never its letters."""
+        for name in ("indicator", "period", "place", "status", "check_status", "document"):
+            value = getattr(self, name)
+            if value is None:
+                value = ()
+            elif isinstance(value, (str, int)):
+                value = (str(value),)
+            elif not isinstance(value, Iterable):
+                raise TypeError(f"filter {name}= takes a string or a list of strings, "
+                                f"not {type(value).__name__}")
+            else:
+                value = tuple(str(v) for v in value)
+            object.__setattr__(self, name, value)
 
 
 def _dtype(annotation: Any) -> str:
@@ -259,8 +276,8 @@ def facts_frame(source: str | Session | Extraction | Iterable[Extraction],
         source = [source]
     if isinstance(source, Session):
         records = _db_fact_records(source)
-    elif isinstance(source, str):
-        with session_scope(resolve_url(source)) as session:
+    elif isinstance(source, (str, Path)):
+        with session_scope(existing(str(source))) as session:
             records = _db_fact_records(session)
     else:
         records = [r for ex in source for r in facts_from_extraction(ex)]
@@ -268,22 +285,23 @@ def facts_frame(source: str | Session | Extraction | Iterable[Extraction],
 
 
 def _contains(series: pd.Series, needles: Sequence[str]) -> pd.Series:
-    text = series.astype("string").fillna("").str.casefold()
+    """Rows whose text contains one of the needles, compared without case or diacritics
+    ("Dak Song" finds "Đắk Song")."""
+    text = series.astype("string").fillna("").map(fold)
     mask = pd.Series(False, index=series.index)
     for needle in needles:
-        mask |= text.str.contains(needle.casefold(), regex=False)
+        mask |= text.str.contains(fold(needle), regex=False)
     return mask
 
 
 def _paths(series: pd.Series, patterns: Sequence[str]) -> pd.Series:
-    """Document paths matching any shell-style pattern (``*``, ``?``, ``[...]``), on the whole
-    path or on its tail: ``2024/*.pdf`` and ``report.pdf`` match wherever the archive lies;
-    a zip member's path is ``archive.zip!inner/path``."""
-    def matches(path: object) -> bool:
-        text = str(path)
-        return any(fnmatch.fnmatchcase(text, p) or fnmatch.fnmatchcase(text, f"*/{p}")
-                   or fnmatch.fnmatchcase(text, f"*!{p}") for p in patterns)
-    return series.astype("string").fillna("").map(matches).astype(bool)
+    """Document paths matching any shell-style pattern (see ``store.inputs.path_pattern``:
+    ``*`` stays within a folder, ``**`` crosses folders), on the whole path or a tail of it:
+    ``2024/*.pdf`` and ``report.pdf`` match wherever the archive lies; a zip member's path is
+    ``archive.zip!inner/path``."""
+    tests = [path_pattern(p) for p in patterns]
+    return series.astype("string").fillna("").map(
+        lambda path: any(t(str(path)) for t in tests)).astype(bool)
 
 
 def _common(frame: pd.DataFrame, filters: Filters) -> pd.Series:
@@ -317,33 +335,79 @@ def filter_facts(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
 
 def checks_frame(source: str | Session, filters: Filters | None = None) -> pd.DataFrame:
     """The checks of each document's current extraction, with the facts they relate."""
-    if isinstance(source, str):
-        with session_scope(resolve_url(source)) as session:
+    if isinstance(source, (str, Path)):
+        with session_scope(existing(str(source))) as session:
             return checks_frame(session, filters)
     filters = filters or Filters()
     keys: dict[int, list[str]] = {}
     for check_id, key in source.execute(select(RelationRow.check_id, FactRow.key)
                                         .join(FactRow).order_by(RelationRow.position)):
         keys.setdefault(check_id, []).append(key)
+    current = (ExtractionRow.is_current.is_(True), VersionRow.is_latest.is_(True))
+    rechecked = dict(source.execute(
+        select(RecheckRow.extraction_id, RecheckRow.checks)
+        .join(ExtractionRow, RecheckRow.extraction_id == ExtractionRow.id)
+        .join(VersionRow, ExtractionRow.version_id == VersionRow.id).where(*current)).all())
     rows = source.execute(
-        select(*_doc_columns()[:6], ExtractionRow.place, CheckRow.id, CheckRow.ordinal,
+        select(*_doc_columns()[:6], ExtractionRow.place, ExtractionRow.id.label("extraction_id"),
+               CheckRow.id, CheckRow.ordinal,
                CheckRow.rule, CheckRow.status, CheckRow.expected, CheckRow.actual,
                CheckRow.tolerance, CheckRow.explanation, CheckRow.data)
         .join(ExtractionRow, CheckRow.extraction_id == ExtractionRow.id)
         .join(VersionRow, ExtractionRow.version_id == VersionRow.id)
         .join(DocumentRow, VersionRow.document_id == DocumentRow.id)
-        .where(ExtractionRow.is_current.is_(True), VersionRow.is_latest.is_(True))
+        .where(*current, ExtractionRow.id.not_in(list(rechecked)))
         .order_by(DocumentRow.path, CheckRow.id)).mappings()
     records = [{**{k: r[k] for k in CHECK_COLUMNS[:7]}, "check_id": r["ordinal"],
                 "rule": r["rule"], "status": r["status"], "expected": r["expected"],
                 "actual": r["actual"], "tolerance": r["tolerance"],
                 "explanation": r["explanation"], "fact_ids": ",".join(r["data"].get("facts", [])),
-                "fact_keys": ",".join(keys.get(r["id"], []))} for r in rows]
+                "fact_keys": ",".join(keys.get(r["id"], [])), "after_review": False}
+               for r in rows]
+    records += _rechecked_records(source, rechecked)
+    records.sort(key=lambda r: (r["path"], _ordinal(r["check_id"])))
     frame = typed_frame(records, CHECK_COLUMNS, check_dtypes())
     mask = _common(frame, filters)
     if filters.check_status:
         mask &= frame["status"].isin(list(filters.check_status)).astype(bool)
     return frame[mask.astype(bool)].reset_index(drop=True)
+
+
+def _ordinal(check_id: Any) -> tuple[int, str]:
+    text = str(check_id or "")
+    digits = "".join(c for c in text if c.isdigit())
+    return (int(digits) if digits else 0, text)
+
+
+def _rechecked_records(session: Session, rechecked: dict[int, list[dict[str, Any]]]
+                       ) -> list[dict[str, Any]]:
+    """Check records of the documents reviewers corrected: the checks rerun with their
+    corrections (what the review app shows), not the checks as first extracted."""
+    if not rechecked:
+        return []
+    docs = {r["extraction_id"]: dict(r) for r in session.execute(
+        select(*_doc_columns()[:6], ExtractionRow.place, ExtractionRow.id.label("extraction_id"))
+        .join(VersionRow, ExtractionRow.version_id == VersionRow.id)
+        .join(DocumentRow, VersionRow.document_id == DocumentRow.id)
+        .where(ExtractionRow.id.in_(list(rechecked)))).mappings()}
+    key_of: dict[tuple[int, str], str] = {
+        (x, o): k for x, o, k in session.execute(
+            select(FactRow.extraction_id, FactRow.ordinal, FactRow.key)
+            .where(FactRow.extraction_id.in_(list(rechecked)))).all()}
+    records = []
+    for extraction_id, checks in rechecked.items():
+        doc = docs[extraction_id]
+        for c in checks:
+            facts = list(c.get("facts") or [])
+            records.append({**{k: doc[k] for k in CHECK_COLUMNS[:7]}, "check_id": c.get("id"),
+                            "rule": c.get("rule"), "status": c.get("status"),
+                            "expected": number(c.get("expected")),
+                            "actual": number(c.get("actual")), "tolerance": c.get("tolerance"),
+                            "explanation": c.get("explanation"), "fact_ids": ",".join(facts),
+                            "fact_keys": ",".join(key_of[(extraction_id, f)] for f in facts
+                                                  if (extraction_id, f) in key_of),
+                            "after_review": True})
+    return records
 
 
 def checks_from_extraction(ex: Extraction, *, path: str | None = None, doc_version: int = 1,
@@ -354,7 +418,8 @@ def checks_from_extraction(ex: Extraction, *, path: str | None = None, doc_versi
     return [{**{k: doc[k] for k in CHECK_COLUMNS[:7]}, "check_id": c.id, "rule": c.rule,
              "status": c.status.value, "expected": number(c.expected), "actual": number(c.actual),
              "tolerance": c.tolerance, "explanation": c.explanation, "fact_ids": ",".join(c.facts),
-             "fact_keys": ",".join(keys[i] for i in c.facts if i in keys)} for c in ex.checks]
+             "fact_keys": ",".join(keys[i] for i in c.facts if i in keys),
+             "after_review": False} for c in ex.checks]
 
 
 def document_from_extraction(ex: Extraction, *, path: str | None = None, doc_version: int = 1,
@@ -375,13 +440,13 @@ def document_from_extraction(ex: Extraction, *, path: str | None = None, doc_ver
 def check_dtypes() -> dict[str, str]:
     numbers = {"expected", "actual", "tolerance"}
     return {c: ("Float64" if c in numbers else "Int64" if c in ("document_id", "doc_version")
-                else "string") for c in CHECK_COLUMNS}
+                else "boolean" if c == "after_review" else "string") for c in CHECK_COLUMNS}
 
 
 def documents_frame(source: str | Session, filters: Filters | None = None) -> pd.DataFrame:
     """One row per document: its latest version, current extraction's metadata, review state."""
-    if isinstance(source, str):
-        with session_scope(resolve_url(source)) as session:
+    if isinstance(source, (str, Path)):
+        with session_scope(existing(str(source))) as session:
             return documents_frame(session, filters)
     filters = filters or Filters()
     n_versions = (select(func.count()).where(VersionRow.document_id == DocumentRow.id)
@@ -396,10 +461,14 @@ def documents_frame(source: str | Session, filters: Filters | None = None) -> pd
                VersionRow.sha256, VersionRow.format, VersionRow.size, VersionRow.pages,
                x.extractor_version, x.doc_type, x.number, x.symbol, x.issuer, x.place,
                x.date_value.label("doc_date"), x.title, x.period_text, x.period_year, x.meta,
-               x.n_facts, x.n_checks_failed, ReviewRow.state.label("review_state"),
+               x.n_facts,
+               # what reviewers' corrections made of the checks, where they corrected
+               func.coalesce(RecheckRow.n_failed, x.n_checks_failed).label("n_checks_failed"),
+               ReviewRow.state.label("review_state"),
                open_flags.label("open_flags"), x.created_at.label("ingested_at"))
         .join(VersionRow, VersionRow.document_id == DocumentRow.id)
         .join(x, x.version_id == VersionRow.id)
+        .outerjoin(RecheckRow, RecheckRow.extraction_id == x.id)
         .outerjoin(ReviewRow, ReviewRow.document_id == DocumentRow.id)
         .where(x.is_current.is_(True), VersionRow.is_latest.is_(True))
         .order_by(DocumentRow.path)).mappings()
@@ -424,11 +493,23 @@ def _iso(value: datetime | str | None) -> str | None:
 # ── writers ──────────────────────────────────────────────────────────────────────────────
 
 def export_frames(url: str, filters: Filters | None = None) -> dict[str, pd.DataFrame]:
-    """The three tables, filtered alike (checks and documents follow the facts' place and
-    path)."""
+    """The three tables, filtered alike: place and path select documents everywhere; the
+    fact filters (indicator, period, status) keep the checks that relate a kept fact and the
+    documents that have one, so the three files describe the same selection."""
+    filters = filters or Filters()
     with session_scope(resolve_url(url)) as session:
-        return {"facts": facts_frame(session, filters), "checks": checks_frame(session, filters),
-                "documents": documents_frame(session, filters)}
+        facts = facts_frame(session, filters)
+        checks = checks_frame(session, filters)
+        documents = documents_frame(session, filters)
+    if filters.indicator or filters.period or filters.status:
+        kept = {(d, k) for d, k in zip(facts["document_id"], facts["fact_key"])}
+        checks = checks[[any((d, k) in kept for k in str(keys or "").split(","))
+                         for d, keys in zip(checks["document_id"], checks["fact_keys"])]]
+        documents = documents[documents["document_id"].isin(set(facts["document_id"]))]
+    if filters.check_status:
+        documents = documents[documents["document_id"].isin(set(checks["document_id"]))]
+    return {"facts": facts.reset_index(drop=True), "checks": checks.reset_index(drop=True),
+            "documents": documents.reset_index(drop=True)}
 
 
 def write_frames(frames: dict[str, pd.DataFrame], fmt: str, out: Path) -> list[Path]:

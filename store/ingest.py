@@ -35,9 +35,10 @@ from store.errors import (
     RETRYABLE_CODES,
     DatabaseUnavailableError,
     FileTimeoutError,
+    InputNotFoundError,
     WorkerCrashError,
 )
-from store.inputs import Hasher, Item, expand
+from store.inputs import Hasher, Item, Selection, list_inputs
 from store.models import Run, utcnow
 from store.pool import WorkerPool
 from store.repository import Done, Saved, done_work, error_key, record_error, save_prepared
@@ -71,6 +72,8 @@ class IngestReport:
     flags: int = 0
     checks_failed: Counter[str] = field(default_factory=Counter)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)   # inputs naming no file: never recorded
+    excluded: int = 0                                   # files --include/--exclude left out
     seconds: float = 0.0
 
     @property
@@ -242,12 +245,16 @@ def plan(items: Iterable[Item], done: Done, writer: Recorder, limits: Limits
 
 def ingest(inputs: Iterable[str | Path], *, db: str | None = None, workers: int | None = None,
            quiet: bool = False, timeout: float = DEFAULT_TIMEOUT,
-           limits: Limits | None = None) -> IngestReport:
-    """Ingest ``inputs`` into the database at ``db`` (see ``store.db.resolve_url``)."""
+           limits: Limits | None = None, select: Selection | None = None) -> IngestReport:
+    """Ingest ``inputs`` into the database at ``db`` (see ``store.db.resolve_url``).
+
+    Raises ``InputNotFoundError`` (BC204) when no input names an existing file, folder or
+    matching glob, before the database is touched; inputs that name nothing beside others
+    that do are listed in ``report.missing`` and not recorded as document errors."""
     limits = limits or Limits()
     workers = default_workers() if workers is None else workers
     with database_run(inputs, db, engine="local", workers=workers, quiet=quiet,
-                      limits=limits) as (writer, items):
+                      limits=limits, select=select) as (writer, items):
         for task, result in _results(plan(items, writer.done, writer, limits), workers, timeout):
             writer.stored(task, result)
     return writer.report
@@ -255,14 +262,17 @@ def ingest(inputs: Iterable[str | Path], *, db: str | None = None, workers: int 
 
 @contextmanager
 def database_run(inputs: Iterable[str | Path], db: str | None, *, engine: str, workers: int,
-                 quiet: bool, limits: Limits) -> Iterator[tuple[Writer, list[Item]]]:
+                 quiet: bool, limits: Limits, select: Selection | None = None
+                 ) -> Iterator[tuple[Writer, list[Item]]]:
     """What every run into a database sets up and closes, whichever engine reads the files:
-    the migrated database, the listed inputs, a ``runs`` row, the progress bar and the
+    the listed inputs, the migrated database, a ``runs`` row, the progress bar and the
     Writer (with what is already done); the run's end is recorded however the block ends."""
+    inputs = [str(i) for i in inputs]
+    listing = checked_listing(inputs, limits, select)
     url = upgrade(db)
-    items = expand(inputs, limits)
+    items = listing.items
     report = IngestReport(db=display_url(url), engine=engine, workers=workers,
-                          files=len(items))
+                          files=len(items), missing=listing.missing, excluded=listing.excluded)
     started = time.perf_counter()
     with session_scope(url) as session:
         ev = version.extractor_version()
@@ -272,6 +282,15 @@ def database_run(inputs: Iterable[str | Path], db: str | None, *, engine: str, w
         progress = Progress(len(items), quiet)
         with recording_run(session, run, report, progress, url):
             yield Writer(session, report, ev, progress, done_work(session, ev), url=url), items
+
+
+def checked_listing(inputs: list[str], limits: Limits, select: Selection | None) -> Any:
+    """``list_inputs``, refusing a command line none of whose inputs exists (BC204)."""
+    listing = list_inputs(inputs, limits, select)
+    if inputs and len(listing.missing) == len(inputs):
+        raise InputNotFoundError("no such file, folder or matching glob",
+                                 path=", ".join(listing.missing))
+    return listing
 
 
 def _results(tasks: Iterator[Task], workers: int, timeout: float

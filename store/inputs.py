@@ -13,18 +13,20 @@ whatever the header declares. Each member is its own document: ``/abs/a.zip!dir/
 
 from __future__ import annotations
 
+import functools
 import glob
 import hashlib
+import re
 import stat
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from parsers.base import Limits
 from parsers.errors import BaocaoError, CorruptFileError, ResourceLimitError
-from store.errors import InputNotFoundError, UnsafeArchiveMemberError
+from store.errors import UnsafeArchiveMemberError
 
 MEMBER_SEPARATOR = "!"
 BOMB_MIN_BYTES = 1 << 20  # ratios are only meaningful past this size (tiny files compress well)
@@ -46,13 +48,98 @@ class Item:
         return PurePosixPath(self.member or self.file).suffix.lower()
 
 
-def expand(inputs: Iterable[str | Path], limits: Limits | None = None) -> list[Item]:
+@dataclass(frozen=True)
+class Selection:
+    """Which listed files to ingest: shell patterns (``*.pdf``, ``2024/**``, ``*.zip!*.docx``)
+    matched on the file's name, its whole path and every tail of its path; ``include`` keeps
+    only files matching one of its patterns (none given: every file), ``exclude`` drops files
+    matching one of its patterns. Excluded files are not read, hashed or recorded."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def keeps(self, path: str) -> bool:
+        if self.include and not any(_matches(path, p) for p in self.include):
+            return False
+        return not any(_matches(path, p) for p in self.exclude)
+
+
+def _matches(path: str, pattern: str) -> bool:
+    return path_pattern(pattern)(path)
+
+
+@functools.lru_cache(maxsize=256)
+def path_pattern(pattern: str) -> Callable[[str], bool]:
+    """A test of paths against a shell pattern, as shells and ``.gitignore`` read it: ``*`` and
+    ``?`` stay within one folder name, ``**`` crosses folders, ``[...]`` is a set. A pattern
+    matches the whole path or any tail of it that starts after a ``/`` or an archive's ``!``,
+    so ``report.pdf``, ``2024/*.pdf`` and ``*.zip!q1/*`` match wherever the files lie."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+            if pattern.startswith("/", i):  # '**/' also matches no folder at all
+                out[-1] = "(?:.*/)?"
+                i += 1
+            continue
+        if c == "*":
+            out.append("[^/]*")
+        elif c == "?":
+            out.append("[^/]")
+        elif c == "[" and (end := pattern.find("]", i + 2)) != -1:
+            body = pattern[i + 1:end]
+            body = "^" + body[1:] if body.startswith("!") else body
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = end
+        else:
+            out.append(re.escape(c))
+        i += 1
+    regex = re.compile("(?:^|.*[/" + re.escape(MEMBER_SEPARATOR) + "])" + "".join(out) + "$",
+                       re.DOTALL)
+
+    def test(path: str) -> bool:
+        return regex.match(path.replace("\\", "/")) is not None
+    return test
+
+
+@dataclass
+class Listing:
+    """What the inputs name: the items to ingest, the inputs that name nothing (a typo, a glob
+    matching no file: reported to the user, never recorded as a document error) and how many
+    files the selection left out."""
+
+    items: list[Item]
+    missing: list[str]
+    excluded: int = 0
+
+
+def list_inputs(inputs: Iterable[str | Path], limits: Limits | None = None,
+                select: Selection | None = None) -> Listing:
     """Every file below the inputs, in a stable order, archives opened into their members."""
-    limits = limits or Limits()
-    items: list[Item] = []
+    limits, select = limits or Limits(), select or Selection()
+    listing = Listing(items=[], missing=[])
     for raw in inputs:
-        items.extend(_expand_one(str(raw), limits))
-    return items
+        found = False
+        for item in _expand_one(str(raw), limits):
+            found = True
+            if select.keeps(item.path):
+                listing.items.append(item)
+            else:
+                listing.excluded += 1
+        if not found and not _exists(str(raw)):
+            listing.missing.append(str(raw))
+    return listing
+
+
+def expand(inputs: Iterable[str | Path], limits: Limits | None = None) -> list[Item]:
+    """The items of ``list_inputs`` (inputs that name nothing are left out)."""
+    return list_inputs(inputs, limits).items
+
+
+def _exists(raw: str) -> bool:
+    return Path(raw).exists() or bool(_GLOB_CHARS & set(raw) and glob.glob(raw, recursive=True))
 
 
 def _expand_one(raw: str, limits: Limits) -> Iterator[Item]:
@@ -66,9 +153,6 @@ def _expand_one(raw: str, limits: Limits) -> Iterator[Item]:
     elif _GLOB_CHARS & set(raw) and (matches := sorted(glob.glob(raw, recursive=True))):
         for match in matches:
             yield from _expand_one(match, limits)
-    else:
-        error = InputNotFoundError("no such file, folder or matching glob", path=raw)
-        yield Item(path=raw, file=raw, error=error.record())
 
 
 def _hidden(relative: Path) -> bool:

@@ -18,6 +18,7 @@ writer runs about ten statements a document and nothing else. Reviewers' correct
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -36,6 +37,7 @@ from store.models import (
     ExtractionRow,
     FactRow,
     FlagRow,
+    RecheckRow,
     RelationRow,
     ReviewRow,
     VersionRow,
@@ -430,10 +432,17 @@ def summary(session: Session) -> dict[str, Any]:
     """Totals of the database: what ``baocao run`` prints after ingest."""
     current = ExtractionRow.is_current.is_(True)
     latest = select(ExtractionRow.id).join(VersionRow).where(current, VersionRow.is_latest.is_(True))
-    failed = session.execute(
+    rechecked = dict(session.execute(select(RecheckRow.extraction_id, RecheckRow.checks)
+                                     .where(RecheckRow.extraction_id.in_(latest))).all())
+    counts: Counter[str] = Counter(dict(session.execute(
         select(CheckRow.rule, func.count()).where(CheckRow.status == "fail",
-                                                  CheckRow.extraction_id.in_(latest))
-        .group_by(CheckRow.rule).order_by(func.count().desc(), CheckRow.rule)).all()
+                                                  CheckRow.extraction_id.in_(latest),
+                                                  CheckRow.extraction_id.not_in(list(rechecked)))
+        .group_by(CheckRow.rule)).all()))
+    # documents reviewers corrected count with their checks rerun, as the review app shows
+    counts.update(c["rule"] for checks in rechecked.values() for c in checks
+                  if c.get("status") == "fail")
+    failed = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     errors = session.execute(select(ErrorRow.code, func.count()).group_by(ErrorRow.code)
                              .order_by(ErrorRow.code)).all()
     return {

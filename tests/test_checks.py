@@ -159,5 +159,6 @@ def test_checks_cross_document_disagreement(tmp_path: Path) -> None:
     b.write_text("Năm 2023: nhóm chỉ số Tiến độ giải quyết theo Bộ chỉ số 766 đạt 17,9/20 điểm.",
                  encoding="utf-8")
     result = CliRunner().invoke(main, ["check", str(a), str(b)])
-    assert result.exit_code == 1
-    assert "cross_document" in result.output
+    assert "fail cross_document" in result.output
+    assert "18,2" in result.output and "17,9" in result.output
+    assert result.exit_code == 0  # advice for a reviewer, not a document's arithmetic error

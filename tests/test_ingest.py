@@ -15,7 +15,10 @@ from sqlalchemy import func, select
 from baocao.cli import main
 from store import version
 from store.db import session_scope
+from store.errors import InputNotFoundError
+from store.export import documents_frame
 from store.ingest import ingest
+from store.inputs import Selection
 from store.models import (
     CorrectionRow,
     DocumentRow,
@@ -25,7 +28,7 @@ from store.models import (
     FlagRow,
     VersionRow,
 )
-from store.repository import correct_fact
+from store.repository import correct_fact, list_errors
 from tests.conftest import CORPUS, DOCS, SEEDS, corpus_files, extraction_of
 
 pytest_plugins = ["tests.conftest_db"]
@@ -148,8 +151,27 @@ def test_zip_archive_nested_folders_and_path_traversal(db_url: str, tmp_path: Pa
 def test_glob_inputs(db_url: str) -> None:
     report = ingest([str(CORPUS / "docs" / "00[01]_*.html")], db=db_url, workers=0, quiet=True)
     assert report.new == 2
-    missing = ingest([str(CORPUS / "nothing-*.pdf")], db=db_url, workers=0, quiet=True)
-    assert [e["code"] for e in missing.errors] == ["BC204"]
+    # a glob that matches nothing is the user's typo, not a bad document: refused before the
+    # database is touched, and never recorded as an error row
+    with pytest.raises(InputNotFoundError):
+        ingest([str(CORPUS / "nothing-*.pdf")], db=db_url, workers=0, quiet=True)
+    beside = ingest([str(CORPUS / "nothing-*.pdf"), str(CORPUS / "docs" / "001_*.html")],
+                    db=db_url, workers=0, quiet=True)
+    assert beside.missing == [str(CORPUS / "nothing-*.pdf")]
+    assert beside.errors == [] and beside.new == 0 and beside.skipped == 1
+    with session_scope(db_url) as session:
+        assert list_errors(session) == []
+
+
+def test_include_and_exclude_select_files(db_url: str) -> None:
+    report = ingest([str(CORPUS / "docs")], db=db_url, workers=0, quiet=True,
+                    select=Selection(include=("*.html",), exclude=("*.cp1258.html",)))
+    assert report.files == 5 and report.excluded == 16 and report.new == 5
+    with session_scope(db_url) as session:
+        paths = sorted(Path(d["path"]).name for d in documents_frame(session).to_dict("records"))
+    assert paths == [f"00{i}_{h}.html" for i, h in enumerate(
+        ["823effeef226c2f0", "422e18ebd3f30e83", "5ad6a5fc7af788d2", "93ee7d9315423c01",
+         "1ab22aee8a00dbb0"])]
 
 
 def test_correction_survives_reingest_with_new_extractor(db_url: str,

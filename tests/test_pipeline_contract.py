@@ -1,0 +1,199 @@
+"""What a data pipeline relies on (issue 13): exit codes, inputs that name nothing, databases
+that do not exist, filters that select the same thing in every exported table, exported
+checks that reflect reviewers' corrections, and the Python API's filter arguments."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+import baocao
+from baocao.cli import main
+from parsers import parse
+from review.recheck import recheck
+from store.db import session_scope
+from store.errors import DatabaseNotFoundError, DatabaseUnavailableError, UnsupportedDatabaseError
+from store.export import Filters, export_frames
+from store.ingest import ingest
+from store.inputs import path_pattern
+from store.models import ExtractionRow, FactRow, UserRow, VersionRow
+from store.repository import correct_fact, summary
+from tests.conftest import CORPUS, DOCS, SEEDS
+
+pytest_plugins = ["tests.conftest_db"]
+
+SEED_004 = SEEDS[4]  # Đắk Song district report: 17.604 = 15.739 + 1.865
+
+
+# ── ingest: exit codes and inputs that name nothing ──────────────────────────────────────
+
+def test_ingest_exit_codes(tmp_path: Path) -> None:
+    db = tmp_path / "b.db"
+    runner = CliRunner()
+    ok = runner.invoke(main, ["ingest", str(SEED_004), "--db", str(db), "--workers", "0",
+                              "--quiet"])
+    assert ok.exit_code == 0, ok.output
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4\n1 0 obj\n<<")
+    some = runner.invoke(main, ["ingest", str(SEED_004), str(broken), "--db", str(db),
+                                "--workers", "0", "--quiet"])
+    assert some.exit_code == 1
+    assert "broken.pdf" in some.output
+    typo = runner.invoke(main, ["ingest", str(SEED_004), str(tmp_path / "nosuch.pdf"),
+                                "--db", str(db), "--workers", "0", "--quiet"])
+    assert typo.exit_code == 2
+    assert "[BC204]" in typo.output and "nosuch.pdf" in typo.output
+    errors = runner.invoke(main, ["errors", "--db", str(db), "--json"])
+    assert "broken.pdf" in errors.output and "nosuch" not in errors.output
+
+
+def test_ingest_of_nothing_at_all_creates_no_database(tmp_path: Path) -> None:
+    db = tmp_path / "never.db"
+    result = CliRunner().invoke(main, ["ingest", str(tmp_path / "no-*.pdf"), "--db", str(db)])
+    assert result.exit_code == 2
+    assert "[BC204]" in result.output
+    assert not db.exists()
+
+
+def test_ctrl_c_exits_130_and_keeps_what_was_stored(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i in range(40):  # distinct bytes: every file is its own document
+        (folder / f"r{i:02d}.txt").write_text(SEED_004.read_text(encoding="utf-8") + f"\n{i}\n",
+                                              encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "baocao.cli", "ingest", str(folder), "--db",
+                             str(db), "--workers", "1", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (db.exists() and db.stat().st_size > 50_000):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "rerun" in err
+    rerun = CliRunner().invoke(main, ["ingest", str(folder), "--db", str(db), "--workers", "0",
+                                      "--quiet"])
+    assert rerun.exit_code == 0
+    assert len(baocao.documents_frame(str(db))) == 40
+
+
+def test_include_exclude_patterns_stay_within_folders() -> None:
+    assert path_pattern("*.pdf")("/a/b/r.pdf")
+    assert path_pattern("x/*.pdf")("/w/x/r.pdf")
+    assert not path_pattern("x/*.pdf")("/w/x/y/r.pdf")      # '*' does not cross '/'
+    assert path_pattern("x/**/*.pdf")("/w/x/y/z/r.pdf")     # '**' does
+    assert path_pattern("*.zip!q1/*")("/abs/a.zip!q1/r.pdf")
+    assert not path_pattern("report.pdf")("/d/myreport.pdf")
+
+
+# ── read-only commands and the API refuse a database that does not exist ─────────────────
+
+@pytest.mark.parametrize("command", [["errors"], ["export", "--format", "csv", "--out", "-"],
+                                     ["users", "list"]])
+def test_read_only_commands_refuse_a_missing_database(tmp_path: Path,
+                                                      command: list[str]) -> None:
+    typo = tmp_path / "typo.db"
+    result = CliRunner().invoke(main, [*command, "--db", str(typo)])
+    assert result.exit_code == 2
+    assert "[BC207]" in result.output
+    assert not typo.exists()
+
+
+def test_api_says_what_a_database_must_be(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseNotFoundError):
+        baocao.facts_frame(f"sqlite:///{tmp_path / 'typo.db'}")
+    assert not (tmp_path / "typo.db").exists()
+    with pytest.raises(DatabaseUnavailableError, match="not a SQLite database"):
+        baocao.facts_frame(str(DOCS[0]))
+    with pytest.raises(UnsupportedDatabaseError, match="mysql"):
+        baocao.facts_frame("mysql://root@localhost/test")
+    with pytest.raises(TypeError, match="unknown filter plac"):
+        baocao.facts_frame(str(DOCS[0]), plac="Đắk Song")
+
+
+def test_unsupported_database_url_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["ingest", str(SEED_004), "--db",
+                                       "mysql://root@localhost/test"])
+    assert result.exit_code == 2
+    assert "[BC209]" in result.output and "Traceback" not in result.output
+
+
+# ── filters ───────────────────────────────────────────────────────────────────────────────
+
+def test_a_place_filter_is_one_place_in_any_spelling(db_url: str) -> None:
+    ingest(SEEDS, db=db_url, workers=0, quiet=True)
+    every = baocao.facts_frame(db_url)
+    one = baocao.facts_frame(db_url, place="Đắk Song")
+    assert 0 < len(one) < len(every)
+    assert set(one["place"]) == {"Đắk Song"}
+    assert len(baocao.facts_frame(db_url, place="dak song")) == len(one)
+    assert len(baocao.facts_frame(db_url, place=["Đắk Song"])) == len(one)
+
+
+def test_fact_filters_select_the_same_documents_and_checks_in_every_table(db_url: str) -> None:
+    ingest(SEEDS, db=db_url, workers=0, quiet=True)
+    every = export_frames(db_url)
+    year = int(every["facts"]["period_year"].dropna().mode()[0])
+    frames = export_frames(db_url, Filters(period=[str(year)]))
+    kept = set(zip(frames["facts"]["document_id"], frames["facts"]["fact_key"]))
+    assert 0 < len(frames["facts"]) < len(every["facts"])
+    assert set(frames["documents"]["document_id"]) == set(frames["facts"]["document_id"])
+    assert len(frames["checks"]) < len(every["checks"])
+    for doc, keys in zip(frames["checks"]["document_id"], frames["checks"]["fact_keys"]):
+        assert any((doc, k) in kept for k in str(keys).split(","))
+
+
+# ── exported checks follow reviewers' corrections ─────────────────────────────────────────
+
+def test_exported_checks_and_the_summary_reflect_corrections(db_url: str) -> None:
+    ingest([SEED_004], db=db_url, workers=0, quiet=True)
+    before = export_frames(db_url)["checks"]
+    total = before[before["explanation"].str.contains("17.604", regex=False)]
+    assert set(total["status"]) == {"pass"}
+    with session_scope(db_url) as session:
+        alice = UserRow(name="alice", role="reviewer", password_hash="x", allowed_places=[])
+        session.add(alice)
+        session.flush()
+        fact = session.scalar(select(FactRow).where(FactRow.value == 15739.0,
+                                                     FactRow.kind == "count"))
+        # a raised digit: the parts exceed their total, a fail once the checks rerun
+        correct_fact(session, fact, "edit", {"value": 15839.0}, actor="alice",
+                     user_id=alice.id, reason="test")
+        extraction_id = session.scalar(select(ExtractionRow.id).join(VersionRow)
+                                       .where(ExtractionRow.is_current.is_(True)))
+        recheck(session, extraction_id, parse(SEED_004))
+        failed_after = summary(session)["checks_failed"]
+    after = export_frames(db_url)
+    checks = after["checks"]
+    assert bool(checks["after_review"].all())
+    sums = checks[checks["explanation"].str.contains("15.839", regex=False)]
+    assert "fail" in set(sums["status"])
+    assert int(after["documents"]["n_checks_failed"].iloc[0]) == int((checks["status"] == "fail").sum())
+    assert sum(failed_after.values()) == int((checks["status"] == "fail").sum())
+
+
+# ── check: differences across documents are advice, not a red exit ───────────────────────
+
+def test_check_exit_ignores_differences_across_documents(tmp_path: Path) -> None:
+    # two reports giving one indicator of one body for one year different values: listed for
+    # a reviewer, but neither document's arithmetic is wrong, so the exit status stays 0
+    seed = SEEDS[0].read_text(encoding="utf-8")
+    assert seed.count("99,27") == 1
+    (tmp_path / "a.txt").write_text(seed, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(seed.replace("99,27", "98,27"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(tmp_path / "a.txt"), str(tmp_path / "b.txt")])
+    assert "fail cross_document" in result.output
+    assert "1 differences across documents (not counted in the exit status)" in result.output
+    assert result.exit_code == 0
+    seed_error = CliRunner().invoke(main, ["check", str(SEED_004)])
+    assert seed_error.exit_code == 1
