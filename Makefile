@@ -4,18 +4,18 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 CORPUS  := corpus/docs
 
-.PHONY: run test corpus bench clean
+.PHONY: run test lint corpus bench clean
 
-$(VENV)/.installed-run: pyproject.toml
+$(VENV)/.installed-run: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q -c constraints.txt -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml
+$(VENV)/.installed-test: pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
 	touch $@ $(VENV)/.installed-run
 
 ## run: the main job on the sample corpus
@@ -25,6 +25,11 @@ run: $(VENV)/.installed-run
 ## test: the whole suite
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
+
+## lint: ruff (lint, imports) and mypy (types), as CI runs them
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 ## corpus: rebuild corpus/docs from corpus/seeds (needs reportlab; LibreOffice for *.lo.pdf)
 corpus: $(VENV)/.installed-test

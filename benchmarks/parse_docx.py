@@ -20,12 +20,8 @@ from __future__ import annotations
 
 import argparse
 import copy
-import resource
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 

@@ -24,12 +24,8 @@ process per contender, as ``/usr/bin/time -v`` would report it.
 from __future__ import annotations
 
 import argparse
-import resource
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 

@@ -257,9 +257,9 @@ def place(hay: str, needle: str, left: str, right: str) -> tuple[int | None, str
     ref_l, ref_r = _norm(left)[-CONTEXT:], _norm(right)[:CONTEXT]
     scored = []
     for i in found:
-        l = _norm(hay[max(0, i - 4 * CONTEXT):i])[-CONTEXT:]
+        left = _norm(hay[max(0, i - 4 * CONTEXT):i])[-CONTEXT:]
         r = _norm(hay[i + len(needle):i + len(needle) + 4 * CONTEXT])[:CONTEXT]
-        scored.append((SequenceMatcher(None, l, ref_l).ratio() + SequenceMatcher(None, r, ref_r).ratio(), i))
+        scored.append((SequenceMatcher(None, left, ref_l).ratio() + SequenceMatcher(None, r, ref_r).ratio(), i))
     scored.sort(reverse=True)
     if scored[0][0] < MIN_SCORE:
         return None, "context does not match"

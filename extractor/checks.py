@@ -114,7 +114,8 @@ class Checker:
 
     def run(self) -> list[Check]:
         for step in (self.inline_breakdowns, self.footnote_breakdowns, self.outline_breakdowns,
-                     self.list_breakdowns, self.table_components, self.of_total, self.shares, self.complements, self.points,
+                     self.list_breakdowns, self.table_components, self.of_total, self.shares,
+                     self.complements, self.points,
                      self.differences, self.enumerations, self.bounds, self.dates,
                      self.catalog_maxima, self.rank_pools):
             step()

@@ -16,8 +16,8 @@ from extractor.candidates import Candidate
 from extractor.nlp import Cue, CueIndex
 from extractor.numbers import NumberFormatError, parse_number, unit_scale
 from extractor.tables import CellInfo, TableViews
-from parsers.grid import plain
 from extractor.vocab import alternation, cues, words_re
+from parsers.grid import plain
 from schemas.document import Cell, Document
 from schemas.extraction import FactKind, Qualifier
 
@@ -101,10 +101,11 @@ class Classifier:
             info = view.info(cell, cell.text) if view is not None else None
         if info is not None and c.form in ("number", "fraction", "percent") \
                 and plain(cell.text) == plain(c.text):  # type: ignore[union-attr]
-            draft = self._table_cell(c, info)
-            draft.cell, draft.table = cell, info
-            draft.qualifier = self._qualifier(draft)
-            return draft
+            in_cell = self._table_cell(c, info)
+            in_cell.cell, in_cell.table = cell, info
+            in_cell.qualifier = self._qualifier(in_cell)
+            return in_cell
+        draft: Draft | None
         if c.form == "date":
             draft = self._date(c)
         elif c.form == "amount":

@@ -15,10 +15,10 @@ import re
 from bisect import bisect_left
 from functools import cache
 
-from extractor.classify import Draft
-from extractor.numbers import PERIOD_RE, PeriodValue, parse_period
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from extractor.classify import Draft
+from extractor.numbers import PERIOD_RE, PeriodValue, parse_period
 from extractor.vocab import VocabularyError, alternation, cues, load_yaml, words_re
 from schemas.document import Document
 from schemas.extraction import Period

@@ -23,11 +23,11 @@ import re
 from functools import cache
 
 from extractor.classify import Draft
-from extractor.numbers import PERIOD_RE
-from schemas.extraction import FactKind
 from extractor.nlp import words
+from extractor.numbers import PERIOD_RE
 from extractor.vocab import alternation, cues, words_re
 from schemas.document import Block, Document
+from schemas.extraction import FactKind
 
 MAX_WORDS = 8
 _STRONG_BREAK = re.compile(r"(?<!\b[A-ZĐ])(?<!\b[A-ZĐ]{2})(?<!\b[A-ZĐ][a-z])\.|[;\n()\[\]|]|\s-\s|\s–\s")
@@ -404,7 +404,8 @@ class Labeller:
                     if w else same[1]
         word = prev[0].extra.get("change_word")
         if prev[0].change and word and re.fullmatch(
-                rf"\s*(?:{re.escape(prev[0].unit or '')})?\s*\(\s*(?:{words_re('range_start')})?\s*", gap, re.IGNORECASE):
+                rf"\s*(?:{re.escape(prev[0].unit or '')})?\s*\(\s*(?:{words_re('range_start')})?\s*", gap,
+                re.IGNORECASE):
             return re.sub(rf"(?:\s*–)?\s*{re.escape(word)}$", "", prev[1], flags=re.IGNORECASE).strip() or None
         return None
 

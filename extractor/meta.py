@@ -35,7 +35,8 @@ from pydantic import BaseModel, ConfigDict
 
 from extractor.context import to_period
 from extractor.numbers import PERIOD_RE, PeriodValue, parse_date, parse_period
-from extractor.vocab import alternation, fold as _fold, load_yaml
+from extractor.vocab import alternation, load_yaml
+from extractor.vocab import fold as _fold
 from schemas.document import Block, BlockKind, Document
 from schemas.extraction import DateRef, LegalBasis, Meta, Period
 
@@ -246,7 +247,8 @@ def _head_lines(doc: Document, first: int, last: int, limit: int) -> tuple[list[
         if block.kind is BlockKind.footnote:
             continue
         if block.kind is BlockKind.table:
-            texts = [c.text for c in block.table.cells] if _is_layout_table(block) else []
+            texts = ([c.text for c in block.table.cells]
+                     if block.table is not None and _is_layout_table(block) else [])
         else:
             texts = [_block_text(doc, block)]
         for line in (ln for t in texts for ln in _layout_lines(t)):
@@ -491,6 +493,7 @@ def read_meta(doc: Document) -> Meta:
     pre = _preamble(doc)
     head = _header(doc, pre)
     meta = Meta()
+    title_block: int | None
     if head is not None:
         _from_header(meta, head)
         body = max(head.last_block + 1, pre.start)
@@ -609,7 +612,9 @@ def _date_line(texts: dict[int, str], title: int | None) -> DateRef | None:
     for i in order:
         t = texts.get(i, "")
         if _is_dateline(t) and not ((title is None or i < title) and _is_clock(t)):
-            return _date_ref(_res().short_date.search(t).group("date"))
+            found = _res().short_date.search(t)
+            if found is not None:
+                return _date_ref(found.group("date"))
     return None
 
 

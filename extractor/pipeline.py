@@ -34,7 +34,6 @@ from schemas.extraction import (
     SourceRef,
 )
 
-
 # Facts read from OCR'd text: a figure may be misread ("425" for "42%"), so their confidence
 # is scaled by this factor and their location says origin="ocr".
 OCR_CONFIDENCE = 0.8

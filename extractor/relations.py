@@ -37,7 +37,6 @@ from collections import Counter as Counter_
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -189,7 +188,8 @@ def _whole_after_re() -> re.Pattern[str]:
     """The words between a share and its whole written after it: "71,7% tổng số 6.287 ..."."""
     links = alternation(relation_words().whole_links)
     return re.compile(rf"\s*(?:(?:{links})\s+)?(?:{alternation(relation_words().whole_words)})"
-                      rf"(?:\s+(?:{alternation(cues().units)}))?\s*(?:{words_re('label_copulas')}|:)?\s*", re.IGNORECASE)
+                      rf"(?:\s+(?:{alternation(cues().units)}))?\s*(?:{words_re('label_copulas')}|:)?\s*",
+                      re.IGNORECASE)
 
 
 @cache
@@ -598,7 +598,7 @@ class RelationFinder:
                 and n.fact.denominator is None and not n.fact.change]
         counts = [n for n in self._prose() if not n.fact.change and (
             n.fact.kind is FactKind.count or (n.fact.denominator is not None and n.fact.kind is FactKind.score))]
-        found: list[tuple[Finding, tuple[str, str], Node, Node | None]] = []
+        found: list[tuple[Finding, tuple[str, ...], Node, Node | None]] = []
         for pct in pcts:
             if pct.fact.id in self.covered_shares:
                 continue
@@ -628,7 +628,7 @@ class RelationFinder:
             return (part, m.group(0).strip()) if m is not None else (None, None)
         return None, None
 
-    def _share_for(self, pct: Node, counts: list[Node]) -> tuple[Finding, tuple[str, str], Node, Node | None] | None:
+    def _share_for(self, pct: Node, counts: list[Node]) -> tuple[Finding, tuple[str, ...], Node, Node | None] | None:
         after = self._explained_after(pct, counts)
         if after is not None:
             return after
@@ -683,7 +683,7 @@ class RelationFinder:
         return f, ("", "", ""), a, None  # type: ignore[return-value]
 
     def _explained_after(self, pct: Node, counts: list[Node]
-                         ) -> tuple[Finding, tuple[str, str], Node, Node | None] | None:
+                         ) -> tuple[Finding, tuple[str, ...], Node, Node | None] | None:
         """A percentage followed by its own x/y ("đạt 47,8% (4.954.457/10.364.973)"), or by its
         whole ("chiếm 71,7% tổng số 6.287 thủ tục hành chính", the part before the share cue)."""
         nxt = next((c for c in counts if c.fact.span[0] >= pct.fact.span[1]), None)
@@ -705,7 +705,7 @@ class RelationFinder:
         return None
 
     def _fraction_share(self, part: Node, pct: Node, cue: str
-                        ) -> tuple[Finding, tuple[str, str], Node, Node | None]:
+                        ) -> tuple[Finding, tuple[str, ...], Node, Node | None]:
         """ "3.071 TTHC/4.888 TTHC (đạt 62,8%)", "40,62/80 điểm, đạt tỷ lệ 50,77%": x/y and its %."""
         den = float(part.fact.denominator or 0)
         ok = share_matches(part.value, den, pct)
@@ -749,10 +749,10 @@ class RelationFinder:
         return Finding("share", status, [part, whole, pct], pct.value, round(got, 4),
                        pct.tol, text, ev, self._scope_name(pct, [part, whole]))
 
-    def _judge_share_siblings(self, found: list[tuple[Finding, tuple[str, str], Node, Node | None]]) -> None:
+    def _judge_share_siblings(self, found: list[tuple[Finding, tuple[str, ...], Node, Node | None]]) -> None:
         """A share that misses while its siblings, written on the same template in the same block,
         hold: the template asserts it, so a near miss is an error."""
-        by_template: dict[tuple[int, tuple[str, str]], list[Finding]] = defaultdict(list)
+        by_template: dict[tuple[int, tuple[str, ...]], list[Finding]] = defaultdict(list)
         for f, template, part, own in found:
             if own is not None:
                 by_template[(part.block, template)].append(f)
@@ -802,9 +802,10 @@ class RelationFinder:
                     ev.append(Evidence(kind="partition", detail=f"the shares split {part} completely"))
                 whole = {tuple(self._whole_named(a)) for a in shares}
                 if len(whole) == 1 and () not in whole:
-                    ev.append(Evidence(kind="structure", detail=f"shares of one whole: «{' '.join(next(iter(whole)))}»"))
-                if len(shares) > 2 and _remainder_re().search(
-                        self.g.text[max(shares[-2].fact.span[1], shares[-1].fact.span[0] - 30):shares[-1].fact.span[0]]):
+                    named = " ".join(next(iter(whole)))
+                    ev.append(Evidence(kind="structure", detail=f"shares of one whole: «{named}»"))
+                gap_from = max(shares[-2].fact.span[1], shares[-1].fact.span[0] - 30)
+                if len(shares) > 2 and _remainder_re().search(self.g.text[gap_from:shares[-1].fact.span[0]]):
                     ev.append(Evidence(kind="cue", detail="the last share is the rest"))
                 bound = CHANCE_STRUCTURED if ev else CHANCE_BARE
                 if chance > bound:
@@ -1125,7 +1126,7 @@ class RelationFinder:
         view = _view(self.doc, block)
         if view is None:
             return {}
-        names = Counter_()
+        names: Counter_[str] = Counter_()
         out: dict[str, int] = {}
         for r in sorted({r for r, _ in grid}):
             key = " ".join(view.names_by_column(r).values()).lower()

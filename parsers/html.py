@@ -22,10 +22,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Annotated, Callable, Iterator
+from typing import Annotated
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -274,7 +275,7 @@ def _tags(text: str) -> Iterator[tuple[str, bool, tuple[int, int]]]:
             pos = end.end()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _raw_text_end(name: str) -> re.Pattern[str]:
     return re.compile(rf"</{name}\s*>", re.IGNORECASE)
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable
-from html import escape as _html_escape
 from dataclasses import dataclass
+from html import escape as _html_escape
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup

@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from parsers.base import Limits
 from store import version
 from store.db import is_sqlite, retrying, session_scope
+from store.errors import MissingExtraError
 from store.export import (
     CHECK_COLUMNS,
     DOCUMENT_COLUMNS,
@@ -53,7 +54,6 @@ from store.ingest import (
     plan,
     same_bytes,
 )
-from store.errors import MissingExtraError
 from store.inputs import Selection
 from store.repository import Done, Saved, record_error, save_prepared
 from store.worker import Task, process, process_extraction
@@ -75,8 +75,8 @@ def ingest_dask(inputs: Iterable[str | Path], *, scheduler: str | None = None,
                                 "pip install 'baocao[dask]'") from e
 
     limits = limits or Limits()
-    inputs = [str(i) for i in inputs]
-    checked_listing(inputs, limits, select)  # a typo fails here, before a cluster starts
+    names = [str(i) for i in inputs]
+    checked_listing(names, limits, select)  # a typo fails here, before a cluster starts
     cluster = None
     if scheduler is None:
         cluster = LocalCluster(n_workers=workers or 2, threads_per_worker=1, processes=True)
@@ -86,9 +86,9 @@ def ingest_dask(inputs: Iterable[str | Path], *, scheduler: str | None = None,
             n_workers = len(client.scheduler_info()["workers"])
             if output.startswith(PARQUET_PREFIX):
                 root = Path(output[len(PARQUET_PREFIX):])
-                return _to_parquet(client, inputs, root, n_workers, quiet, limits, batch_size,
+                return _to_parquet(client, names, root, n_workers, quiet, limits, batch_size,
                                    select)
-            return _to_db(client, inputs, db, n_workers, quiet, limits, select)
+            return _to_db(client, names, db, n_workers, quiet, limits, select)
     finally:
         if cluster is not None:
             cluster.close()

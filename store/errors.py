@@ -22,7 +22,6 @@ from __future__ import annotations
 from parsers.errors import BaocaoError
 
 
-
 class StoreError(BaocaoError):
     code = "BC200"
 

@@ -22,8 +22,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
+from extractor.vocab import fold
 from schemas.extraction import Extraction, Fact
 from store.db import existing, resolve_url, session_scope
+from store.inputs import path_pattern
 from store.models import (
     CheckRow,
     CorrectionRow,
@@ -37,8 +39,6 @@ from store.models import (
     UserRow,
     VersionRow,
 )
-from extractor.vocab import fold
-from store.inputs import path_pattern
 from store.rows import fact_keys, fact_values, number
 
 FORMATS = ("jsonl", "csv", "parquet", "xlsx")
@@ -344,7 +344,7 @@ def checks_frame(source: str | Session, filters: Filters | None = None) -> pd.Da
                                         .join(FactRow).order_by(RelationRow.position)):
         keys.setdefault(check_id, []).append(key)
     current = (ExtractionRow.is_current.is_(True), VersionRow.is_latest.is_(True))
-    rechecked = dict(source.execute(
+    rechecked: dict[int, list[dict[str, Any]]] = dict(source.execute(
         select(RecheckRow.extraction_id, RecheckRow.checks)
         .join(ExtractionRow, RecheckRow.extraction_id == ExtractionRow.id)
         .join(VersionRow, ExtractionRow.version_id == VersionRow.id).where(*current)).all())

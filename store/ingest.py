@@ -267,8 +267,8 @@ def database_run(inputs: Iterable[str | Path], db: str | None, *, engine: str, w
     """What every run into a database sets up and closes, whichever engine reads the files:
     the listed inputs, the migrated database, a ``runs`` row, the progress bar and the
     Writer (with what is already done); the run's end is recorded however the block ends."""
-    inputs = [str(i) for i in inputs]
-    listing = checked_listing(inputs, limits, select)
+    names = [str(i) for i in inputs]
+    listing = checked_listing(names, limits, select)
     url = upgrade(db)
     items = listing.items
     report = IngestReport(db=display_url(url), engine=engine, workers=workers,
@@ -276,7 +276,7 @@ def database_run(inputs: Iterable[str | Path], db: str | None, *, engine: str, w
     started = time.perf_counter()
     with session_scope(url) as session:
         ev = version.extractor_version()
-        run = start_run(session, engine, workers, ev, inputs)
+        run = start_run(session, engine, workers, ev, names)
         report.run_id = run.id
         report.seconds = time.perf_counter() - started
         progress = Progress(len(items), quiet)

@@ -432,7 +432,7 @@ def summary(session: Session) -> dict[str, Any]:
     """Totals of the database: what ``baocao run`` prints after ingest."""
     current = ExtractionRow.is_current.is_(True)
     latest = select(ExtractionRow.id).join(VersionRow).where(current, VersionRow.is_latest.is_(True))
-    rechecked = dict(session.execute(select(RecheckRow.extraction_id, RecheckRow.checks)
+    rechecked: dict[int, list[Any]] = dict(session.execute(select(RecheckRow.extraction_id, RecheckRow.checks)
                                      .where(RecheckRow.extraction_id.in_(latest))).all())
     counts: Counter[str] = Counter(dict(session.execute(
         select(CheckRow.rule, func.count()).where(CheckRow.status == "fail",

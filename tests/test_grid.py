@@ -119,7 +119,7 @@ def test_text_hard_wrapped_paragraphs_are_joined(tmp_path: Path) -> None:
             "1. Sở Tư pháp\n"
             "Hoàn thành việc rà soát, công bố danh mục thủ tục hành chính **trong tháng 11 năm\n"
             "2024**.\n")
-    filler = "\n".join("Dòng đệm số %d của văn bản để có độ dài gói dòng thường gặp ở đây." % i
+    filler = "\n".join(f"Dòng đệm số {i} của văn bản để có độ dài gói dòng thường gặp ở đây."
                        for i in range(6))
     doc = _parse(tmp_path, body + "\n" + filler + "\n")
     texts = [doc.text[b.span[0]:b.span[1]] for b in doc.blocks]

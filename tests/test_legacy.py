@@ -14,8 +14,8 @@ from lxml import etree
 from extractor.pipeline import extract_document
 from parsers import parse
 from parsers.legacy import (
-    SchemeName,
     DocxFonts,
+    SchemeName,
     convert,
     convert_pdf_line,
     convert_pdf_pages,

@@ -157,7 +157,8 @@ def block_texts(doc: Document) -> list[str]:
 
 @pytest.mark.parametrize("seed_id, title", [
     ("000_823effeef226c2f0", "Đánh giá, phân tích chỉ số cải cách hành chính năm 2023 và giải pháp năm 2024"),
-    ("002_5ad6a5fc7af788d2", "UBND huyện tổ chức Hội nghị đánh giá kết quả triển khai thực hiện các chỉ tiêu về dịch vụ công"),
+    ("002_5ad6a5fc7af788d2",
+     "UBND huyện tổ chức Hội nghị đánh giá kết quả triển khai thực hiện các chỉ tiêu về dịch vụ công"),
     ("003_93ee7d9315423c01", "Kết quả thực hiện cải cách thủ tục hành chính của tỉnh Bình Thuận năm 2023"),
 ])
 def test_html_corpus_article_title_is_first_heading(seed_id: str, title: str) -> None:

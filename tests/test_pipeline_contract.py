@@ -26,7 +26,7 @@ from store.ingest import ingest
 from store.inputs import path_pattern
 from store.models import ExtractionRow, FactRow, UserRow, VersionRow
 from store.repository import correct_fact, summary
-from tests.conftest import CORPUS, DOCS, SEEDS
+from tests.conftest import DOCS, SEEDS
 
 pytest_plugins = ["tests.conftest_db"]
 

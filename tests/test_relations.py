@@ -214,9 +214,11 @@ def test_a_column_of_one_table_split_in_the_next_table(tmp_path: Path) -> None:
     first = "".join(f"| {y} | {t:,} | {t // 2:,} |\n".replace(",", ".") for y, t, _, _ in years)
     second = "".join(f"| {y} | {a:,} | {a // 3:,} | {b:,} | {b // 3:,} |\n".replace(",", ".")
                      for y, _, a, b in years)
-    ex = _extract(tmp_path, "Bảng 1. Hộ kinh doanh\n\n| Năm | Tổng số hộ quản lý | Số hộ nộp thuế |\n|---|---|---|\n"
+    ex = _extract(tmp_path, "Bảng 1. Hộ kinh doanh\n\n| Năm | Tổng số hộ quản lý | Số hộ nộp thuế |\n"
+                            "|---|---|---|\n"
                             + first + "\nBảng 2. Theo phương pháp\n\n| Năm | Khoán: số hộ quản lý | Khoán: số hộ nộp "
-                            "thuế | Kê khai: số hộ quản lý | Kê khai: số hộ nộp thuế |\n|---|---|---|---|---|\n" + second)
+                            "thuế | Kê khai: số hộ quản lý | Kê khai: số hộ nộp thuế |\n"
+                            "|---|---|---|---|---|\n" + second)
     for _, total, a, b in years:
         assert _with(ex, [total, a, b], "pass"), (total, a, b)
 

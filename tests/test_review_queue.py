@@ -4,12 +4,9 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select, update
 
-from extractor.checks import run_checks
 from review.queue import PAGE_SIZE
 from store.db import session_scope
 from store.models import FactRow, ReviewRow

@@ -183,7 +183,7 @@ def test_no_path_from_a_request_reaches_the_disk(review_db: ReviewDB, tmp_path) 
         assert response.status_code in (200, 303, 404, 422), path
         assert "TOP-SECRET" not in response.text and "root:" not in response.text, path
         assert "def create_app" not in response.text and "[project]" not in response.text
-    login = client.get(f"/login?next=//evil.example/x").text
+    login = client.get("/login?next=//evil.example/x").text
     assert 'name="next" value="/"' in login
 
 
