@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from baocao.api import extract
-from schemas.extraction import Extraction
+from baocao.schemas.extraction import Extraction
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,7 +32,7 @@ def facts_frame(source: str | Extraction | Iterable[Extraction], **filters: Any)
     A database that does not exist raises ``DatabaseNotFoundError`` (BC207), never an empty
     frame; an unknown filter name raises ``TypeError`` naming the accepted ones.
     """
-    from store.export import facts_frame as frame
+    from baocao.store.export import facts_frame as frame
 
     return frame(source, _filters(filters))
 
@@ -40,7 +40,7 @@ def facts_frame(source: str | Extraction | Iterable[Extraction], **filters: Any)
 def _filters(given: dict[str, Any]) -> Any:
     from dataclasses import fields
 
-    from store.export import Filters
+    from baocao.store.export import Filters
 
     names = [f.name for f in fields(Filters)]
     unknown = sorted(set(given) - set(names))
@@ -51,13 +51,13 @@ def _filters(given: dict[str, Any]) -> Any:
 
 def checks_frame(db_url: str, **filters: Any) -> pd.DataFrame:
     """The checks of every document in the database at ``db_url``."""
-    from store.export import checks_frame as frame
+    from baocao.store.export import checks_frame as frame
 
     return frame(db_url, _filters(filters))
 
 
 def documents_frame(db_url: str, **filters: Any) -> pd.DataFrame:
     """One row per document in the database at ``db_url``: metadata, versions, review state."""
-    from store.export import documents_frame as frame
+    from baocao.store.export import documents_frame as frame
 
     return frame(db_url, _filters(filters))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from extractor.pipeline import extract_document
-from parsers import Limits, parse
-from schemas.extraction import Extraction
+from baocao.extractor.pipeline import extract_document
+from baocao.parsers import Limits, parse
+from baocao.schemas.extraction import Extraction
 
 
 def extract(path: str | Path, *, limits: Limits | None = None) -> Extraction:

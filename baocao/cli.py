@@ -14,9 +14,9 @@ from typing import Any
 
 import click
 
-from parsers import parse
-from parsers.errors import BaocaoError
-from schemas.document import Document, Section
+from baocao.parsers import parse
+from baocao.parsers.errors import BaocaoError
+from baocao.schemas.document import Document, Section
 
 EXIT_OK = 0
 EXIT_SOME_UNREADABLE = 1   # ingest/run: some files could not be read (listed, recorded); check: a fail
@@ -92,9 +92,9 @@ def json_schema(which: str) -> dict[str, Any]:
     if which == "document":
         return Document.model_json_schema()
     if which == "export":
-        from store.export import ExportedFact
+        from baocao.store.export import ExportedFact
         return ExportedFact.model_json_schema()
-    from schemas.extraction import Extraction
+    from baocao.schemas.extraction import Extraction
     return Extraction.model_json_schema()
 
 
@@ -146,7 +146,7 @@ def check_cmd(files: tuple[Path, ...], show_all: bool) -> None:
       2  usage error, or a file could not be read
     """
     from baocao.api import extract
-    from extractor.checks import cross_document_checks
+    from baocao.extractor.checks import cross_document_checks
 
     extractions, failed, unreadable = [], 0, False
     for file in files:
@@ -196,7 +196,7 @@ def eval_cmd(corpus: Path, only: str, details: bool, dev: bool, devset: Path | N
     """Precision, recall and F1 per kind and for labels against corpus/gold; with --dev or
     --devset, the development sets of real documents, scored as ../shared/devset/score.py does."""
     if dev or devset is not None:
-        from extractor.devset import default_devsets, evaluate, render
+        from baocao.extractor.devset import default_devsets, evaluate, render
 
         sets = [(devset, list(docs))] if devset is not None else default_devsets(Path.cwd())
         if not sets:
@@ -208,7 +208,7 @@ def eval_cmd(corpus: Path, only: str, details: bool, dev: bool, devset: Path | N
             for doc_id in absent:
                 click.echo(f"   (document {doc_id} not found in {', '.join(map(str, folders))})")
         return
-    from extractor.evaluate import (
+    from baocao.extractor.evaluate import (
         evaluate_corpus,
         evaluate_relations,
         relations_by,
@@ -305,16 +305,16 @@ def _ingest_and_report(inputs: list[str], *, db: str | None, workers: int | None
                        engine: str, scheduler: str | None, output: str,
                        timeout: float | None, include: tuple[str, ...] = (),
                        exclude: tuple[str, ...] = ()) -> None:
-    from store.db import session_scope
-    from store.ingest import DEFAULT_TIMEOUT, ingest
-    from store.inputs import Selection
-    from store.repository import summary
-    from store.summary import render_summary
+    from baocao.store.db import session_scope
+    from baocao.store.ingest import DEFAULT_TIMEOUT, ingest
+    from baocao.store.inputs import Selection
+    from baocao.store.repository import summary
+    from baocao.store.summary import render_summary
 
     select = Selection(tuple(include), tuple(exclude))
     try:
         if engine == "dask":
-            from store.dask_engine import ingest_dask
+            from baocao.store.dask_engine import ingest_dask
             report = ingest_dask(inputs, scheduler=scheduler, output=output, db=db,
                                  workers=workers, quiet=quiet, select=select)
         else:
@@ -354,7 +354,7 @@ def ingest_exit_status(report: Any) -> int:
 
 
 def db_url(db: str | None) -> str:
-    from store.db import resolve_url
+    from baocao.store.db import resolve_url
 
     return resolve_url(db)
 
@@ -364,9 +364,9 @@ def db_url(db: str | None) -> str:
 @click.option("--json", "as_json", is_flag=True, help="one JSON line per unreadable file")
 def errors_cmd(db: str | None, as_json: bool) -> None:
     """List the files ingest could not read, with their error codes."""
-    from store.db import existing, session_scope
-    from store.repository import list_errors
-    from store.summary import render_errors
+    from baocao.store.db import existing, session_scope
+    from baocao.store.repository import list_errors
+    from baocao.store.summary import render_errors
 
     try:
         with session_scope(existing(db)) as session:
@@ -403,8 +403,8 @@ def export_cmd(fmt: str, out: str, indicator: tuple[str, ...], period: tuple[str
                place: tuple[str, ...], document: tuple[str, ...], status: tuple[str, ...],
                check_status: tuple[str, ...], db: str | None) -> None:
     """Write facts (corrected values beside extracted ones), checks and documents."""
-    from store.db import existing
-    from store.export import Filters, export_frames, write_frame, write_frames
+    from baocao.store.db import existing
+    from baocao.store.export import Filters, export_frames, write_frame, write_frames
 
     filters = Filters(indicator, period, place, status, check_status, document)
     try:
@@ -432,7 +432,7 @@ def db_group() -> None:
 @DB_OPTION
 def db_upgrade_cmd(db: str | None) -> None:
     """Create or migrate the database schema to the latest version."""
-    from store.db import current_revision, display_url, upgrade
+    from baocao.store.db import current_revision, display_url, upgrade
 
     try:
         url = upgrade(db)
@@ -453,8 +453,8 @@ def review_cmd(db: str | None, host: str, port: int) -> None:
     """Serve the reviewers' web app over the database (migrated first)."""
     import uvicorn
 
-    from review.app import create_app
-    from store.db import display_url, upgrade
+    from baocao.review.app import create_app
+    from baocao.store.db import display_url, upgrade
 
     try:
         url = upgrade(db)
@@ -482,8 +482,8 @@ def users_group() -> None:
 def users_add_cmd(name: str, role: str, places: tuple[str, ...], password_stdin: bool,
                   db: str | None) -> None:
     """Create an account; the password is hashed with argon2id, never stored."""
-    from review.auth import AccountError, add_user
-    from store.db import session_scope, upgrade
+    from baocao.review.auth import AccountError, add_user
+    from baocao.store.db import session_scope, upgrade
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -507,8 +507,8 @@ def users_add_cmd(name: str, role: str, places: tuple[str, ...], password_stdin:
 @click.option("--json", "as_json", is_flag=True, help="one JSON line per account")
 def users_list_cmd(db: str | None, as_json: bool) -> None:
     """The accounts: name, role, places, active."""
-    from review.auth import list_users
-    from store.db import existing, session_scope
+    from baocao.review.auth import list_users
+    from baocao.store.db import existing, session_scope
 
     try:
         with session_scope(existing(db)) as session:

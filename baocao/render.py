@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from schemas.extraction import Extraction
+from baocao.schemas.extraction import Extraction
 
 
 def _value(v: float | str | None) -> str:

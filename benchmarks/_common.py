@@ -59,7 +59,7 @@ class FreshPostgres:
         from sqlalchemy import create_engine
         from sqlalchemy.engine import make_url
 
-        from store.db import resolve_url
+        from baocao.store.db import resolve_url
 
         self.name = f"{prefix}_{secrets.token_hex(4)}"
         self.admin = create_engine(resolve_url(server), isolation_level="AUTOCOMMIT")

@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from extractor.pipeline import extract_document  # noqa: E402
-from parsers import parse  # noqa: E402
+from baocao.extractor.pipeline import extract_document  # noqa: E402
+from baocao.parsers import parse  # noqa: E402
 
 FIGURE = re.compile(r"\d+(?:[.,]\d+)*(?:\s?/\s?\d+(?:[.,]\d+)*)?\s?%?")
 

@@ -41,9 +41,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import func, inspect, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from store.db import display_url, get_engine, session_scope, upgrade  # noqa: E402
-from store.models import CorrectionRow, DocumentRow, ErrorRow, FactRow, VersionRow  # noqa: E402
-from store.repository import correct_fact  # noqa: E402
+from baocao.store.db import display_url, get_engine, session_scope, upgrade  # noqa: E402
+from baocao.store.models import CorrectionRow, DocumentRow, ErrorRow, FactRow, VersionRow  # noqa: E402
+from baocao.store.repository import correct_fact  # noqa: E402
 
 BAOCAO = [sys.executable, "-m", "baocao.cli"]
 

@@ -146,7 +146,7 @@ class Sampler:
 
 def run_one(inputs: list[str], db: str, workers: int) -> dict[str, Any]:
     """Ingest ``inputs`` into ``db`` with a sampler watching the workers (child process)."""
-    from store import ingest as ingest_module
+    from baocao.store import ingest as ingest_module
 
     sampler = Sampler()
     original = ingest_module.Progress.update

@@ -112,7 +112,7 @@ def scans(condition: str, scan_dpi: int) -> list[tuple[Path, Path]]:
 
 
 def _source(path: Path):  # noqa: ANN202 - schemas.document.Source
-    from schemas.document import Format, Source
+    from baocao.schemas.document import Format, Source
 
     data = path.read_bytes()
     return Source(path=str(path), sha256=hashlib.sha256(data).hexdigest(), format=Format.pdf,
@@ -122,10 +122,10 @@ def _source(path: Path):  # noqa: ANN202 - schemas.document.Source
 def recall(pairs: list[tuple[Path, Path]], dpi: float, workers: int,
            deskew: bool = True) -> tuple[float, float, int]:
     """(recall on the scans, recall on the originals, pages) against corpus/gold."""
-    from extractor.evaluate import Counts, load_gold, score_document
-    from extractor.pipeline import extract_document
-    from parsers import Limits, parse
-    from parsers.ocr import read_ocr
+    from baocao.extractor.evaluate import Counts, load_gold, score_document
+    from baocao.extractor.pipeline import extract_document
+    from baocao.parsers import Limits, parse
+    from baocao.parsers.ocr import read_ocr
 
     scanned, original = Counts(), Counts()
     pages = 0
@@ -144,7 +144,7 @@ def speed(pairs: list[tuple[Path, Path]], dpi: float, workers: int) -> tuple[flo
     """(OCR pages/s, bare render pages/s) over the scans."""
     import pypdfium2 as pdfium
 
-    from parsers.ocr import ocr_pages
+    from baocao.parsers.ocr import ocr_pages
 
     paths = [scan for scan, _ in pairs]
     start = time.perf_counter()
@@ -168,8 +168,8 @@ def deskew_ms(pairs: list[tuple[Path, Path]], dpi: float) -> float:
     it level where ``parsers.ocr`` would (``MIN_SKEW`` or more)."""
     import pypdfium2 as pdfium
 
-    from parsers import scan_image
-    from parsers.ocr import MIN_SKEW
+    from baocao.parsers import scan_image
+    from baocao.parsers.ocr import MIN_SKEW
 
     spent, n = 0.0, 0
     for scan, _ in pairs:
@@ -195,7 +195,7 @@ def rss_of(dpi: float, workers: int, paths: list[str]) -> None:
     """
     import pypdfium2 as pdfium
 
-    from parsers.ocr import LANG, ocr_pages
+    from baocao.parsers.ocr import LANG, ocr_pages
 
     for path in paths:
         ocr_pages(path, range(len(pdfium.PdfDocument(path))), dpi=dpi, workers=workers)
@@ -242,7 +242,7 @@ def peak_rss(pairs: list[tuple[Path, Path]], dpi: float, workers: int) -> dict[s
 
 
 def main() -> None:
-    from parsers.ocr import DPI, tesseract_status
+    from baocao.parsers.ocr import DPI, tesseract_status
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dpi", type=float, nargs="+", default=[DPI])

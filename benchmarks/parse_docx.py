@@ -35,16 +35,16 @@ CORPUS = ROOT / "corpus" / "docs"
 
 def reader_pass(paths: list[Path]) -> int:
     """parsers.parse (sniff, hash, zip check, read, build the Document); returns characters."""
-    from parsers import parse
+    from baocao.parsers import parse
 
     return sum(len(parse(p).text) for p in paths)
 
 
 def read_docx_pass(paths: list[Path]) -> int:
     """parsers.docx.read_docx alone (zip check, read, build), without parse()'s hash and sniff."""
-    from parsers import Limits
-    from parsers.docx import read_docx
-    from schemas.document import Format, Source
+    from baocao.parsers import Limits
+    from baocao.parsers.docx import read_docx
+    from baocao.schemas.document import Format, Source
 
     total = 0
     for p in paths:

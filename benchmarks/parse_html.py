@@ -40,16 +40,16 @@ CONTAINER = '<div class="news-content">'
 
 def reader_pass(paths: list[Path]) -> int:
     """parsers.parse (size check, hash, sniff, read_html, build); returns characters."""
-    from parsers import parse
+    from baocao.parsers import parse
 
     return sum(len(parse(p).text) for p in paths)
 
 
 def read_html_pass(paths: list[Path]) -> int:
     """parsers.html.read_html alone, without parse()'s hash and sniff."""
-    from parsers import Limits
-    from parsers.html import read_html
-    from schemas.document import Format, Source
+    from baocao.parsers import Limits
+    from baocao.parsers.html import read_html
+    from baocao.schemas.document import Format, Source
 
     total = 0
     for p in paths:

@@ -91,7 +91,7 @@ def run_one(method: str, path: Path) -> dict[str, float]:
         pdf.close()
     else:
         sys.path.insert(0, str(ROOT))
-        from parsers import parse
+        from baocao.parsers import parse
 
         start = time.perf_counter()
         chars = len(parse(path).text)

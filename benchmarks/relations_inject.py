@@ -616,7 +616,7 @@ def gold_errors(sets: list[str]) -> dict[str, list[tuple[str, list[str]]]]:
             doc = str(data.get("seed") or path.name.split(".")[0])
             out[doc] = [("text", _texts_in(r)) for r in data.get("relations") or []
                         if r.get("status") == "fail"]
-    from extractor.devset import gold_files, parse_gold
+    from baocao.extractor.devset import gold_files, parse_gold
 
     for name in ("devset", "extra"):
         if name in sets and GOLD[name].exists():

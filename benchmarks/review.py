@@ -51,8 +51,8 @@ def dense_report(pages: int = 100) -> Path:
     """A PDF of ``pages`` pages, the corpus PDF pages with the most facts, in rotation."""
     import pypdfium2 as pdfium
 
-    from extractor.pipeline import extract_document
-    from parsers import parse
+    from baocao.extractor.pipeline import extract_document
+    from baocao.parsers import parse
 
     out = CACHE / f"dense-{pages}.pdf"
     if out.exists():
@@ -76,11 +76,11 @@ def dense_report(pages: int = 100) -> Path:
 
 def store_report(url: str, path: Path) -> tuple[int, int, int]:
     """Parse, extract and store the report; (document id, facts, checks)."""
-    from extractor.pipeline import extract_document
-    from parsers import parse
-    from review.sources import store_document
-    from store.db import session_scope
-    from store.repository import save_extraction
+    from baocao.extractor.pipeline import extract_document
+    from baocao.parsers import parse
+    from baocao.review.sources import store_document
+    from baocao.store.db import session_scope
+    from baocao.store.repository import save_extraction
 
     doc = parse(path)
     ex = extract_document(doc)
@@ -95,10 +95,10 @@ def store_report(url: str, path: Path) -> tuple[int, int, int]:
 
 def fill_queue(url: str, n: int) -> None:
     """``n`` documents: the five seeds' rows under other paths and hashes, bulk-inserted."""
-    from extractor.pipeline import extract_document
-    from parsers import parse
-    from store.db import session_scope
-    from store.rows import prepare
+    from baocao.extractor.pipeline import extract_document
+    from baocao.parsers import parse
+    from baocao.store.db import session_scope
+    from baocao.store.rows import prepare
 
     templates = [prepare(extract_document(parse(p)))
                  for p in sorted((ROOT / "corpus" / "seeds").glob("*.txt"))]
@@ -123,7 +123,7 @@ def _insert(connection: Any, batch: list[tuple[int, Any]]) -> None:
     """Documents, versions, extractions, reviews and facts of ``batch`` (ids chosen here)."""
     from sqlalchemy import insert
 
-    from store.models import DocumentRow, ExtractionRow, FactRow, ReviewRow, VersionRow
+    from baocao.store.models import DocumentRow, ExtractionRow, FactRow, ReviewRow, VersionRow
 
     places = ["Đắk Song", "Bình Phước", "Bình Thuận", "Đắk Nông", "Hòa Bình", None]
     docs, versions, extractions, reviews, facts = [], [], [], [], []
@@ -190,11 +190,11 @@ def served(url: str) -> Iterator[str]:
     """The review app over ``url`` in a uvicorn process of its own, stopped afterwards."""
     import httpx
 
-    from review.demo import free_port
+    from baocao.review.demo import free_port
 
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "review.app:create_app", "--host",
+        [sys.executable, "-m", "uvicorn", "--factory", "baocao.review.app:create_app", "--host",
          "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
         cwd=ROOT, env={**os.environ, "BAOCAO_DB": url})
     base = f"http://127.0.0.1:{port}"
@@ -214,8 +214,8 @@ def served(url: str) -> Iterator[str]:
 def measure(url: str, report: Path, requests: int) -> dict[str, Any]:
     import httpx
 
-    from review.auth import add_user
-    from store.db import session_scope, upgrade
+    from baocao.review.auth import add_user
+    from baocao.store.db import session_scope, upgrade
 
     upgrade(url)
     doc, n_facts, n_checks = store_report(url, report)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from schemas.extraction import Fact
+from baocao.schemas.extraction import Fact
 
 
 def num(f: Fact) -> float:

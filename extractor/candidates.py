@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
 
-from extractor.nlp import CueIndex
-from extractor.numbers import (
+from baocao.extractor.nlp import CueIndex
+from baocao.extractor.numbers import (
     AMOUNT_RE,
     DATE_RE,
     PERIOD_RE,
@@ -33,8 +33,8 @@ from extractor.numbers import (
     parse_number,
     written_convention,
 )
-from parsers.outline import marker_of
-from schemas.document import Block, BlockKind, Document
+from baocao.parsers.outline import marker_of
+from baocao.schemas.document import Block, BlockKind, Document
 
 Form = Literal["date", "amount", "percent", "fraction", "number"]
 
@@ -116,7 +116,7 @@ def find_candidates(doc: Document, cues: CueIndex) -> list[Candidate]:
 
 @cache
 def _ordinal_re() -> re.Pattern[str]:
-    from extractor.vocab import alternation, cues
+    from baocao.extractor.vocab import alternation, cues
 
     marker, words = ordinal_words()
     return re.compile(rf"(?<!\w)(?:{alternation(cues().rank_cues)})\s+{re.escape(marker)}\s+"

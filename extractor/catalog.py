@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from extractor.vocab import VocabularyError
+from baocao.extractor.vocab import VocabularyError
 
 
 class Indicator(BaseModel):
@@ -58,7 +58,7 @@ def _fold(s: str) -> str:
 
 def _framework_files() -> list[tuple[str, str]]:
     out = [(f"extractor/data/frameworks/{p.name}", p.read_text(encoding="utf-8"))
-           for p in sorted(files("extractor").joinpath("data/frameworks").iterdir(),
+           for p in sorted(files("baocao.extractor").joinpath("data/frameworks").iterdir(),
                            key=lambda p: p.name) if p.name.endswith(".yaml")]
     extra = os.environ.get("BAOCAO_FRAMEWORKS")
     if extra:

@@ -20,11 +20,11 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cache
 
-from extractor.arith import close, half_unit, num, sum_tolerance, typo_of, vi, written
-from extractor.catalog import frameworks, lookup, match_indicator
-from extractor.vocab import cues, why, words_re
-from schemas.document import Block, BlockKind, Document, Section
-from schemas.extraction import Check, CheckStatus, Evidence, Extraction, Fact, FactKind
+from baocao.extractor.arith import close, half_unit, num, sum_tolerance, typo_of, vi, written
+from baocao.extractor.catalog import frameworks, lookup, match_indicator
+from baocao.extractor.vocab import cues, why, words_re
+from baocao.schemas.document import Block, BlockKind, Document, Section
+from baocao.schemas.extraction import Check, CheckStatus, Evidence, Extraction, Fact, FactKind
 
 PASS, FAIL, UNSURE = CheckStatus.passed, CheckStatus.failed, CheckStatus.unverifiable
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
@@ -425,7 +425,7 @@ class Checker:
                 if word and word not in found:
                     found[word] = f
             if len(found) >= 2:
-                from extractor.relations import facets_of, partition_of
+                from baocao.extractor.relations import facets_of, partition_of
 
                 pcts = sorted(found.values(), key=lambda f: f.span)
                 facets = [facets_of(p.label or "") for p in pcts]
@@ -628,7 +628,7 @@ class Checker:
         """Data as of a date ("tính đến 30/4/2025") or a sentence that tells what was done ("đã",
         "vừa"): a date after the document's own date there is a slip; elsewhere it may be a plan,
         a deadline or a signature stamp."""
-        from extractor.numbers import vocabulary
+        from baocao.extractor.numbers import vocabulary
 
         as_of = "|".join(re.escape(w) for w in vocabulary().period_words.as_of)
         if re.search(rf"(?:{as_of})\s*(?:{words_re('date_word')})?\s*$",
@@ -680,7 +680,7 @@ def unasserted(total: Fact, parts: list[Fact], strict: bool, got: float) -> str 
     must split one facet (a complete split, a list the text closes with "gồm"/"bao gồm", or
     parts above a total they cannot overlap in), miss by a little or by a slip of the pen, and be
     read without doubt."""
-    from extractor.relations import facets_of, one_facet, partition_of
+    from baocao.extractor.relations import facets_of, one_facet, partition_of
 
     facets = [facets_of(" ".join(x for x in (p.label, p.subject) if x)) for p in parts]
     if not one_facet(facets):
@@ -725,7 +725,7 @@ def _truncates_to(got: float, pct: Fact) -> bool:
 def run_checks(extraction: Extraction, doc: Document) -> list[Check]:
     """Every check of one document: the cue rules first, then the relations found by search
     (``extractor/relations.py``) that the cue rules did not find."""
-    from extractor.relations import find_relations
+    from baocao.extractor.relations import find_relations
 
     checks = Checker(extraction, doc).run()
     return checks + find_relations(extraction, doc, checks)

@@ -12,14 +12,14 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from extractor.candidates import Candidate
-from extractor.nlp import Cue, CueIndex
-from extractor.numbers import NumberFormatError, parse_number, unit_scale
-from extractor.tables import CellInfo, TableViews
-from extractor.vocab import alternation, cues, words_re
-from parsers.grid import plain
-from schemas.document import Cell, Document
-from schemas.extraction import FactKind, Qualifier
+from baocao.extractor.candidates import Candidate
+from baocao.extractor.nlp import Cue, CueIndex
+from baocao.extractor.numbers import NumberFormatError, parse_number, unit_scale
+from baocao.extractor.tables import CellInfo, TableViews
+from baocao.extractor.vocab import alternation, cues, words_re
+from baocao.parsers.grid import plain
+from baocao.schemas.document import Cell, Document
+from baocao.schemas.extraction import FactKind, Qualifier
 
 _UNIT_GAP = r" ?"
 _COUNT_BEFORE_GAP = re.compile(r"[^\d;.()\[\]:\n|]{0,60}")
@@ -524,5 +524,5 @@ def _sentence_around(text: str, pos: int, floor: int) -> tuple[int, int]:
 @cache
 def _pool_sizes() -> frozenset[float]:
     """Sizes of the frameworks' rank pools (63 provinces, then 34)."""
-    from extractor.catalog import frameworks
+    from baocao.extractor.catalog import frameworks
     return frozenset(float(p.size) for fw in frameworks() for p in fw.pools)

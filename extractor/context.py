@@ -17,11 +17,11 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from extractor.classify import Draft
-from extractor.numbers import PERIOD_RE, PeriodValue, parse_period
-from extractor.vocab import VocabularyError, alternation, cues, load_yaml, words_re
-from schemas.document import Document
-from schemas.extraction import Period
+from baocao.extractor.classify import Draft
+from baocao.extractor.numbers import PERIOD_RE, PeriodValue, parse_period
+from baocao.extractor.vocab import VocabularyError, alternation, cues, load_yaml, words_re
+from baocao.schemas.document import Document
+from baocao.schemas.extraction import Period
 
 _CAP = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ"
 

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from schemas.extraction import Extraction
+from baocao.schemas.extraction import Extraction
 
 LABEL_THRESHOLD = 0.5
 Key = tuple[str, Any, Any]

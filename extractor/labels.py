@@ -22,12 +22,12 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from extractor.classify import Draft
-from extractor.nlp import words
-from extractor.numbers import PERIOD_RE
-from extractor.vocab import alternation, cues, words_re
-from schemas.document import Block, Document
-from schemas.extraction import FactKind
+from baocao.extractor.classify import Draft
+from baocao.extractor.nlp import words
+from baocao.extractor.numbers import PERIOD_RE
+from baocao.extractor.vocab import alternation, cues, words_re
+from baocao.schemas.document import Block, Document
+from baocao.schemas.extraction import FactKind
 
 MAX_WORDS = 8
 _STRONG_BREAK = re.compile(r"(?<!\b[A-ZĐ])(?<!\b[A-ZĐ]{2})(?<!\b[A-ZĐ][a-z])\.|[;\n()\[\]|]|\s-\s|\s–\s")
@@ -69,7 +69,7 @@ def _weak_re() -> re.Pattern[str]:
 
 def _substantive(label: str) -> bool:
     """Something is left once units, levels, cue words and named places are taken out."""
-    from extractor.context import is_named_subject
+    from baocao.extractor.context import is_named_subject
     rest = PERIOD_RE.sub(" ", _weak_re().sub(" ", label))  # "Năm 2024, tỉnh" names no measure
     weight = sum(2 if _ABBREVIATION.fullmatch(w) else 1 for w in _SYLLABLE.findall(rest))
     return weight >= 2 and not is_named_subject(label) \
@@ -78,7 +78,7 @@ def _substantive(label: str) -> bool:
 
 @cache
 def _reference_re() -> re.Pattern[str]:
-    from extractor.meta import layout
+    from baocao.extractor.meta import layout
     words_ = "|".join(re.escape(w) for w in layout().legal_doc_words)
     return re.compile(rf"(?:{words_})\s+(?:số\s+)?\d+(?:/[\w.-]+)+(?:\s[A-ZĐ]{{2,}}[\w-]*)?\s*$",
                       re.IGNORECASE)
@@ -153,7 +153,7 @@ def _body_re() -> re.Pattern[str]:
 def names_body(label: str) -> bool:
     """A label that only names who ("Bộ phận một cửa cấp huyện", "cấp tỉnh", "Sở Tư pháp"), not
     what is measured: a breakdown part named so measures what its total does."""
-    from extractor.context import is_named_subject, named_prefix
+    from baocao.extractor.context import is_named_subject, named_prefix
 
     label = trim(label)
     if not label:
@@ -217,7 +217,7 @@ def _asides_out(text: str) -> str:
 
 def _named_only(label: str) -> bool:
     """A label that is a named place or body and nothing else ("Trà Vinh", "tỉnh Hòa Bình")."""
-    from extractor.context import is_named_subject
+    from baocao.extractor.context import is_named_subject
     return is_named_subject(label)
 
 
@@ -258,7 +258,7 @@ def _clause_before(text: str, lo: int, pos: int) -> str:
 def _narrates(clause: str) -> bool:
     """A clause that opens with a period and then names who ("năm 2023, tỉnh Bình Thuận ..."):
     it tells a story about a subject; the measure is the topic before its colon."""
-    from extractor.context import is_named_subject
+    from baocao.extractor.context import is_named_subject
     head, _, rest = clause.strip().partition(",")
     if not rest or not PERIOD_RE.fullmatch(head.strip()):
         return False
@@ -413,7 +413,7 @@ class Labeller:
         """An item of a list keyed by a facet ("Cơ sở KCB tuyến trung ương: 44, tuyến tỉnh: 564,
         tuyến huyện: 1.634"): the key, put in the place of its sibling's value in the label of
         the item before ("Cơ sở KCB tuyến tỉnh")."""
-        from extractor.relations import facet_phrases, facets_of
+        from baocao.extractor.relations import facet_phrases, facets_of
 
         left = self.text[d.candidate.block.span[0]:d.start]
         colon = re.search(r":\s*$", left)
@@ -495,7 +495,7 @@ class Labeller:
         """A facet the figure's sentence opens with ("Về hồ sơ trực tuyến, trong quý, ... tiếp
         nhận 581 hồ sơ") that its label lacks: the word that tells this figure from its
         neighbours. Only the sentence's opening phrase, up to its first comma, counts."""
-        from extractor.relations import facet_phrases
+        from baocao.extractor.relations import facet_phrases
 
         block = d.candidate.block
         start = max((m.end() for m in _SENTENCE_GAP.finditer(self.text, block.span[0], d.start)),
@@ -525,7 +525,7 @@ class Labeller:
     def _facet_after(self, d: Draft, label: str | None) -> str | None:
         """A facet named in the figure's own clause after it ("4.186 hồ sơ được trả kết quả
         trước và đúng hạn") that its label lacks: what tells it from its neighbours."""
-        from extractor.relations import facet_phrases
+        from baocao.extractor.relations import facet_phrases
 
         clause = re.split(r"[,;.(:\n]", self.text[d.end:d.end + 80])[0]
         found = [p for p in facet_phrases(clause) if len(p.split()) >= 2]

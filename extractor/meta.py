@@ -33,12 +33,12 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict
 
-from extractor.context import to_period
-from extractor.numbers import PERIOD_RE, PeriodValue, parse_date, parse_period
-from extractor.vocab import alternation, load_yaml
-from extractor.vocab import fold as _fold
-from schemas.document import Block, BlockKind, Document
-from schemas.extraction import DateRef, LegalBasis, Meta, Period
+from baocao.extractor.context import to_period
+from baocao.extractor.numbers import PERIOD_RE, PeriodValue, parse_date, parse_period
+from baocao.extractor.vocab import alternation, load_yaml
+from baocao.extractor.vocab import fold as _fold
+from baocao.schemas.document import Block, BlockKind, Document
+from baocao.schemas.extraction import DateRef, LegalBasis, Meta, Period
 
 _HEAD_BLOCKS = 14      # blocks after the header read for legal bases, headline and issuer
 _HEADER_SCAN = 40      # blocks searched for the header (legal portals put it below their box)

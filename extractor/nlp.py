@@ -25,7 +25,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import get_words_and_spaces
 
-from extractor.vocab import Cues, cues
+from baocao.extractor.vocab import Cues, cues
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 _CATEGORIES = ("units", "score_units", "percent_units", "period_end_cues", "score_cues", "rank_cues",

@@ -27,7 +27,7 @@ from typing import Annotated, Literal, NamedTuple
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 
-from extractor.vocab import VocabularyError
+from baocao.extractor.vocab import VocabularyError
 
 Convention = Literal["vi", "en", "plain", "ambiguous"]
 Granularity = Literal["day", "month", "quarter", "half", "year"]
@@ -125,7 +125,7 @@ def load_vocabulary(text: str, source: str = "<string>") -> Vocabulary:
 @functools.cache
 def vocabulary() -> Vocabulary:
     """The packaged vocabulary, read and validated once."""
-    resource = files("extractor") / "data" / "numbers.yaml"
+    resource = files("baocao.extractor") / "data" / "numbers.yaml"
     return load_vocabulary(resource.read_text(encoding="utf-8"), source="extractor/data/numbers.yaml")
 
 

@@ -17,15 +17,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from extractor.candidates import Candidate, find_candidates
-from extractor.catalog import Framework, frameworks_for, match_indicator
-from extractor.classify import Classifier, Draft, mark_ranges
-from extractor.context import Context
-from extractor.labels import Labeller
-from extractor.meta import read_meta
-from extractor.nlp import CueIndex
-from schemas.document import Document
-from schemas.extraction import (
+from baocao.extractor.candidates import Candidate, find_candidates
+from baocao.extractor.catalog import Framework, frameworks_for, match_indicator
+from baocao.extractor.classify import Classifier, Draft, mark_ranges
+from baocao.extractor.context import Context
+from baocao.extractor.labels import Labeller
+from baocao.extractor.meta import read_meta
+from baocao.extractor.nlp import CueIndex
+from baocao.schemas.document import Document
+from baocao.schemas.extraction import (
     Extraction,
     Fact,
     FactKind,
@@ -110,7 +110,7 @@ def _directive(d: Draft, text: str, cues: CueIndex) -> bool:
 
 def extract_document(doc: Document) -> Extraction:
     """Facts, metadata and checks of a parsed document."""
-    from extractor.checks import run_checks
+    from baocao.extractor.checks import run_checks
 
     stages = debug_stages(doc)
     extraction = Extraction(

@@ -40,12 +40,12 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict
 
-from extractor.arith import typo_of, vi, written
-from extractor.checks import family
-from extractor.vocab import VocabularyError, alternation, cues, load_yaml, why, words_re
-from parsers.grid import is_total_label
-from schemas.document import BlockKind, Document
-from schemas.extraction import Check, CheckStatus, Evidence, Extraction, Fact, FactKind, Qualifier
+from baocao.extractor.arith import typo_of, vi, written
+from baocao.extractor.checks import family
+from baocao.extractor.vocab import VocabularyError, alternation, cues, load_yaml, why, words_re
+from baocao.parsers.grid import is_total_label
+from baocao.schemas.document import BlockKind, Document
+from baocao.schemas.extraction import Check, CheckStatus, Evidence, Extraction, Fact, FactKind, Qualifier
 
 PASS, FAIL, UNSURE = CheckStatus.passed, CheckStatus.failed, CheckStatus.unverifiable
 
@@ -481,7 +481,7 @@ class RelationFinder:
         paragraph) whose parts do not add up: the run of parts nearest to the total is judged —
         a fail when the relation is asserted and the miss small or a slip of the pen, else
         unverifiable, with why."""
-        from extractor.checks import unasserted
+        from baocao.extractor.checks import unasserted
 
         after = [n for n in pool if n.fact.span[0] > total.fact.span[1]
                  and n.block in (total.block, total.block + 1)]
@@ -1298,7 +1298,7 @@ class TablePatterns:
         """A total row against the rows it totals. A total in the name column ("Tổng số") totals
         the rows of its group with the same sub-row name ("Đã thực thi"); a total sub-row
         ("Bộ Công an | Tổng") totals the other sub-rows of its name."""
-        from extractor.tables import TableView
+        from baocao.extractor.tables import TableView
 
         block = self.finder.doc.blocks[self.block]
         if block.table is None:
@@ -1347,7 +1347,7 @@ _DENOMINATOR = re.compile(r"^\s*/\s*\d+")
 
 
 def _folded_words(text: str) -> list[str]:
-    from extractor.vocab import fold
+    from baocao.extractor.vocab import fold
     return re.findall(r"\w+", fold(text))
 
 
@@ -1358,7 +1358,7 @@ def _compatible(a: Node, b: Node) -> bool:
 
 
 def _view(doc: Document, block: int):  # noqa: ANN202 - extractor.tables.TableView | None
-    from extractor.tables import TableView
+    from baocao.extractor.tables import TableView
 
     b = doc.blocks[block]
     return TableView(b, doc.text) if b.table is not None else None

@@ -26,11 +26,11 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from extractor.numbers import PERIOD_RE
-from extractor.vocab import alternation, cues, fold, words_re
-from parsers.grid import header_kind, is_figure, is_total_label, plain, table_words
-from schemas.document import Block, Cell, Table
-from schemas.extraction import FactKind
+from baocao.extractor.numbers import PERIOD_RE
+from baocao.extractor.vocab import alternation, cues, fold, words_re
+from baocao.parsers.grid import header_kind, is_figure, is_total_label, plain, table_words
+from baocao.schemas.document import Block, Cell, Table
+from baocao.schemas.extraction import FactKind
 
 _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _UNIT_PARENS = re.compile(r"\(([^()]{1,30})\)\s*$")
@@ -58,7 +58,7 @@ def _unit_re() -> re.Pattern[str]:
 
 @cache
 def _currency_re() -> re.Pattern[str]:
-    from extractor.numbers import currency_words
+    from baocao.extractor.numbers import currency_words
     return re.compile(rf"(?<!\w)(?:{alternation(currency_words())})(?!\w)", re.IGNORECASE)
 
 
@@ -103,7 +103,7 @@ def is_currency(unit: str, ocr: bool = False) -> bool:
 def ocr_currency(unit: str) -> str | None:
     """The unit with a currency word OCR misread by one letter put right ("Triệu đẳng" ->
     "Triệu đồng"), so its scale applies; None when no word is one slip from a currency word."""
-    from extractor.numbers import currency_words
+    from baocao.extractor.numbers import currency_words
 
     words = unit.split()
     for i, w in enumerate(words):
@@ -361,8 +361,8 @@ class TableView:
         return role
 
     def _role_of(self, col: int, name: str) -> str:
-        from extractor.context import is_named_subject
-        from extractor.labels import names_body
+        from baocao.extractor.context import is_named_subject
+        from baocao.extractor.labels import names_body
 
         if _YEAR.match(name) or PERIOD_RE.fullmatch(name):
             return "period"

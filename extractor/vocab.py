@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from schemas.extraction import Qualifier
+from baocao.schemas.extraction import Qualifier
 
 
 class VocabularyError(ValueError):
@@ -91,7 +91,7 @@ class Cues(BaseModel):
 def load_yaml(name: str) -> Any:
     """A YAML file from ``extractor/data``; any syntax error becomes a VocabularyError."""
     try:
-        return yaml.safe_load((files("extractor") / "data" / name).read_text(encoding="utf-8"))
+        return yaml.safe_load((files("baocao.extractor") / "data" / name).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
         raise VocabularyError(f"extractor/data/{name}: {e}") from e
 

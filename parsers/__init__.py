@@ -12,20 +12,20 @@ import hashlib
 from importlib import import_module
 from pathlib import Path
 
-from parsers.base import Limits, Reader
-from parsers.errors import BaocaoError, CorruptFileError, ParseError, ResourceLimitError
-from parsers.sniff import mismatch_warning, sniff
-from schemas.document import Document, Format, Source
+from baocao.parsers.base import Limits, Reader
+from baocao.parsers.errors import BaocaoError, CorruptFileError, ParseError, ResourceLimitError
+from baocao.parsers.sniff import mismatch_warning, sniff
+from baocao.schemas.document import Document, Format, Source
 
 __all__ = ["parse", "Limits", "ParseError", "BaocaoError", "READERS"]
 
 # format → "module:function"; imported lazily so reading HTML never loads the PDF stack
 READERS: dict[Format, str] = {
-    Format.pdf: "parsers.pdf:read_pdf",
-    Format.docx: "parsers.docx:read_docx",
-    Format.html: "parsers.html:read_html",
-    Format.text: "parsers.text:read_text",
-    Format.doc: "parsers.doc:read_doc",
+    Format.pdf: "baocao.parsers.pdf:read_pdf",
+    Format.docx: "baocao.parsers.docx:read_docx",
+    Format.html: "baocao.parsers.html:read_html",
+    Format.text: "baocao.parsers.text:read_text",
+    Format.doc: "baocao.parsers.doc:read_doc",
 }
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from schemas.document import Document, Source
+from baocao.schemas.document import Document, Source
 
 
 @dataclass(frozen=True)

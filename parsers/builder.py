@@ -16,8 +16,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from parsers.outline import build_outline
-from schemas.document import (
+from baocao.parsers.outline import build_outline
+from baocao.schemas.document import (
     BBox,
     Block,
     BlockKind,

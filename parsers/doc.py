@@ -26,15 +26,15 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from parsers.base import Limits
-from parsers.docx import read_docx
-from parsers.errors import (
+from baocao.parsers.base import Limits
+from baocao.parsers.docx import read_docx
+from baocao.parsers.errors import (
     ConversionError,
     ConverterUnavailableError,
     CorruptFileError,
     ParseError,
 )
-from schemas.document import Document, Source
+from baocao.schemas.document import Document, Source
 
 __all__ = ["read_doc", "soffice_binary", "convert_to_docx", "TIMEOUT"]
 

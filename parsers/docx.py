@@ -49,15 +49,15 @@ from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from parsers.base import Limits
-from parsers.builder import CellIn, DocumentBuilder
-from parsers.errors import (
+from baocao.parsers.base import Limits
+from baocao.parsers.builder import CellIn, DocumentBuilder
+from baocao.parsers.errors import (
     CorruptFileError,
     EncryptedFileError,
     ResourceLimitError,
 )
-from parsers.legacy import DocxFonts
-from schemas.document import BlockKind, Document, Location, Source
+from baocao.parsers.legacy import DocxFonts
+from baocao.schemas.document import BlockKind, Document, Location, Source
 
 __all__ = ["read_docx", "load_package", "check_zip", "Package"]
 
@@ -239,7 +239,7 @@ class StyleVocabulary(BaseModel):
 def style_vocabulary() -> StyleVocabulary:
     """The style vocabulary, loaded and validated once per process."""
     try:
-        text = (files("parsers") / "data" / "docx_styles.yaml").read_text(encoding="utf-8")
+        text = (files("baocao.parsers") / "data" / "docx_styles.yaml").read_text(encoding="utf-8")
         return StyleVocabulary.model_validate(yaml.safe_load(text))
     except (OSError, yaml.YAMLError, ValueError) as e:
         raise StyleDataError(f"parsers/data/docx_styles.yaml: {e}") from e

@@ -31,7 +31,7 @@ import unicodedata
 
 import charset_normalizer
 
-from parsers.errors import DecodeError
+from baocao.parsers.errors import DecodeError
 
 __all__ = ["PREFERRED", "decode_bytes", "decode_document", "charset_warning", "vietnamese_score",
            "label"]
@@ -201,7 +201,7 @@ def decode_document(data: bytes, declared: str | None = None, *,
     """(text, encoding label, legacy warning): ``decode_bytes``, then TCVN3/VNI text (old
     pages and exports typed in .VnTime or VNI-Times fonts) converted to Unicode line by line
     (``parsers.legacy.fix_decoded``); the warning says so, or is None."""
-    from parsers.legacy import fix_decoded  # the syllable data loads only when text is read
+    from baocao.parsers.legacy import fix_decoded  # the syllable data loads only when text is read
 
     try:
         text, used = decode_bytes(data, declared, path=path)

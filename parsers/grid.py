@@ -62,7 +62,7 @@ class TableWordsError(ValueError):
 @cache
 def table_words() -> TableWords:
     try:
-        raw = (files("parsers") / "data" / "tables.yaml").read_text(encoding="utf-8")
+        raw = (files("baocao.parsers") / "data" / "tables.yaml").read_text(encoding="utf-8")
         return TableWords.model_validate(yaml.safe_load(raw))
     except (OSError, yaml.YAMLError, ValueError) as e:
         raise TableWordsError(f"parsers/data/tables.yaml: {e}") from e

@@ -32,11 +32,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
-from parsers.base import Limits
-from parsers.builder import CellIn, DocumentBuilder
-from parsers.encoding import charset_warning, decode_document
-from parsers.errors import CorruptFileError, EmptyFileError, ResourceLimitError
-from schemas.document import BlockKind, Document, Location, Source
+from baocao.parsers.base import Limits
+from baocao.parsers.builder import CellIn, DocumentBuilder
+from baocao.parsers.encoding import charset_warning, decode_document
+from baocao.parsers.errors import CorruptFileError, EmptyFileError, ResourceLimitError
+from baocao.schemas.document import BlockKind, Document, Location, Source
 
 __all__ = ["read_html", "declared_charset", "find_article", "flatten_deep", "parse_tree",
            "HtmlCues", "rules"]

@@ -48,7 +48,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 if TYPE_CHECKING:  # the PDF layout types, without importing the PDF side at run time
-    from parsers.pdf_layout import Glyph, Line, PageText
+    from baocao.parsers.pdf_layout import Glyph, Line, PageText
 
 __all__ = [
     "SchemeName", "Scheme", "Converted", "scheme", "scheme_for_font", "convert", "encode",
@@ -137,7 +137,7 @@ class Scheme:
 def scheme(name: SchemeName) -> Scheme:
     """The compiled table of ``name`` ("tcvn3" or "vni"), loaded and validated once."""
     try:
-        raw = (files("parsers") / "data" / f"legacy_{name}.yaml").read_text(encoding="utf-8")
+        raw = (files("baocao.parsers") / "data" / f"legacy_{name}.yaml").read_text(encoding="utf-8")
         data = _Table.model_validate(yaml.safe_load(raw))
     except (OSError, yaml.YAMLError, ValueError) as e:
         raise LegacyDataError(f"parsers/data/legacy_{name}.yaml: {e}") from e
@@ -311,7 +311,7 @@ def _alternation(items: Sequence[str]) -> str:
 @cache
 def _speller() -> _Speller:
     try:
-        raw = (files("parsers") / "data" / "vi_syllables.yaml").read_text(encoding="utf-8")
+        raw = (files("baocao.parsers") / "data" / "vi_syllables.yaml").read_text(encoding="utf-8")
         data = _Syllables.model_validate(yaml.safe_load(raw))
         shape = re.compile(f"(?:{_alternation(data.onsets)})?(?:{_alternation(data.nuclei)})"
                            f"(?:{_alternation(data.codas)})?")

@@ -72,15 +72,15 @@ from typing import TYPE_CHECKING, Any
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from parsers.base import Limits
-from parsers.builder import DocumentBuilder
-from parsers.errors import (
+from baocao.parsers.base import Limits
+from baocao.parsers.builder import DocumentBuilder
+from baocao.parsers.errors import (
     ConversionError,
     CorruptFileError,
     OCRUnavailableError,
     ResourceLimitError,
 )
-from parsers.pdf_layout import (
+from baocao.parsers.pdf_layout import (
     Glyph,
     Line,
     PageText,
@@ -89,14 +89,14 @@ from parsers.pdf_layout import (
     emit,
     flow_document,
 )
-from parsers.pdf_tables import find_grids, line_edge, tables_in
-from schemas.document import BBox, Block, Document, Location, Source
+from baocao.parsers.pdf_tables import find_grids, line_edge, tables_in
+from baocao.schemas.document import BBox, Block, Document, Location, Source
 
 if TYPE_CHECKING:  # numpy, Pillow and the image module load with the first scanned page
     import numpy as np
     from PIL import Image
 
-    from parsers import scan_image
+    from baocao.parsers import scan_image
 
 __all__ = [
     "DPI", "LANG", "OcrWord", "OcrLine", "OcrPage", "Turn", "tesseract_status", "require_tesseract",
@@ -485,7 +485,7 @@ def _prepare(pdf: pdfium.PdfDocument, index: int, dpi: float, regions: list[BBox
     into stacks (``_stack``) read apart from the page, whose copy has them blank: the page
     run reads the text around the tables, the stack runs the tables' cells.
     """
-    from parsers import scan_image  # numpy: 15 MB no born-digital PDF needs
+    from baocao.parsers import scan_image  # numpy: 15 MB no born-digital PDF needs
 
     gray, scale, width, height = _render(pdf, index, dpi, where)
     page = OcrPage(index + 1, width, height, dpi=scale * 72)
@@ -615,7 +615,7 @@ def _stack(gray: np.ndarray, cells: list[BBox], scale: float) -> list[_Stack]:
     import numpy as np
     from PIL import Image
 
-    from parsers import scan_image
+    from baocao.parsers import scan_image
 
     factor = CELL_DPI / (scale * 72)
     crops: list[tuple[Image.Image, int, int]] = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from schemas.document import BlockKind, Document, Section
+from baocao.schemas.document import BlockKind, Document, Section
 
 _MARKER = re.compile(
     r"""^(?:

@@ -33,17 +33,17 @@ from typing import Any
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from parsers import legacy, ocr
-from parsers.base import Limits
-from parsers.builder import DocumentBuilder
-from parsers.errors import (
+from baocao.parsers import legacy, ocr
+from baocao.parsers.base import Limits
+from baocao.parsers.builder import DocumentBuilder
+from baocao.parsers.errors import (
     CorruptFileError,
     EmptyFileError,
     EncryptedFileError,
     NeedsOCRError,
     ResourceLimitError,
 )
-from parsers.pdf_layout import (
+from baocao.parsers.pdf_layout import (
     Glyph,
     PageText,
     build_lines,
@@ -51,8 +51,8 @@ from parsers.pdf_layout import (
     emit,
     flow_document,
 )
-from parsers.pdf_tables import edges_of, find_tables
-from schemas.document import BBox, Document, Source
+from baocao.parsers.pdf_tables import edges_of, find_tables
+from baocao.schemas.document import BBox, Document, Source
 
 __all__ = ["read_pdf"]
 

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from parsers.builder import CellIn, DocumentBuilder, canonical
-from schemas.document import BBox, Location
+from baocao.parsers.builder import CellIn, DocumentBuilder, canonical
+from baocao.schemas.document import BBox, Location
 
 if TYPE_CHECKING:  # parsers.legacy imports this module's types the same way
-    from parsers.legacy import SchemeName
+    from baocao.parsers.legacy import SchemeName
 
 # A glyph as read from the PDF: (character, x0, top, x1, bottom, font size, space before it).
 Glyph = tuple[str, float, float, float, float, float, bool]
@@ -76,7 +76,7 @@ def _alt(items: list[str]) -> str:
 def _page_number_re() -> re.Pattern[str]:
     """ "Trang 2", "- 2 -", "2/5", "Trang 2 trên 5": a line that is only a page number."""
     words = PageWords.model_validate(yaml.safe_load(
-        (files("parsers") / "data" / "pdf.yaml").read_text(encoding="utf-8")))
+        (files("baocao.parsers") / "data" / "pdf.yaml").read_text(encoding="utf-8")))
     return re.compile(rf"^(?:{_alt(words.page_words)})?\s*[-–—]?\s*\d{{1,4}}\s*[-–—]?"
                       rf"(?:(?:{_alt(words.page_of)})\s*\d{{1,4}})?$", re.IGNORECASE)
 

@@ -18,10 +18,10 @@ from typing import Any
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from parsers.base import Limits
-from parsers.errors import ResourceLimitError
-from parsers.pdf_layout import CellBox, Glyph, TableIn, build_lines
-from schemas.document import BBox
+from baocao.parsers.base import Limits
+from baocao.parsers.errors import ResourceLimitError
+from baocao.parsers.pdf_layout import CellBox, Glyph, TableIn, build_lines
+from baocao.schemas.document import BBox
 
 __all__ = ["edges_of", "find_tables", "find_grids", "tables_in", "line_edge"]
 

@@ -7,8 +7,8 @@ import re
 import zipfile
 from pathlib import Path
 
-from parsers.errors import EmptyFileError, FormatMismatchError, UnsupportedFormatError
-from schemas.document import Format
+from baocao.parsers.errors import EmptyFileError, FormatMismatchError, UnsupportedFormatError
+from baocao.schemas.document import Format
 
 _HEAD = 8192
 _HTML_HINT = re.compile(rb"<\s*(?:!doctype\s+html|html|head|body|meta|div|p|table|title)[\s>/]",
@@ -75,7 +75,7 @@ def _sniff_zip(path: Path) -> Format:
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
     except (zipfile.BadZipFile, OSError) as e:
-        from parsers.errors import CorruptFileError
+        from baocao.parsers.errors import CorruptFileError
         raise CorruptFileError(f"a damaged ZIP container ({e})", path=str(path)) from e
     if "word/document.xml" in names:
         return Format.docx

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from parsers.base import Limits
-from parsers.builder import CellIn, DocumentBuilder
-from parsers.encoding import charset_warning, decode_document
-from parsers.errors import EmptyFileError, ResourceLimitError
-from parsers.grid import RawCell, is_figure, recover
-from parsers.outline import marker_of
-from schemas.document import BlockKind, Document, Location, Source
+from baocao.parsers.base import Limits
+from baocao.parsers.builder import CellIn, DocumentBuilder
+from baocao.parsers.encoding import charset_warning, decode_document
+from baocao.parsers.errors import EmptyFileError, ResourceLimitError
+from baocao.parsers.grid import RawCell, is_figure, recover
+from baocao.parsers.outline import marker_of
+from baocao.schemas.document import BlockKind, Document, Location, Source
 
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*")
 _ITALIC = re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])")

@@ -24,7 +24,7 @@ __all__ = ["create_app"]
 def __getattr__(name: str) -> Any:
     """``review.create_app`` without importing FastAPI for ``baocao users`` (lazy)."""
     if name == "create_app":
-        from review.app import create_app
+        from baocao.review.app import create_app
 
         return create_app
     raise AttributeError(name)

@@ -20,13 +20,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from extractor.numbers import NumberFormatError, parse_date, parse_number, parse_period
-from review.auth import Principal
-from review.recheck import changes_for, recheck, stored_checks
-from review.sources import Current
-from review.view import DATE_KINDS, KINDS
-from schemas.document import Document
-from store.models import (
+from baocao.extractor.numbers import NumberFormatError, parse_date, parse_number, parse_period
+from baocao.review.auth import Principal
+from baocao.review.recheck import changes_for, recheck, stored_checks
+from baocao.review.sources import Current
+from baocao.review.view import DATE_KINDS, KINDS
+from baocao.schemas.document import Document
+from baocao.store.models import (
     AuditRow,
     CorrectionRow,
     ExtractionRow,
@@ -35,7 +35,7 @@ from store.models import (
     ReviewRow,
     utcnow,
 )
-from store.repository import (
+from baocao.store.repository import (
     COMPARED_FIELDS,
     StaleCorrectionError,
     add_fact,

@@ -25,9 +25,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from review.security import SESSION_COOKIE, SecurityHeaders
-from review.sources import Sources
-from store.db import resolve_url, session_scope
+from baocao.review.security import SESSION_COOKIE, SecurityHeaders
+from baocao.review.sources import Sources
+from baocao.store.db import resolve_url, session_scope
 
 HERE = Path(__file__).resolve().parent
 STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
@@ -88,7 +88,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
 def create_app(db_url: str | None = None, *, ttl: timedelta | None = None,
                idle: timedelta | None = None, secure_cookies: bool = False) -> FastAPI:
     """The review app over ``db_url`` (``--db`` > ``BAOCAO_DB`` > ``baocao.db``)."""
-    from review import pages, posts
+    from baocao.review import pages, posts
 
     settings = Settings(resolve_url(db_url), ttl or Settings.ttl, idle or Settings.idle,
                         secure_cookies)

@@ -25,7 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from store.models import ROLES, AuditRow, SessionRow, UserRow, utcnow
+from baocao.store.models import ROLES, AuditRow, SessionRow, UserRow, utcnow
 
 _HASHER = PasswordHasher()
 MIN_PASSWORD = 8

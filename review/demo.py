@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from review.sources import store_document
-from store.db import session_scope, upgrade
+from baocao.review.sources import store_document
+from baocao.store.db import session_scope, upgrade
 
 # A short district report with two slips a reviewer fixes in a keystroke: "quá hạn 180" should
 # be 150 (1.950 + 180 ≠ 2.100), and two satisfaction shares add up to 102 %. The figures
@@ -54,9 +54,9 @@ def write_demo_report(folder: Path) -> Path:
 
 def fill(url: str, files: Iterable[Path], extractor_version: str = "demo") -> list[int]:
     """Parse, extract and store ``files`` in ``url`` (migrated first); their document ids."""
-    from extractor.pipeline import extract_document
-    from parsers import parse
-    from store.repository import save_extraction
+    from baocao.extractor.pipeline import extract_document
+    from baocao.parsers import parse
+    from baocao.store.repository import save_extraction
 
     upgrade(url)
     ids = []
@@ -73,7 +73,7 @@ def fill(url: str, files: Iterable[Path], extractor_version: str = "demo") -> li
 
 def add_user(url: str, name: str, password: str, role: str = "reviewer",
              places: list[str] | None = None) -> None:
-    from review.auth import add_user as add
+    from baocao.review.auth import add_user as add
 
     with session_scope(url) as session:
         add(session, name, role, password, places)

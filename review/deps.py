@@ -14,11 +14,11 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from review.app import LoginRequired, scope
-from review.auth import Principal, resume_session, same_token
-from review.security import SESSION_COOKIE, foreign_origin
-from review.sources import Current, current
-from store.models import ExtractionRow
+from baocao.review.app import LoginRequired, scope
+from baocao.review.auth import Principal, resume_session, same_token
+from baocao.review.security import SESSION_COOKIE, foreign_origin
+from baocao.review.sources import Current, current
+from baocao.store.models import ExtractionRow
 
 MAX_FORM_BYTES = 64 * 1024
 

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from review.view import show_number
-from store.models import AuditRow, FactRow
-from store.repository import COMPARED_FIELDS
+from baocao.review.view import show_number
+from baocao.store.models import AuditRow, FactRow
+from baocao.store.repository import COMPARED_FIELDS
 
 SHOWN_FIELDS = ("action", "kind", "value", "denominator", "unit", "label", "indicator",
                 "period", "subject", "state")

@@ -14,17 +14,17 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import exists, select
 
-from review.app import render, scope
-from review.auth import authenticate, end_session, same_token, start_session
-from review.deps import Post, User, extraction, may_open, read_form
-from review.history import all_history, audit_row, document_history, fact_history
-from review.queue import QueueFilters, queue_page
-from review.recheck import recheck
-from review.render import check_items, fact_items, snippet
-from review.security import LOGIN_COOKIE, SESSION_COOKIE, safe_next
-from review.sources import PAGE_SCALE, SourceUnavailable
-from review.view import KINDS, document_html, document_view, group_facts
-from store.models import AuditRow, CorrectionRow, RecheckRow
+from baocao.review.app import render, scope
+from baocao.review.auth import authenticate, end_session, same_token, start_session
+from baocao.review.deps import Post, User, extraction, may_open, read_form
+from baocao.review.history import all_history, audit_row, document_history, fact_history
+from baocao.review.queue import QueueFilters, queue_page
+from baocao.review.recheck import recheck
+from baocao.review.render import check_items, fact_items, snippet
+from baocao.review.security import LOGIN_COOKIE, SESSION_COOKIE, safe_next
+from baocao.review.sources import PAGE_SCALE, SourceUnavailable
+from baocao.review.view import KINDS, document_html, document_view, group_facts
+from baocao.store.models import AuditRow, CorrectionRow, RecheckRow
 
 router = APIRouter()
 KEY = re.compile(r"[0-9a-f]{40}")
@@ -195,7 +195,7 @@ def page_image(request: Request, user: User, document_id: int,
 @router.get("/export.csv")
 def export(request: Request, user: User, document: int | None = None) -> Response:
     """Facts with the corrected values beside the extracted ones, and who corrected them."""
-    from store.export import facts_frame
+    from baocao.store.export import facts_frame
 
     with scope(request) as session:
         if document is not None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from review.actions import Conflict, InvalidInput, add_missed, fact_action, mark_reviewed
-from review.app import render, scope
-from review.deps import Post, extraction, may_open
-from review.history import fact_history
-from review.pages import fact_key_param, render_fact
+from baocao.review.actions import Conflict, InvalidInput, add_missed, fact_action, mark_reviewed
+from baocao.review.app import render, scope
+from baocao.review.deps import Post, extraction, may_open
+from baocao.review.history import fact_history
+from baocao.review.pages import fact_key_param, render_fact
 
 router = APIRouter()
 FIELDS = ("kind", "value", "denominator", "unit", "label", "indicator", "period", "subject")

@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
-from review.auth import Principal
-from review.sources import database_key
-from store.models import (
+from baocao.review.auth import Principal
+from baocao.review.sources import database_key
+from baocao.store.models import (
     REVIEW_STATES,
     CorrectionRow,
     DocumentRow,

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from extractor.checks import run_checks
-from review.sources import LRU, database_key
-from schemas.document import Block, Document
-from schemas.extraction import Check, Extraction
-from store.models import (
+from baocao.extractor.checks import run_checks
+from baocao.review.sources import LRU, database_key
+from baocao.schemas.document import Block, Document
+from baocao.schemas.extraction import Check, Extraction
+from baocao.store.models import (
     CheckRow,
     CorrectionRow,
     DocumentRow,
@@ -30,7 +30,7 @@ from store.models import (
     VersionRow,
     utcnow,
 )
-from store.repository import COMPARED_FIELDS, correction_value
+from baocao.store.repository import COMPARED_FIELDS, correction_value
 
 
 def run(ex: Extraction, doc: Document) -> list[Check]:

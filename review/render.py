@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
-from schemas.document import Block, Document, Table
+from baocao.schemas.document import Block, Document, Table
 
 if TYPE_CHECKING:
-    from review.view import CheckView, FactView, Group
+    from baocao.review.view import CheckView, FactView, Group
 
 
 def esc(value: object) -> str:

@@ -31,11 +31,11 @@ from typing import Generic, TypeVar
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from parsers.base import Limits
-from parsers.errors import BaocaoError
-from schemas.document import Document
-from store.inputs import MEMBER_SEPARATOR, read_member
-from store.models import DocumentRow, ExtractionRow, ParsedDocumentRow, VersionRow
+from baocao.parsers.base import Limits
+from baocao.parsers.errors import BaocaoError
+from baocao.schemas.document import Document
+from baocao.store.inputs import MEMBER_SEPARATOR, read_member
+from baocao.store.models import DocumentRow, ExtractionRow, ParsedDocumentRow, VersionRow
 
 PDFIUM_LOCK = threading.RLock()
 PAGE_SCALE = 1.5  # 108 dpi: a page is readable at 900 px wide
@@ -177,7 +177,7 @@ class Sources:
         """Parse the source again; None (and the reason kept) when it is not the same content."""
         if self.missing.get(cur.sha256) is not None:
             return None
-        from parsers import parse
+        from baocao.parsers import parse
 
         try:
             with local_file(cur.path, self.limits) as local, PDFIUM_LOCK:

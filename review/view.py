@@ -14,19 +14,19 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from extractor.arith import vi
-from review.recheck import (
+from baocao.extractor.arith import vi
+from baocao.review.recheck import (
     added_fact,
     corrected_fields,
     signature,
     stamp,
     stored_checks,
 )
-from review.render import Mark, render_document
-from review.sources import LRU
-from schemas.document import Document
-from store.models import CorrectionRow, ExtractionRow, FactRow, FlagRow, ReviewRow, UserRow
-from store.repository import COMPARED_FIELDS
+from baocao.review.render import Mark, render_document
+from baocao.review.sources import LRU
+from baocao.schemas.document import Document
+from baocao.store.models import CorrectionRow, ExtractionRow, FactRow, FlagRow, ReviewRow, UserRow
+from baocao.store.repository import COMPARED_FIELDS
 
 STATUS = {None: "extracted", "edit": "corrected", "reject": "rejected", "confirm": "accepted",
           "add": "added"}

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from schemas.document import BBox, Format, Span, Strict
+from baocao.schemas.document import BBox, Format, Span, Strict
 
 EXTRACTION_SCHEMA_VERSION = "1.1"  # 1.1 adds Fact.change, Fact.alternatives, Check.evidence/scope/why
 

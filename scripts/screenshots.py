@@ -21,8 +21,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from review.app import create_app  # noqa: E402
-from review.demo import Server, add_user, fill, write_demo_report  # noqa: E402
+from baocao.review.app import create_app  # noqa: E402
+from baocao.review.demo import Server, add_user, fill, write_demo_report  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

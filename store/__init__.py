@@ -6,6 +6,6 @@ each Extraction idempotently, ``store.export`` reads the database back as pandas
 database URL and migrates it (``store/migrations``, Alembic).
 """
 
-from store.db import resolve_url, upgrade
+from baocao.store.db import resolve_url, upgrade
 
 __all__ = ["resolve_url", "upgrade"]

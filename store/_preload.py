@@ -6,7 +6,7 @@ Best effort: a failure here only means workers start cold, so it is never raised
 from __future__ import annotations
 
 try:
-    from store.worker import warm_up
+    from baocao.store.worker import warm_up
 
     warm_up()
 except Exception:  # noqa: BLE001 - the fork server must start whatever happens here

@@ -30,11 +30,11 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.exc import IntegrityError
 
-from parsers.base import Limits
-from store import version
-from store.db import is_sqlite, retrying, session_scope
-from store.errors import MissingExtraError
-from store.export import (
+from baocao.parsers.base import Limits
+from baocao.store import version
+from baocao.store.db import is_sqlite, retrying, session_scope
+from baocao.store.errors import MissingExtraError
+from baocao.store.export import (
     CHECK_COLUMNS,
     DOCUMENT_COLUMNS,
     FACT_COLUMNS,
@@ -46,7 +46,7 @@ from store.export import (
     facts_from_extraction,
     typed_frame,
 )
-from store.ingest import (
+from baocao.store.ingest import (
     IngestReport,
     Progress,
     checked_listing,
@@ -54,9 +54,9 @@ from store.ingest import (
     plan,
     same_bytes,
 )
-from store.inputs import Selection
-from store.repository import Done, Saved, record_error, save_prepared
-from store.worker import Task, process, process_extraction
+from baocao.store.inputs import Selection
+from baocao.store.repository import Done, Saved, record_error, save_prepared
+from baocao.store.worker import Task, process, process_extraction
 
 PARQUET_PREFIX = "parquet:"
 PARTITION = ["format"]

@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.errors import (
+from baocao.store.errors import (
     DatabaseNotFoundError,
     DatabaseUnavailableError,
     UnsupportedDatabaseError,

@@ -19,7 +19,7 @@ so ``baocao errors`` and the run summary group by the same stable codes as the C
 
 from __future__ import annotations
 
-from parsers.errors import BaocaoError
+from baocao.parsers.errors import BaocaoError
 
 
 class StoreError(BaocaoError):

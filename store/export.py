@@ -22,11 +22,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from extractor.vocab import fold
-from schemas.extraction import Extraction, Fact
-from store.db import existing, resolve_url, session_scope
-from store.inputs import path_pattern
-from store.models import (
+from baocao.extractor.vocab import fold
+from baocao.schemas.extraction import Extraction, Fact
+from baocao.store.db import existing, resolve_url, session_scope
+from baocao.store.inputs import path_pattern
+from baocao.store.models import (
     CheckRow,
     CorrectionRow,
     DocumentRow,
@@ -39,7 +39,7 @@ from store.models import (
     UserRow,
     VersionRow,
 )
-from store.rows import fact_keys, fact_values, number
+from baocao.store.rows import fact_keys, fact_values, number
 
 FORMATS = ("jsonl", "csv", "parquet", "xlsx")
 FactStatus = Literal["extracted", "corrected", "rejected", "confirmed", "added"]

@@ -27,22 +27,22 @@ from typing import Any, Protocol
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from parsers.base import Limits
-from parsers.errors import BaocaoError
-from store import version
-from store.db import RECONNECT_SECONDS, display_url, retrying, session_scope, upgrade
-from store.errors import (
+from baocao.parsers.base import Limits
+from baocao.parsers.errors import BaocaoError
+from baocao.store import version
+from baocao.store.db import RECONNECT_SECONDS, display_url, retrying, session_scope, upgrade
+from baocao.store.errors import (
     RETRYABLE_CODES,
     DatabaseUnavailableError,
     FileTimeoutError,
     InputNotFoundError,
     WorkerCrashError,
 )
-from store.inputs import Hasher, Item, Selection, list_inputs
-from store.models import Run, utcnow
-from store.pool import WorkerPool
-from store.repository import Done, Saved, done_work, error_key, record_error, save_prepared
-from store.worker import Task, process
+from baocao.store.inputs import Hasher, Item, Selection, list_inputs
+from baocao.store.models import Run, utcnow
+from baocao.store.pool import WorkerPool
+from baocao.store.repository import Done, Saved, done_work, error_key, record_error, save_prepared
+from baocao.store.worker import Task, process
 
 DEFAULT_TIMEOUT = 120.0
 

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
-from parsers.base import Limits
-from parsers.errors import BaocaoError, CorruptFileError, ResourceLimitError
-from store.errors import UnsafeArchiveMemberError
+from baocao.parsers.base import Limits
+from baocao.parsers.errors import BaocaoError, CorruptFileError, ResourceLimitError
+from baocao.store.errors import UnsafeArchiveMemberError
 
 MEMBER_SEPARATOR = "!"
 BOMB_MIN_BYTES = 1 << 20  # ratios are only meaningful past this size (tiny files compress well)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, TypeVar
 
-from store.errors import WorkerCrashError
+from baocao.store.errors import WorkerCrashError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -36,7 +36,7 @@ MAX_CONSECUTIVE_CRASHES = 8
 
 def _context() -> Any:
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["store._preload"])
+    ctx.set_forkserver_preload(["baocao.store._preload"])
     return ctx
 
 

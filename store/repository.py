@@ -25,9 +25,9 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from schemas.extraction import Extraction
-from store.errors import RETRYABLE_CODES
-from store.models import (
+from baocao.schemas.extraction import Extraction
+from baocao.store.errors import RETRYABLE_CODES
+from baocao.store.models import (
     AuditRow,
     Base,
     CheckRow,
@@ -43,7 +43,7 @@ from store.models import (
     VersionRow,
     utcnow,
 )
-from store.rows import JSON_TEXT_COLUMNS, Prepared, fact_key, fact_keys, prepare
+from baocao.store.rows import JSON_TEXT_COLUMNS, Prepared, fact_key, fact_keys, prepare
 
 __all__ = ["Saved", "fact_key", "fact_keys", "save_extraction", "save_prepared", "Done",
            "done_work", "error_key", "record_error", "flag_corrections", "correct_fact",

@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from schemas.extraction import Extraction, Fact
+from baocao.schemas.extraction import Extraction, Fact
 
 CONTEXT_CHARS = 24
 _SPACES = re.compile(r"\s+")

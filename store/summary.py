@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from store.ingest import IngestReport
+from baocao.store.ingest import IngestReport
 
 
 def render_summary(report: IngestReport, totals: dict[str, Any]) -> str:

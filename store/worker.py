@@ -26,12 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from parsers.base import Limits
-from parsers.errors import BaocaoError, CorruptFileError
-from schemas.extraction import Extraction
-from store.errors import UnexpectedError
-from store.inputs import read_member
-from store.rows import prepare
+from baocao.parsers.base import Limits
+from baocao.parsers.errors import BaocaoError, CorruptFileError
+from baocao.schemas.extraction import Extraction
+from baocao.store.errors import UnexpectedError
+from baocao.store.inputs import read_member
+from baocao.store.rows import prepare
 
 
 @dataclass(frozen=True)
@@ -125,9 +125,9 @@ def warm_up() -> None:
     Run in the fork server (``store.pool``): every worker then starts warm and shares these
     pages copy-on-write instead of paying ~1.5 s and ~150 MB each.
     """
-    import parsers.docx  # noqa: F401
-    import parsers.html  # noqa: F401
-    import parsers.pdf  # noqa: F401
+    import baocao.parsers.docx  # noqa: F401
+    import baocao.parsers.html  # noqa: F401
+    import baocao.parsers.pdf  # noqa: F401
     from baocao.api import extract
 
     fd, name = tempfile.mkstemp(suffix=".txt", prefix="baocao-warm-")

@@ -19,14 +19,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from review.app import create_app
-from review.auth import hash_password
-from review.sources import store_document
-from schemas.document import Document
-from schemas.extraction import Extraction
-from store.db import session_scope, upgrade
-from store.models import UserRow
-from store.repository import save_extraction
+from baocao.review.app import create_app
+from baocao.review.auth import hash_password
+from baocao.review.sources import store_document
+from baocao.schemas.document import Document
+from baocao.schemas.extraction import Extraction
+from baocao.store.db import session_scope, upgrade
+from baocao.store.models import UserRow
+from baocao.store.repository import save_extraction
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "corpus" / "seeds").glob("*.txt"))
@@ -45,8 +45,8 @@ SCRIPT_HTML = """<!doctype html><html><head><meta charset="utf-8"><title>BÃ¡o cÃ
 @cache
 def parsed(path: Path) -> tuple[Document, Extraction]:
     """The Document and Extraction of ``path``, once per test session."""
-    from extractor.pipeline import extract_document
-    from parsers import parse
+    from baocao.extractor.pipeline import extract_document
+    from baocao.parsers import parse
 
     doc = parse(path)
     return doc, extract_document(doc)

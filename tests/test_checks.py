@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from baocao.api import extract
 from baocao.cli import main
-from schemas.extraction import Check, Extraction
+from baocao.schemas.extraction import Check, Extraction
 from tests.conftest import CORPUS
 
 

@@ -41,7 +41,7 @@ def test_cli_parse_summary_lists_outline() -> None:
 
 
 def test_cli_parse_json_is_a_document() -> None:
-    from schemas.document import Document
+    from baocao.schemas.document import Document
 
     result = CliRunner().invoke(main, ["parse", SEED_004, "--json"])
     doc = Document.model_validate_json(result.output)

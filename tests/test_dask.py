@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from baocao.cli import main
-from store.dask_engine import ingest_dask, read_dataset
-from store.db import session_scope
-from store.models import DocumentRow, ExtractionRow, FactRow, VersionRow
+from baocao.store.dask_engine import ingest_dask, read_dataset
+from baocao.store.db import session_scope
+from baocao.store.models import DocumentRow, ExtractionRow, FactRow, VersionRow
 from tests.conftest import CORPUS, SEEDS, extraction_of
 
 pytest_plugins = ["tests.conftest_db"]

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from extractor.devset import (
+from baocao.extractor.devset import (
     default_devsets,
     evaluate,
     find_document,

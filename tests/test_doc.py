@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from extractor.pipeline import extract_document
-from parsers import parse
-from parsers.doc import convert_to_docx, soffice_binary
-from parsers.errors import (
+from baocao.extractor.pipeline import extract_document
+from baocao.parsers import parse
+from baocao.parsers.doc import convert_to_docx, soffice_binary
+from baocao.parsers.errors import (
     BaocaoError,
     ConversionError,
     ConverterUnavailableError,
     UnsupportedFormatError,
 )
-from schemas.document import Format
+from baocao.schemas.document import Format
 from tests.conftest import CORPUS
 
 REAL_DOC = "baocao-byt-2024-02-tong-ket-luat-bhyt-2009-2023.doc"

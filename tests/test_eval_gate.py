@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from extractor.evaluate import evaluate_corpus, label_matches
+from baocao.extractor.evaluate import evaluate_corpus, label_matches
 from tests.conftest import CORPUS, ROOT, extraction_of
 
 _ALL_FLOORS = json.loads((ROOT / "tests/eval_floors.json").read_text(encoding="utf-8"))
@@ -34,7 +34,7 @@ def test_eval_floor(table, measure: str) -> None:  # noqa: ANN001
 
 
 def test_eval_every_corpus_document_is_scored(table) -> None:  # noqa: ANN001
-    from extractor.evaluate import corpus_files
+    from baocao.extractor.evaluate import corpus_files
 
     assert len(corpus_files(CORPUS)) == len(list((CORPUS / "seeds").glob("*"))) + len(
         list((CORPUS / "docs").glob("*")))
@@ -48,7 +48,7 @@ def test_eval_label_match_rule() -> None:
 
 
 def test_eval_relations_found_checked_and_no_false_alarm() -> None:
-    from extractor.evaluate import evaluate_relations, relations_table
+    from baocao.extractor.evaluate import evaluate_relations, relations_table
 
     totals = relations_table(evaluate_relations(CORPUS, extract=extraction_of)).loc["all"]
     floor = FLOORS_RELATIONS

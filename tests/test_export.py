@@ -14,11 +14,11 @@ from sqlalchemy import select
 
 import baocao
 from baocao.cli import main
-from store.db import session_scope
-from store.export import FACT_COLUMNS, ExportedFact, Filters, export_frames, facts_frame
-from store.ingest import ingest
-from store.models import ExtractionRow, FactRow, UserRow
-from store.repository import add_fact, correct_fact
+from baocao.store.db import session_scope
+from baocao.store.export import FACT_COLUMNS, ExportedFact, Filters, export_frames, facts_frame
+from baocao.store.ingest import ingest
+from baocao.store.models import ExtractionRow, FactRow, UserRow
+from baocao.store.repository import add_fact, correct_fact
 from tests.conftest import SEEDS, extraction_of
 
 pytest_plugins = ["tests.conftest_db"]

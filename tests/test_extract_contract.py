@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from schemas.extraction import Extraction, FactKind
+from baocao.schemas.extraction import Extraction, FactKind
 from tests.conftest import ROOT, corpus_files, extraction_of, seed_id
 
 FILES = corpus_files()
@@ -23,7 +23,7 @@ def test_contract_every_span_is_its_text(path: Path) -> None:
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_contract_facts_point_at_their_block(path: Path) -> None:
-    from parsers import parse
+    from baocao.parsers import parse
 
     doc = parse(path)
     ex = extraction_of(path)

@@ -16,10 +16,10 @@ import docx
 import pytest
 
 from baocao.api import extract
-from extractor.meta import read_meta
-from parsers import parse
-from schemas.document import Document
-from schemas.extraction import Meta
+from baocao.extractor.meta import read_meta
+from baocao.parsers import parse
+from baocao.schemas.document import Document
+from baocao.schemas.extraction import Meta
 from tests.conftest import CORPUS
 
 SEED_001 = CORPUS / "seeds/001_422e18ebd3f30e83.txt"
@@ -433,7 +433,7 @@ def test_meta_realdocs_signed_scans_leave_handwriting_unread(realdocs: Path, nam
                                                              symbol: str, issuer: str) -> None:
     """Number and day written by hand: None and a blank, never the OCR's misreading nor the
     signature stamp's date (the portal signed them a day or two later)."""
-    from parsers.ocr import tesseract_status
+    from baocao.parsers.ocr import tesseract_status
 
     missing = tesseract_status()
     if missing is not None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from baocao.api import extract
-from schemas.extraction import Extraction, FactKind, Qualifier
+from baocao.schemas.extraction import Extraction, FactKind, Qualifier
 
 
 def _extract(tmp_path: Path, text: str) -> Extraction:

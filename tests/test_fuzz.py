@@ -35,9 +35,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from extractor.numbers import parse_date, parse_number, parse_period
-from parsers import Limits, parse
-from parsers.errors import BaocaoError, ResourceLimitError
+from baocao.extractor.numbers import parse_date, parse_number, parse_period
+from baocao.parsers import Limits, parse
+from baocao.parsers.errors import BaocaoError, ResourceLimitError
 from tests.conftest import CORPUS, ROOT
 
 EXAMPLES = 200              # mutated files per reader
@@ -305,21 +305,21 @@ def all_patterns() -> dict[str, re.Pattern[str]]:
     """Every compiled regex of parsers/ and extractor/, named module.attribute."""
     found: dict[str, re.Pattern[str]] = {}
     seen: set[int] = set()
-    for package in ("parsers", "extractor"):
+    for package in ("baocao.parsers", "baocao.extractor"):
         pkg = importlib.import_module(package)
         for info in pkgutil.iter_modules(pkg.__path__):
             module = importlib.import_module(f"{package}.{info.name}")
             for name, value in vars(module).items():
                 if isinstance(value, re.Pattern) and isinstance(value.pattern, str):
                     found[f"{package}.{info.name}.{name}"] = value
-    from parsers.html import rules
-    from parsers.legacy import _speller
+    from baocao.parsers.html import rules
+    from baocao.parsers.legacy import _speller
 
     for holder, label in ((rules(), "parsers.html.rules()"),
                           (_speller(), "parsers.legacy._speller()")):
         for k, pattern in enumerate(_patterns_in(holder, seen)):
             found[f"{label}[{k}]"] = pattern
-    from parsers.pdf_layout import _page_number_re
+    from baocao.parsers.pdf_layout import _page_number_re
 
     found["parsers.pdf_layout._page_number_re()"] = _page_number_re()  # built from data
     return found
@@ -438,5 +438,5 @@ def test_fuzz_number_vi_and_en_groupings_agree(n: int, cents: int) -> None:
 
 def test_fuzz_all_patterns_found() -> None:
     assert len(PATTERNS) > 40
-    assert any(name.startswith("parsers.legacy") for name in PATTERNS)
+    assert any(name.startswith("baocao.parsers.legacy") for name in PATTERNS)
     assert ROOT.is_dir() and os.path.isdir(ROOT / "parsers")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from parsers import parse
-from parsers.grid import RawCell, recover
-from schemas.document import Document
+from baocao.parsers import parse
+from baocao.parsers.grid import RawCell, recover
+from baocao.schemas.document import Document
 from tests.conftest import ROOT
 
 DEVSET = ROOT.parent / "shared" / "devset"

@@ -13,13 +13,13 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from baocao.cli import main
-from store import version
-from store.db import session_scope
-from store.errors import InputNotFoundError
-from store.export import documents_frame
-from store.ingest import ingest
-from store.inputs import Selection
-from store.models import (
+from baocao.store import version
+from baocao.store.db import session_scope
+from baocao.store.errors import InputNotFoundError
+from baocao.store.export import documents_frame
+from baocao.store.ingest import ingest
+from baocao.store.inputs import Selection
+from baocao.store.models import (
     CorrectionRow,
     DocumentRow,
     ErrorRow,
@@ -28,7 +28,7 @@ from store.models import (
     FlagRow,
     VersionRow,
 )
-from store.repository import correct_fact, list_errors
+from baocao.store.repository import correct_fact, list_errors
 from tests.conftest import CORPUS, DOCS, SEEDS, corpus_files, extraction_of
 
 pytest_plugins = ["tests.conftest_db"]

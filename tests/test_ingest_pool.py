@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from store import ingest as ingest_module
-from store.errors import WorkerCrashError
-from store.pool import WorkerPool
-from store.worker import Task, process
+from baocao.store import ingest as ingest_module
+from baocao.store.errors import WorkerCrashError
+from baocao.store.pool import WorkerPool
+from baocao.store.worker import Task, process
 from tests.conftest import ROOT, SEEDS
 
 pytest_plugins = ["tests.conftest_db"]
@@ -82,7 +82,7 @@ def test_ingest_records_a_timeout_and_goes_on(db_url: str, tmp_path: Path,
     monkeypatch.setattr(ingest_module, "process", process)
     retry = ingest_module.ingest([folder], db=db_url, workers=1, quiet=True)
     assert (retry.new, retry.skipped) == (1, 2)  # timeouts are retried, then cleared
-    from store.db import session_scope
-    from store.repository import list_errors
+    from baocao.store.db import session_scope
+    from baocao.store.repository import list_errors
     with session_scope(db_url) as session:
         assert list_errors(session) == []

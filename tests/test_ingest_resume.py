@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from store.db import dispose, resolve_url, retrying, session_scope
-from store.errors import DatabaseUnavailableError
-from store.ingest import ingest
-from store.models import ExtractionRow, FactRow, RelationRow, Run, VersionRow
+from baocao.store.db import dispose, resolve_url, retrying, session_scope
+from baocao.store.errors import DatabaseUnavailableError
+from baocao.store.ingest import ingest
+from baocao.store.models import ExtractionRow, FactRow, RelationRow, Run, VersionRow
 from tests.conftest import ROOT, SEEDS
 
 pytest_plugins = ["tests.conftest_db"]

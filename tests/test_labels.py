@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from baocao.api import extract
-from extractor.labels import names_body
+from baocao.extractor.labels import names_body
 
 
 def _labels(tmp_path: Path, text: str) -> list[tuple[str, str | None]]:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from extractor.pipeline import extract_document
-from parsers import parse
-from parsers.legacy import (
+from baocao.extractor.pipeline import extract_document
+from baocao.parsers import parse
+from baocao.parsers.legacy import (
     DocxFonts,
     SchemeName,
     convert,
@@ -28,7 +28,7 @@ from parsers.legacy import (
     scheme,
     scheme_for_font,
 )
-from parsers.pdf_layout import Line, PageText
+from baocao.parsers.pdf_layout import Line, PageText
 from tests.conftest import CORPUS, SEEDS
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -321,7 +321,7 @@ def test_legacy_pdf_text_layer_in_tcvn3(tmp_path: Path) -> None:
 def test_legacy_and_ocr_doctests_pass() -> None:
     import doctest
 
-    from parsers import legacy, ocr
+    from baocao.parsers import legacy, ocr
 
     for module in (legacy, ocr):
         result = doctest.testmod(module)

@@ -27,8 +27,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from baocao.api import extract
-from parsers import parse
-from parsers.legacy import (
+from baocao.parsers import parse
+from baocao.parsers.legacy import (
     SchemeName,
     convert_glyph_runs,
     convert_segments,
@@ -36,8 +36,8 @@ from parsers.legacy import (
     encode,
     scheme_for_font,
 )
-from parsers.pdf import _legacy_fonts
-from schemas.extraction import Extraction
+from baocao.parsers.pdf import _legacy_fonts
+from baocao.schemas.extraction import Extraction
 from tests.conftest import CORPUS, SEEDS
 from tests.test_legacy import nfc, to_bytes
 

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractor import numbers
-from extractor.numbers import (
+from baocao.extractor import numbers
+from baocao.extractor.numbers import (
     AMOUNT_RE,
     DATE_RE,
     FRACTION_RE,
@@ -444,13 +444,13 @@ def test_numbers_packaged_vocabulary_loads() -> None:
 
 
 def test_numbers_vocabulary_entries_all_carry_a_comment() -> None:
-    text = (files("extractor") / "data" / "numbers.yaml").read_text(encoding="utf-8")
+    text = (files("baocao.extractor") / "data" / "numbers.yaml").read_text(encoding="utf-8")
     entries = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     assert [ln for ln in entries if "#" not in ln] == []
 
 
 def _packaged_yaml() -> str:
-    return (files("extractor") / "data" / "numbers.yaml").read_text(encoding="utf-8")
+    return (files("baocao.extractor") / "data" / "numbers.yaml").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import pytest
 
-from extractor.evaluate import load_gold, score_document
-from extractor.pipeline import extract_document
-from parsers import Limits, parse, scan_image
-from parsers.builder import DocumentBuilder
-from parsers.errors import NeedsOCRError, OCRUnavailableError
-from parsers.ocr import (
+from baocao.extractor.evaluate import load_gold, score_document
+from baocao.extractor.pipeline import extract_document
+from baocao.parsers import Limits, parse, scan_image
+from baocao.parsers.builder import DocumentBuilder
+from baocao.parsers.errors import NeedsOCRError, OCRUnavailableError
+from baocao.parsers.ocr import (
     OcrLine,
     OcrPage,
     OcrWord,
@@ -43,9 +43,9 @@ from parsers.ocr import (
     require_tesseract,
     tesseract_status,
 )
-from parsers.pdf_layout import Line
-from schemas.document import BlockKind, Document, Format, Location, Source, Table
-from schemas.extraction import Extraction
+from baocao.parsers.pdf_layout import Line
+from baocao.schemas.document import BlockKind, Document, Format, Location, Source, Table
+from baocao.schemas.extraction import Extraction
 from tests.conftest import CORPUS, REALDOCS, ROOT
 
 _spec = importlib.util.spec_from_file_location("bench_ocr", ROOT / "benchmarks" / "ocr.py")
@@ -210,7 +210,7 @@ def test_ocr_marked_blocks() -> None:
 def _two_page_table(page_two_header: list[str], header_rows: int) -> Table:
     """A 3-column table on page 1 continued on page 2, whose first row is
     ``page_two_header``; returns the Document's one (stitched) table."""
-    from parsers.builder import CellIn
+    from baocao.parsers.builder import CellIn
 
     builder = DocumentBuilder(Source(path="x.pdf", sha256="0" * 64, format=Format.pdf, size=1))
     header = ["Nội dung", "Số tiền", "Tỷ lệ so với KH TTCP giao"]
@@ -235,7 +235,7 @@ def test_ocr_repeated_header_read_differently_is_not_a_data_row() -> None:
 
 
 def test_ocr_repeated_column_numbers_go_with_the_repeated_header() -> None:
-    from parsers.builder import CellIn
+    from baocao.parsers.builder import CellIn
 
     builder = DocumentBuilder(Source(path="x.pdf", sha256="0" * 64, format=Format.pdf, size=1))
     for page, row in ((1, ["Sơn La", "6.461.025", "26,0%"]), (2, ["Hà Nội", "87.130.263", "45,1%"])):
@@ -256,7 +256,7 @@ def test_ocr_data_rows_are_never_matched_loosely() -> None:
 def test_ocr_marked_blocks_turned_back_to_the_page() -> None:
     """On a levelled page, the OCR blocks' boxes (lines, table, cells, pieces) are turned back;
     a text-layer block on the same page keeps its box."""
-    from parsers.builder import CellIn
+    from baocao.parsers.builder import CellIn
 
     builder = DocumentBuilder(Source(path="x.pdf", sha256="0" * 64, format=Format.pdf, size=1))
     text_box, ocr_box = (72.0, 100.0, 500.0, 112.0), (72.0, 150.0, 500.0, 162.0)

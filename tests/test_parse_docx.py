@@ -27,16 +27,16 @@ from docx.opc.part import XmlPart
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
-from parsers import Limits, parse
-from parsers.docx import read_docx
-from parsers.errors import (
+from baocao.parsers import Limits, parse
+from baocao.parsers.docx import read_docx
+from baocao.parsers.errors import (
     CorruptFileError,
     EncryptedFileError,
     FormatMismatchError,
     ResourceLimitError,
     UnsupportedFormatError,
 )
-from schemas.document import Block, BlockKind, Document, Format, Source, Table
+from baocao.schemas.document import Block, BlockKind, Document, Format, Source, Table
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus" / "docs"

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from baocao.cli import main
-from parsers import parse
-from parsers.base import Limits
-from parsers.errors import (
+from baocao.parsers import parse
+from baocao.parsers.base import Limits
+from baocao.parsers.errors import (
     EmptyFileError,
     FormatMismatchError,
     ResourceLimitError,

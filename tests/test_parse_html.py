@@ -36,12 +36,12 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from selectolax.lexbor import LexborHTMLParser
 
-from parsers import encoding, html
-from parsers.base import Limits
-from parsers.builder import canonical
-from parsers.errors import DecodeError, EmptyFileError, ParseError, ResourceLimitError
-from parsers.html import HtmlCues, flatten_deep, read_html
-from schemas.document import BlockKind, Document, Format, Source
+from baocao.parsers import encoding, html
+from baocao.parsers.base import Limits
+from baocao.parsers.builder import canonical
+from baocao.parsers.errors import DecodeError, EmptyFileError, ParseError, ResourceLimitError
+from baocao.parsers.html import HtmlCues, flatten_deep, read_html
+from baocao.schemas.document import BlockKind, Document, Format, Source
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "corpus" / "docs"
@@ -218,7 +218,7 @@ def test_html_corpus_element_paths_resolve_to_their_elements() -> None:
 
 
 def test_html_corpus_page_reads_through_parse() -> None:
-    from parsers import parse
+    from baocao.parsers import parse
 
     path = DOCS / "000_823effeef226c2f0.html"
     if not path.is_file():

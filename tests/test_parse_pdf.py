@@ -20,17 +20,17 @@ from typing import Any
 
 import pytest
 
-from parsers import Limits, parse
-from parsers.builder import canonical
-from parsers.errors import (
+from baocao.parsers import Limits, parse
+from baocao.parsers.builder import canonical
+from baocao.parsers.errors import (
     CorruptFileError,
     EmptyFileError,
     EncryptedFileError,
     NeedsOCRError,
     ResourceLimitError,
 )
-from parsers.pdf import read_pdf
-from schemas.document import BlockKind, Document, Format, Source, Table
+from baocao.parsers.pdf import read_pdf
+from baocao.schemas.document import BlockKind, Document, Format, Source, Table
 
 reportlab = pytest.importorskip("reportlab")
 from reportlab.lib import colors  # noqa: E402
@@ -224,7 +224,7 @@ def _plumber_tables(path: Path, page: int) -> list[list[tuple[tuple[int, ...], s
 def test_pdf_tables_match_pdfplumber_find_tables(path: Path) -> None:
     """The reader runs pdfplumber's TableFinder on edges read with PDFium and takes cell
     text from PDFium glyphs: the cells and their text must be pdfplumber's own."""
-    from parsers.pdf import _read_pages
+    from baocao.parsers.pdf import _read_pages
 
     for page in _read_pages(path, Limits()):
         if page.paths < 4:
@@ -289,7 +289,7 @@ def test_pdf_plain_numbered_footnote_is_linked_to_its_marker(tmp_path: Path) -> 
 
 
 def test_pdf_layout_raised_digit_stays_on_its_line_as_marker() -> None:
-    from parsers.pdf_layout import build_lines
+    from baocao.parsers.pdf_layout import build_lines
 
     glyphs = [(c, 100 + 7 * i, 700.0, 106 + 7 * i, 714.0, 12.0, False) for i, c in enumerate("522")]
     glyphs.append(("1", 121.0, 701.0, 125.0, 709.0, 7.0, False))      # 7 pt, raised 5 pt
@@ -299,7 +299,7 @@ def test_pdf_layout_raised_digit_stays_on_its_line_as_marker() -> None:
 
 
 def test_pdf_layout_wide_gap_on_one_baseline_starts_a_line() -> None:
-    from parsers.pdf_layout import build_lines
+    from baocao.parsers.pdf_layout import build_lines
 
     left = [(c, 60 + 7 * i, 100.0, 66 + 7 * i, 114.0, 12.0, False) for i, c in enumerate("UBND")]
     right = [(c, 330 + 7 * i, 100.0, 336 + 7 * i, 114.0, 12.0, False) for i, c in enumerate("CỘNG")]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from parsers import parse
-from schemas.document import BlockKind
+from baocao.parsers import parse
+from baocao.schemas.document import BlockKind
 from tests.conftest import CORPUS, SEEDS
 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")

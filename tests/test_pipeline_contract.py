@@ -17,15 +17,15 @@ from sqlalchemy import select
 
 import baocao
 from baocao.cli import main
-from parsers import parse
-from review.recheck import recheck
-from store.db import session_scope
-from store.errors import DatabaseNotFoundError, DatabaseUnavailableError, UnsupportedDatabaseError
-from store.export import Filters, export_frames
-from store.ingest import ingest
-from store.inputs import path_pattern
-from store.models import ExtractionRow, FactRow, UserRow, VersionRow
-from store.repository import correct_fact, summary
+from baocao.parsers import parse
+from baocao.review.recheck import recheck
+from baocao.store.db import session_scope
+from baocao.store.errors import DatabaseNotFoundError, DatabaseUnavailableError, UnsupportedDatabaseError
+from baocao.store.export import Filters, export_frames
+from baocao.store.ingest import ingest
+from baocao.store.inputs import path_pattern
+from baocao.store.models import ExtractionRow, FactRow, UserRow, VersionRow
+from baocao.store.repository import correct_fact, summary
 from tests.conftest import DOCS, SEEDS
 
 pytest_plugins = ["tests.conftest_db"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from baocao.api import extract
-from schemas.extraction import Check, Extraction
+from baocao.schemas.extraction import Check, Extraction
 
 
 def _extract(tmp_path: Path, text: str, name: str = "report.txt") -> Extraction:
@@ -148,7 +148,7 @@ def test_table_categories_that_do_not_cover_the_total_are_not_a_fail(tmp_path: P
 
 
 def test_cross_document_same_report_in_two_formats_is_not_a_conflict(tmp_path: Path) -> None:
-    from extractor.checks import cross_document_checks
+    from baocao.extractor.checks import cross_document_checks
 
     text = ("BÁO CÁO\nKết quả Chỉ số cải cách hành chính năm 2023\n\nNăm 2023, Chỉ số cải cách hành chính "
             "của tỉnh đạt 86,5 điểm. Chỉ số thành phần cải cách thủ tục hành chính đạt 9,5 điểm.\n")
@@ -184,7 +184,7 @@ def test_a_misplaced_grouping_mark_is_kept_and_its_alternative_confirmed(tmp_pat
 
 
 def test_cross_document_several_values_in_one_document_are_not_a_conflict(tmp_path: Path) -> None:
-    from extractor.checks import cross_document_checks
+    from baocao.extractor.checks import cross_document_checks
 
     line = "Năm 2023: nhóm chỉ số Tiến độ giải quyết theo Bộ chỉ số 766 đạt {}/20 điểm.\n"
     a = _extract(tmp_path, line.format("18,2") + line.format("17,9"), "a.txt")
@@ -306,8 +306,8 @@ def test_a_colon_after_a_total_opens_its_keyed_parts(tmp_path: Path) -> None:
 
 
 def test_a_date_read_from_a_scan_is_not_proven_wrong(tmp_path: Path) -> None:
-    from extractor.checks import Checker
-    from parsers import parse
+    from baocao.extractor.checks import Checker
+    from baocao.parsers import parse
 
     text = ("BÁO CÁO\n\nHà Nội, ngày 26 tháng 02 năm 2026\n\nMột.\n\nHai.\n\nTrong thời kỳ thanh tra đã "
             "thực hiện từ 01/01/2029 đến 30/6/2024, đã thanh tra 20 mỏ.\n")

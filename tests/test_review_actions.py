@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, select, text
 
-from extractor.arith import vi
-from review.recheck import corrected_extraction, stored_checks
-from store.db import session_scope
-from store.models import (
+from baocao.extractor.arith import vi
+from baocao.review.recheck import corrected_extraction, stored_checks
+from baocao.store.db import session_scope
+from baocao.store.models import (
     AuditRow,
     CheckRow,
     CorrectionRow,
@@ -246,14 +246,14 @@ def test_mark_reviewed_with_versioning(review_db: ReviewDB) -> None:
 
 
 def test_checks_stay_as_extracted_without_corrections(review_db: ReviewDB) -> None:
-    from review.recheck import run
+    from baocao.review.recheck import run
 
     doc = review_db.doc_id("002_")
     with session_scope(review_db.url) as session:
         x = session.scalar(select(ExtractionRow).join(VersionRow).where(
             VersionRow.document_id == doc))
         app = review_db.app
-        from review.sources import current
+        from baocao.review.sources import current
 
         document = app.state.sources.document(session, current(session, doc), x.text)
         loaded = corrected_extraction(session, x.id, document)
@@ -314,8 +314,8 @@ def test_documents_from_baocao_ingest_are_parsed_on_first_view(db_url: str,
     import shutil
     import zipfile
 
-    from review.app import create_app
-    from store.ingest import ingest
+    from baocao.review.app import create_app
+    from baocao.store.ingest import ingest
     from tests.review_support import SEEDS, add_users, login
 
     seed = tmp_path / "seed.txt"
@@ -350,9 +350,9 @@ def test_documents_from_baocao_ingest_are_parsed_on_first_view(db_url: str,
 def test_added_fact_between_blocks_takes_the_block_before(tmp_path) -> None:  # noqa: ANN001
     """A reviewer's span that starts on the blank line between two paragraphs is placed in
     the paragraph before it (page and box from there), not lost."""
-    from parsers import parse
-    from review.recheck import added_fact
-    from store.models import CorrectionRow
+    from baocao.parsers import parse
+    from baocao.review.recheck import added_fact
+    from baocao.store.models import CorrectionRow
 
     path = tmp_path / "note.txt"
     path.write_text("Tiếp nhận 12 hồ sơ.\n\nĐã giải quyết 10 hồ sơ.\n", encoding="utf-8")

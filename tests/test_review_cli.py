@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from baocao.cli import main
-from store.db import resolve_url, session_scope
-from store.models import UserRow
+from baocao.store.db import resolve_url, session_scope
+from baocao.store.models import UserRow
 
 pytest_plugins = ["tests.conftest_db"]
 

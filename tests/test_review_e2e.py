@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from review.app import create_app
-from review.demo import Server, write_demo_report
+from baocao.review.app import create_app
+from baocao.review.demo import Server, write_demo_report
 from tests.review_support import PASSWORD, PDF, SEEDS, add_users, fill, script_file
 
 CHROMIUM = os.environ.get("BAOCAO_CHROMIUM", "/usr/bin/chromium")

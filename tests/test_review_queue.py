@@ -7,10 +7,10 @@ import re
 
 from sqlalchemy import select, update
 
-from review.queue import PAGE_SIZE
-from store.db import session_scope
-from store.models import FactRow, ReviewRow
-from store.repository import save_extraction
+from baocao.review.queue import PAGE_SIZE
+from baocao.store.db import session_scope
+from baocao.store.models import FactRow, ReviewRow
+from baocao.store.repository import save_extraction
 from tests.review_support import ROOT, ReviewDB, parsed, review_db  # noqa: F401
 
 pytest_plugins = ["tests.conftest_db"]

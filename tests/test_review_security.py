@@ -12,9 +12,9 @@ import pytest
 from fastapi.routing import APIRoute
 from sqlalchemy import select, update
 
-from review.auth import add_user, authenticate, hash_password, verify_password
-from store.db import session_scope
-from store.models import AuditRow, SessionRow, UserRow, utcnow
+from baocao.review.auth import add_user, authenticate, hash_password, verify_password
+from baocao.store.db import session_scope
+from baocao.store.models import AuditRow, SessionRow, UserRow, utcnow
 from tests.review_support import PASSWORD, ReviewDB, csrf_of, review_db  # noqa: F401
 
 pytest_plugins = ["tests.conftest_db"]
@@ -130,7 +130,7 @@ def test_sessions_expire(review_db: ReviewDB, column: str) -> None:
 
 
 def test_idle_timeout_setting(review_db: ReviewDB) -> None:
-    from review.app import create_app
+    from baocao.review.app import create_app
 
     review_db.app = create_app(review_db.url, idle=timedelta(seconds=-1))
     client = review_db.client()
@@ -224,7 +224,7 @@ def test_users_add_hashes_with_argon2id_and_audits(review_db: ReviewDB) -> None:
                                                 ("an", "reviewer", "longenough")])
 def test_users_add_refuses_bad_requests(review_db: ReviewDB, name: str, role: str,
                                         password: str) -> None:
-    from review.auth import AccountError
+    from baocao.review.auth import AccountError
 
     with pytest.raises(AccountError), session_scope(review_db.url) as session:
         add_user(session, name, role, password)

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from baocao.cli import main
-from store.db import current_revision, get_engine, resolve_url, session_scope, upgrade
-from store.errors import DatabaseUnavailableError
-from store.models import AuditRow, Base, CorrectionRow, DocumentRow, UserRow
+from baocao.store.db import current_revision, get_engine, resolve_url, session_scope, upgrade
+from baocao.store.errors import DatabaseUnavailableError
+from baocao.store.models import AuditRow, Base, CorrectionRow, DocumentRow, UserRow
 
 pytest_plugins = ["tests.conftest_db"]
 

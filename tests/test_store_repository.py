@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from schemas.extraction import Extraction
-from store.db import session_scope, upgrade
-from store.models import (
+from baocao.schemas.extraction import Extraction
+from baocao.store.db import session_scope, upgrade
+from baocao.store.models import (
     AuditRow,
     CheckRow,
     CorrectionRow,
@@ -21,7 +21,7 @@ from store.models import (
     ReviewRow,
     VersionRow,
 )
-from store.repository import (
+from baocao.store.repository import (
     StaleCorrectionError,
     correct_fact,
     fact_keys,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from baocao.api import extract
-from schemas.extraction import Extraction
+from baocao.schemas.extraction import Extraction
 
 
 def _extract(tmp_path: Path, text: str) -> Extraction:
@@ -115,7 +115,7 @@ def test_tables_a_unit_line_above_the_table_gives_its_figures_their_unit(tmp_pat
 
 
 def test_tables_unit_line_currency_read_through_one_ocr_slip() -> None:
-    from extractor.tables import declared_unit, is_currency, ocr_currency
+    from baocao.extractor.tables import declared_unit, is_currency, ocr_currency
 
     text = "Phụ lục\n\nĐơn vị: Triệu đẳng\n\n"
     assert declared_unit(text, len(text)) == "Triệu đẳng"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from extractor.catalog import frameworks
-from extractor.context import is_named_subject, places
-from extractor.meta import layout
-from extractor.numbers import vocabulary
-from extractor.relations import facets_of, relation_words
-from extractor.vocab import cues, load_yaml
-from parsers.grid import table_words
+from baocao.extractor.catalog import frameworks
+from baocao.extractor.context import is_named_subject, places
+from baocao.extractor.meta import layout
+from baocao.extractor.numbers import vocabulary
+from baocao.extractor.relations import facets_of, relation_words
+from baocao.extractor.vocab import cues, load_yaml
+from baocao.parsers.grid import table_words
 
 ROOT = Path(__file__).resolve().parents[1]
 

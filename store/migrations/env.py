@@ -10,8 +10,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from store.db import get_engine, is_sqlite
-from store.models import Base
+from baocao.store.db import get_engine, is_sqlite
+from baocao.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata
