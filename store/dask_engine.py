@@ -39,6 +39,7 @@ from baocao.store.export import (
     DOCUMENT_COLUMNS,
     FACT_COLUMNS,
     FACT_DTYPES,
+    arrow_table,
     check_dtypes,
     checks_from_extraction,
     document_dtypes,
@@ -292,10 +293,9 @@ def _write_tables(root: Path, batch: str, facts: list[dict[str, Any]],
 
 def _write_dataset(frame: pd.DataFrame, folder: Path, batch: str,
                    partition: list[str] | None) -> None:
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = arrow_table(frame)
     pq.write_to_dataset(table, str(folder), partition_cols=partition,
                         basename_template=f"{batch}-{{i}}.parquet",
                         existing_data_behavior="overwrite_or_ignore")

@@ -10,14 +10,16 @@ JSON Schema ``baocao schema export`` prints; every writer produces exactly those
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
 
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
@@ -62,7 +64,8 @@ class ExportedFact(BaseModel):
     symbol: str | None
     issuer: str | None
     place: str | None
-    doc_date: str | None = Field(description="ISO date, or YYYY-MM / YYYY when parts are blank")
+    doc_date: date | None = Field(description="the document's date, where its day is known "
+                                              "(see doc_date_text for a year or month alone)")
     title: str | None
     fact_key: str = Field(description="stable across versions; corrections are attached to it")
     fact_id: str | None = Field(description="id within the extraction (f12); null for added facts")
@@ -75,8 +78,8 @@ class ExportedFact(BaseModel):
     label: str | None
     indicator: str | None
     period_text: str | None
-    period_start: str | None
-    period_end: str | None
+    period_start: date | None
+    period_end: date | None
     period_year: int | None
     subject: str | None
     source_text: str = Field(description="the figure as written; text[span_start:span_end]")
@@ -98,9 +101,17 @@ class ExportedFact(BaseModel):
     corrected_period_text: str | None
     corrected_subject: str | None
     corrected_by: str | None
-    corrected_at: str | None = Field(description="ISO timestamp of the correction")
+    corrected_at: datetime | None = Field(description="when the correction was made (UTC)")
     correction_reason: str | None
     flagged: bool = Field(description="a new extraction differs from the reviewer's correction")
+    # typed dates (added after the first columns, which keep their names)
+    doc_date_text: str | None = Field(description="the document's date as far as it is known: "
+                                                  "YYYY-MM-DD, YYYY-MM or YYYY")
+    doc_date_start: date | None = Field(description="first day the document's date may be")
+    doc_date_end: date | None = Field(description="last day the document's date may be")
+    doc_date_granularity: Literal["day", "month", "year"] | None
+    value_date: date | None = Field(description="the date of a date or deadline fact")
+    corrected_value_date: date | None = Field(description="the date a reviewer set")
 
 
 FACT_COLUMNS = list(ExportedFact.model_fields)
@@ -111,7 +122,13 @@ DOCUMENT_COLUMNS = ["document_id", "path", "doc_version", "versions", "sha256", 
                     "pages", "extractor_version", "doc_type", "number", "symbol", "issuer",
                     "place", "doc_date", "title", "period_text", "period_year", "signer_title",
                     "signer_name", "n_facts", "n_checks_failed", "review_state", "open_flags",
-                    "ingested_at"]
+                    "ingested_at", "doc_date_text", "doc_date_start", "doc_date_end",
+                    "doc_date_granularity"]
+DATE_COLUMNS = {"doc_date", "doc_date_start", "doc_date_end", "period_start", "period_end",
+                "value_date", "corrected_value_date"}
+TIMESTAMP_COLUMNS = {"corrected_at", "ingested_at"}
+DATE_DTYPE = "object"                        # datetime.date values: date32 in Parquet, Excel dates
+TIMESTAMP_DTYPE = "datetime64[us, UTC]"      # timestamps carry their zone: UTC
 
 
 @dataclass(frozen=True)
@@ -141,22 +158,76 @@ class Filters:
             object.__setattr__(self, name, value)
 
 
-def _dtype(annotation: Any) -> str:
+def _dtype(annotation: Any) -> Any:
     args = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
     base = next((a for a in args if a is not type(None)), str)
-    return {int: "Int64", float: "Float64", bool: "boolean"}.get(base, "string")
+    return {int: "Int64", float: "Float64", bool: "boolean", date: DATE_DTYPE,
+            datetime: TIMESTAMP_DTYPE}.get(base, "string")
 
 
 FACT_DTYPES = {name: _dtype(f.annotation) for name, f in ExportedFact.model_fields.items()}
 
 
 def typed_frame(records: list[dict[str, Any]], columns: list[str],
-                dtypes: dict[str, str] | None = None) -> pd.DataFrame:
-    """A DataFrame with exactly ``columns``, nullable dtypes (stable Parquet/CSV types)."""
+                dtypes: dict[str, Any] | None = None) -> pd.DataFrame:
+    """A DataFrame with exactly ``columns``, nullable dtypes (stable Parquet/CSV types): dates
+    as dates, timestamps in UTC, the document's date also as text, start, end, granularity."""
+    if "doc_date_text" in columns:
+        records = [{**r, **date_columns(r.get("doc_date"))} for r in records]
+    if "value_date" in columns:
+        records = [{**r, "value_date": _day(r.get("value_text")),
+                    "corrected_value_date": _day(r.get("corrected_value_text"))} for r in records]
     frame = pd.DataFrame.from_records(records, columns=columns)
     for name, dtype in (dtypes or {}).items():
-        frame[name] = frame[name].astype(dtype)
+        if name in DATE_COLUMNS:
+            frame[name] = pd.Series([_day(v) for v in frame[name]], index=frame.index,
+                                    dtype=DATE_DTYPE)
+        elif name in TIMESTAMP_COLUMNS:
+            frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601").astype(dtype)
+        else:
+            frame[name] = frame[name].astype(dtype)
     return frame
+
+
+def _day(value: Any) -> date | None:
+    """A date where the day is known: from a date or an ISO ``YYYY-MM-DD`` text, else None."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
+
+
+def date_columns(value: Any) -> dict[str, Any]:
+    """A document date written as far as it is known (``2024-05-06``, ``2024-05``, ``2024``)
+    as its text, first and last possible day, and granularity."""
+    text = value.isoformat() if isinstance(value, date) else (str(value) if value else None)
+    none = {"doc_date": None, "doc_date_text": text, "doc_date_start": None,
+            "doc_date_end": None, "doc_date_granularity": None}
+    if not text:
+        return none
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return {**none, "doc_date": day, "doc_date_start": day, "doc_date_end": day,
+                    "doc_date_granularity": "day"}
+        if len(text) == 7:
+            year, month = int(text[:4]), int(text[5:7])
+            last = calendar.monthrange(year, month)[1]
+            return {**none, "doc_date_start": date(year, month, 1),
+                    "doc_date_end": date(year, month, last), "doc_date_granularity": "month"}
+        if len(text) == 4:
+            year = int(text)
+            return {**none, "doc_date_start": date(year, 1, 1), "doc_date_end": date(year, 12, 31),
+                    "doc_date_granularity": "year"}
+    except ValueError:
+        pass
+    return none
 
 
 # ── facts ────────────────────────────────────────────────────────────────────────────────
@@ -225,7 +296,7 @@ def _with_correction(record: dict[str, Any], c: CorrectionRow | None) -> dict[st
             record["corrected_period_text"] = (c.period or {}).get("text")
         else:
             record[f"corrected_{name}"] = getattr(c, name)
-    record["corrected_at"] = c.updated_at.isoformat() if c.updated_at else None
+    record["corrected_at"] = c.updated_at
     record["correction_reason"] = c.reason
     return record
 
@@ -434,7 +505,7 @@ def document_from_extraction(ex: Extraction, *, path: str | None = None, doc_ver
             "signer_title": m.signer_title, "signer_name": m.signer_name,
             "n_facts": len(ex.facts),
             "n_checks_failed": sum(1 for c in ex.checks if c.status.value == "fail"),
-            "review_state": None, "open_flags": 0, "ingested_at": datetime.now().isoformat()}
+            "review_state": None, "open_flags": 0, "ingested_at": datetime.now(UTC)}
 
 
 def check_dtypes() -> dict[str, str]:
@@ -475,19 +546,16 @@ def documents_frame(source: str | Session, filters: Filters | None = None) -> pd
     records = [{**{k: v for k, v in r.items() if k != "meta"},
                 "signer_title": r["meta"].get("signer_title"),
                 "signer_name": r["meta"].get("signer_name"),
-                "ingested_at": _iso(r["ingested_at"])} for r in rows]
+                "ingested_at": r["ingested_at"]} for r in rows]
     frame = typed_frame(records, DOCUMENT_COLUMNS, document_dtypes())
     return frame[_common(frame, filters)].reset_index(drop=True)
 
 
-def document_dtypes() -> dict[str, str]:
+def document_dtypes() -> dict[str, Any]:
     ints = {"document_id", "doc_version", "versions", "size", "pages", "period_year", "n_facts",
             "n_checks_failed", "open_flags"}
-    return {c: "Int64" if c in ints else "string" for c in DOCUMENT_COLUMNS}
-
-
-def _iso(value: datetime | str | None) -> str | None:
-    return value.isoformat() if isinstance(value, datetime) else value
+    return {c: "Int64" if c in ints else DATE_DTYPE if c in DATE_COLUMNS
+            else TIMESTAMP_DTYPE if c in TIMESTAMP_COLUMNS else "string" for c in DOCUMENT_COLUMNS}
 
 
 # ── writers ──────────────────────────────────────────────────────────────────────────────
@@ -521,7 +589,7 @@ def write_frames(frames: dict[str, pd.DataFrame], fmt: str, out: Path) -> list[P
         target.parent.mkdir(parents=True, exist_ok=True)
         with pd.ExcelWriter(target, engine="openpyxl") as book:
             for name, frame in frames.items():
-                frame.to_excel(book, sheet_name=name, index=False)
+                _for_excel(frame).to_excel(book, sheet_name=name, index=False)
         return [target]
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -532,13 +600,39 @@ def write_frames(frames: dict[str, pd.DataFrame], fmt: str, out: Path) -> list[P
     return written
 
 
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """The frame as an Arrow table whose date columns are date32 even when a part has no date
+    at all (a column of nulls would otherwise be typed null, and parts would disagree)."""
+    schema = pa.Schema.from_pandas(frame, preserve_index=False)
+    for name in DATE_COLUMNS & set(frame.columns):
+        schema = schema.set(schema.get_field_index(name), pa.field(name, pa.date32()))
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+
+
+def _for_excel(frame: pd.DataFrame) -> pd.DataFrame:
+    """Excel has no time zones: timestamps are written as UTC wall-clock time (the README says
+    so); dates and timestamps are real Excel dates, never text."""
+    out = frame.copy()
+    for name in TIMESTAMP_COLUMNS & set(frame.columns):
+        out[name] = frame[name].dt.tz_convert("UTC").dt.tz_localize(None)
+    for name in DATE_COLUMNS & set(frame.columns):
+        out[name] = pd.to_datetime(frame[name].astype("string"), format="%Y-%m-%d")
+    return out
+
+
 def write_frame(frame: pd.DataFrame, fmt: str, target: Any) -> None:
     """One table in one format; ``target`` is a path or a text stream (jsonl, csv)."""
     if fmt == "jsonl":
-        frame.to_json(target, orient="records", lines=True, force_ascii=False)
+        # JSON has no date type: dates as "2024-05-06", timestamps as "2024-05-06T10:00:00.000Z"
+        dated = frame.copy()
+        for name in DATE_COLUMNS & set(frame.columns):
+            dated[name] = frame[name].astype("string")
+        dated.to_json(target, orient="records", lines=True, force_ascii=False, date_format="iso")
     elif fmt == "csv":
         frame.to_csv(target, index=False)
     elif fmt == "parquet":
-        frame.to_parquet(target, engine="pyarrow", index=False)
+        import pyarrow.parquet as pq
+
+        pq.write_table(arrow_table(frame), target)
     else:
         raise ValueError(f"cannot write one table as {fmt!r}")

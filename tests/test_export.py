@@ -123,7 +123,7 @@ def test_cli_export_filters_and_stdout(corrected_db: str) -> None:
 
 def test_every_exported_record_matches_the_schema(corrected_db: str) -> None:
     frame = facts_frame(corrected_db)
-    for record in json.loads(frame.to_json(orient="records", force_ascii=False)):
+    for record in json.loads(frame.to_json(orient="records", force_ascii=False, date_format="iso")):
         ExportedFact.model_validate(record)
 
 

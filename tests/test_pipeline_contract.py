@@ -197,3 +197,77 @@ def test_check_exit_ignores_differences_across_documents(tmp_path: Path) -> None
     assert result.exit_code == 0
     seed_error = CliRunner().invoke(main, ["check", str(SEED_004)])
     assert seed_error.exit_code == 1
+
+
+# ── typed exports: dates are dates, timestamps carry UTC ──────────────────────────────────
+
+def _reviewed_seed(db_url: str) -> None:
+    ingest([SEED_004], db=db_url, workers=0, quiet=True)
+    with session_scope(db_url) as session:
+        alice = UserRow(name="alice", role="reviewer", password_hash="x", allowed_places=[])
+        session.add(alice)
+        session.flush()
+        fact = session.scalar(select(FactRow).where(FactRow.value == 15739.0,
+                                                     FactRow.kind == "count"))
+        correct_fact(session, fact, "edit", {"value": 15740.0}, actor="alice",
+                     user_id=alice.id, reason="typo")
+
+
+def test_exports_write_typed_dates_and_utc_timestamps(db_url: str, tmp_path: Path) -> None:
+    import json
+
+    import openpyxl
+    import pyarrow.parquet as pq
+
+    _reviewed_seed(db_url)
+    runner = CliRunner()
+    for fmt in ("parquet", "csv", "jsonl", "xlsx"):
+        result = runner.invoke(main, ["export", "--db", db_url, "--format", fmt, "--out",
+                                      str(tmp_path / fmt)])
+        assert result.exit_code == 0, result.output
+    facts = pq.read_schema(tmp_path / "parquet" / "facts.parquet")
+    for name in ("doc_date", "doc_date_start", "doc_date_end", "period_start", "period_end",
+                 "value_date"):
+        assert str(facts.field(name).type) == "date32[day]", name
+    assert str(facts.field("corrected_at").type) == "timestamp[us, tz=UTC]"
+    documents = pq.read_schema(tmp_path / "parquet" / "documents.parquet")
+    assert str(documents.field("ingested_at").type) == "timestamp[us, tz=UTC]"
+    table = pq.read_table(tmp_path / "parquet" / "facts.parquet").to_pandas()
+    corrected = table[table["status"] == "corrected"].iloc[0]
+    assert corrected["corrected_at"].tzinfo is not None
+    deadlines = table[table["kind"] == "deadline"]
+    assert len(deadlines) and deadlines["value_date"].notna().all()
+    assert [str(d) for d in deadlines["value_date"]] == list(deadlines["value_text"])
+    # a year or a month alone is no date, but its start, end and granularity are typed
+    grains = set(table["doc_date_granularity"].dropna())
+    assert grains <= {"day", "month", "year"} and grains
+    row = table.iloc[0]
+    if row["doc_date_granularity"] == "day":
+        assert row["doc_date"] == row["doc_date_start"] == row["doc_date_end"]
+    else:
+        assert row["doc_date"] is None and row["doc_date_start"] < row["doc_date_end"]
+    lines = (tmp_path / "jsonl" / "facts.jsonl").read_text(encoding="utf-8").splitlines()
+    record = next(json.loads(x) for x in lines if json.loads(x)["kind"] == "deadline")
+    assert len(record["value_date"]) == 10 and record["value_date"] == record["value_text"]
+    book = openpyxl.load_workbook(tmp_path / "xlsx" / "baocao.xlsx")
+    sheet = book["facts"]
+    header = [c.value for c in sheet[1]]
+    column = header.index("period_start")
+    cells = [r[column].value for r in sheet.iter_rows(min_row=2) if r[column].value is not None]
+    assert cells and all(not isinstance(v, str) for v in cells)   # Excel dates, not text
+    csv = (tmp_path / "csv" / "facts.csv").read_text(encoding="utf-8").splitlines()
+    assert "+00:00" in next(line for line in csv if "typo" in line)   # corrected_at in UTC
+
+
+def test_the_export_schema_publishes_the_types() -> None:
+    import json
+
+    result = CliRunner().invoke(main, ["schema", "export"])
+    props = json.loads(result.output)["properties"]
+
+    def formats(name: str) -> set[str]:
+        return {a.get("format") for a in props[name].get("anyOf", [props[name]])}
+    assert "date" in formats("doc_date") and "date" in formats("period_start")
+    assert "date-time" in formats("corrected_at")
+    assert {"day", "month", "year"} <= {e for a in props["doc_date_granularity"]["anyOf"]
+                                        for e in a.get("enum", [])}
