@@ -243,7 +243,7 @@ class _ListingErrors:
         self.records.append({**record, "path": path, "sha256": sha256, "size": size})
         _tally(self.report, self.progress, {"status": "failed", "error": {**record, "path": path}})
 
-    def skipped(self) -> None:
+    def skipped(self, path: str | None = None, sha256: str | None = None) -> None:
         _tally(self.report, self.progress, {"status": "skipped"})
 
 

@@ -41,6 +41,7 @@ from baocao.store.models import (
     UserRow,
     VersionRow,
 )
+from baocao.store.repository import other_paths
 from baocao.store.rows import fact_keys, fact_values, number
 
 FORMATS = ("jsonl", "csv", "parquet", "xlsx")
@@ -123,7 +124,8 @@ DOCUMENT_COLUMNS = ["document_id", "path", "doc_version", "versions", "sha256", 
                     "place", "doc_date", "title", "period_text", "period_year", "signer_title",
                     "signer_name", "n_facts", "n_checks_failed", "review_state", "open_flags",
                     "ingested_at", "doc_date_text", "doc_date_start", "doc_date_end",
-                    "doc_date_granularity"]
+                    "doc_date_granularity",
+                    "other_paths"]   # other paths the same bytes were met at, one a line
 DATE_COLUMNS = {"doc_date", "doc_date_start", "doc_date_end", "period_start", "period_end",
                 "value_date", "corrected_value_date"}
 TIMESTAMP_COLUMNS = {"corrected_at", "ingested_at"}
@@ -345,14 +347,16 @@ def facts_frame(source: str | Session | Extraction | Iterable[Extraction],
     """Facts as a DataFrame, from a database URL, a Session, or Extraction(s)."""
     if isinstance(source, Extraction):
         source = [source]
+    aliases: dict[int, list[str]] = {}
     if isinstance(source, Session):
-        records = _db_fact_records(source)
+        records, aliases = _db_fact_records(source), other_paths(source)
     elif isinstance(source, (str, Path)):
         with session_scope(existing(str(source))) as session:
-            records = _db_fact_records(session)
+            records, aliases = _db_fact_records(session), other_paths(session)
     else:
         records = [r for ex in source for r in facts_from_extraction(ex)]
-    return filter_facts(typed_frame(records, FACT_COLUMNS, FACT_DTYPES), filters or Filters())
+    return filter_facts(typed_frame(records, FACT_COLUMNS, FACT_DTYPES), filters or Filters(),
+                        aliases)
 
 
 def _contains(series: pd.Series, needles: Sequence[str]) -> pd.Series:
@@ -375,20 +379,28 @@ def _paths(series: pd.Series, patterns: Sequence[str]) -> pd.Series:
         lambda path: any(t(str(path)) for t in tests)).astype(bool)
 
 
-def _common(frame: pd.DataFrame, filters: Filters) -> pd.Series:
-    """The filters every table shares: the document's place and path."""
+def _common(frame: pd.DataFrame, filters: Filters,
+            aliases: dict[int, list[str]] | None = None) -> pd.Series:
+    """The filters every table shares: the document's place and path (a document is also
+    found by the other paths its bytes were met at, ``aliases``)."""
     mask = pd.Series(True, index=frame.index)
     if filters.place:
         mask &= _contains(frame["place"], filters.place)
     if filters.document:
-        mask &= _paths(frame["path"], filters.document)
+        by_path = _paths(frame["path"], filters.document)
+        if aliases:
+            tests = [path_pattern(p) for p in filters.document]
+            known = {d for d, paths in aliases.items() if any(t(p) for t in tests for p in paths)}
+            by_path |= frame["document_id"].isin(known).fillna(False).astype(bool)
+        mask &= by_path
     return mask
 
 
-def filter_facts(frame: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+def filter_facts(frame: pd.DataFrame, filters: Filters,
+                 aliases: dict[int, list[str]] | None = None) -> pd.DataFrame:
     """Rows matching every filter given: indicator (exact, corrected first), period (year or
     words of the period), place (words of the place), document (path pattern), status."""
-    mask = _common(frame, filters)
+    mask = _common(frame, filters, aliases)
     if filters.indicator:
         indicator = frame["corrected_indicator"].fillna(frame["indicator"])
         mask &= indicator.isin(list(filters.indicator)).fillna(False).astype(bool)
@@ -438,7 +450,7 @@ def checks_frame(source: str | Session, filters: Filters | None = None) -> pd.Da
     records += _rechecked_records(source, rechecked)
     records.sort(key=lambda r: (r["path"], _ordinal(r["check_id"])))
     frame = typed_frame(records, CHECK_COLUMNS, check_dtypes())
-    mask = _common(frame, filters)
+    mask = _common(frame, filters, other_paths(source))
     if filters.check_status:
         mask &= frame["status"].isin(list(filters.check_status)).astype(bool)
     return frame[mask.astype(bool)].reset_index(drop=True)
@@ -543,12 +555,15 @@ def documents_frame(source: str | Session, filters: Filters | None = None) -> pd
         .outerjoin(ReviewRow, ReviewRow.document_id == DocumentRow.id)
         .where(x.is_current.is_(True), VersionRow.is_latest.is_(True))
         .order_by(DocumentRow.path)).mappings()
+    aliases = other_paths(source)
     records = [{**{k: v for k, v in r.items() if k != "meta"},
                 "signer_title": r["meta"].get("signer_title"),
                 "signer_name": r["meta"].get("signer_name"),
-                "ingested_at": r["ingested_at"]} for r in rows]
+                "ingested_at": r["ingested_at"],
+                "other_paths": "\n".join(aliases.get(r["document_id"], [])) or None}
+               for r in rows]
     frame = typed_frame(records, DOCUMENT_COLUMNS, document_dtypes())
-    return frame[_common(frame, filters)].reset_index(drop=True)
+    return frame[_common(frame, filters, aliases)].reset_index(drop=True)
 
 
 def document_dtypes() -> dict[str, Any]:

@@ -41,7 +41,15 @@ from baocao.store.errors import (
 from baocao.store.inputs import Hasher, Item, Selection, list_inputs
 from baocao.store.models import Run, utcnow
 from baocao.store.pool import WorkerPool
-from baocao.store.repository import Done, Saved, done_work, error_key, record_error, save_prepared
+from baocao.store.repository import (
+    Done,
+    Saved,
+    done_work,
+    error_key,
+    record_error,
+    record_path,
+    save_prepared,
+)
 from baocao.store.worker import Task, process
 
 DEFAULT_TIMEOUT = 120.0
@@ -74,6 +82,7 @@ class IngestReport:
     errors: list[dict[str, Any]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)   # inputs naming no file: never recorded
     excluded: int = 0                                   # files --include/--exclude left out
+    other_paths: int = 0                                # stored bytes met at a new path
     seconds: float = 0.0
 
     @property
@@ -132,8 +141,8 @@ class Writer:
             return
         saved = retrying(self.session, lambda: self._save(task, result), url=self.url)
         self.settle(task, None)
-        if saved is None or saved.status == "skipped":
-            self.skipped()
+        if saved is None or saved.status == "skipped":   # stored meanwhile, maybe at another path
+            self.skipped(task.path, task.sha256)
             return
         self.report.new += 1
         self.report.facts += saved.n_facts
@@ -159,8 +168,8 @@ class Writer:
         copies = self.done.pending.pop(task.sha256, [])
         if error is None:
             self.done.stored.add(task.sha256)
-            for _ in copies:
-                self.skipped()
+            for path, _ in copies:
+                self.skipped(path, task.sha256)
             return
         if error.get("code") not in RETRYABLE_CODES:
             self.done.failed[task.sha256] = {**error, "path": task.path}
@@ -182,7 +191,16 @@ class Writer:
         self.report.errors.append(record)
         self.progress.update(self.report)
 
-    def skipped(self) -> None:
+    def skipped(self, path: str | None = None, sha256: str | None = None) -> None:
+        """A file not read: its bytes are stored (then a new path of them is recorded,
+        ``record_path``), or it is already recorded as bad."""
+        if path is not None and sha256 is not None:
+            def write() -> bool:
+                new = record_path(self.session, path, sha256)
+                self.session.commit()
+                return new
+            if retrying(self.session, write, url=self.url):
+                self.report.other_paths += 1
         self.report.skipped += 1
         self.progress.update(self.report)
 
@@ -193,7 +211,7 @@ class Recorder(Protocol):
     def failed(self, path: str, record: dict[str, Any], *, sha256: str | None = None,
                size: int | None = None) -> None: ...
 
-    def skipped(self) -> None: ...
+    def skipped(self, path: str | None = None, sha256: str | None = None) -> None: ...
 
 
 def same_bytes(error: dict[str, Any], first: str) -> dict[str, Any]:
@@ -228,7 +246,9 @@ def plan(items: Iterable[Item], done: Done, writer: Recorder, limits: Limits
             except BaocaoError as e:
                 writer.failed(item.path, e.record(), size=item.size)
                 continue
-            if sha256 in done.stored or error_key(item.path, sha256) in done.recorded:
+            if sha256 in done.stored:
+                writer.skipped(item.path, sha256)
+            elif error_key(item.path, sha256) in done.recorded:
                 writer.skipped()
             elif sha256 in done.failed:
                 known = done.failed[sha256]

@@ -103,6 +103,21 @@ class DocumentRow(Base):
     versions: Mapped[list[VersionRow]] = relationship(back_populates="document")
 
 
+class PathRow(Base):
+    """Another path of stored content: a file whose bytes were first read at another path.
+
+    Not read again (its version belongs to the first path's document); recorded so that the
+    path is found by ``export --document`` and listed in the documents table.
+    """
+
+    __tablename__ = "document_paths"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    path: Mapped[str] = mapped_column(Text, unique=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = _created()
+
+
 class VersionRow(Base):
     """One content of a document. ``sha256`` is unique: the same bytes are stored once."""
 

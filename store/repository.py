@@ -37,6 +37,7 @@ from baocao.store.models import (
     ExtractionRow,
     FactRow,
     FlagRow,
+    PathRow,
     RecheckRow,
     RelationRow,
     ReviewRow,
@@ -255,6 +256,30 @@ def _ids_by_ordinal(session: Session, table: Table, extraction_id: int) -> dict[
     found = session.execute(select(table.c.ordinal, table.c.id)
                             .where(table.c.extraction_id == extraction_id))
     return {ordinal: row_id for ordinal, row_id in found}
+
+
+def record_path(session: Session, path: str, sha256: str) -> bool:
+    """Record ``path`` as another path of the stored content ``sha256`` (not read again);
+    True when it was new. A path that is already a document's, or already recorded, is left."""
+    if session.scalar(select(DocumentRow.id).where(DocumentRow.path == path)) is not None:
+        return False
+    if session.scalar(select(PathRow.id).where(PathRow.path == path)) is not None:
+        return False
+    document_id = session.scalar(select(VersionRow.document_id).where(VersionRow.sha256 == sha256))
+    if document_id is None:
+        return False
+    session.add(PathRow(path=path, document_id=document_id, sha256=sha256))
+    session.flush()
+    return True
+
+
+def other_paths(session: Session) -> dict[int, list[str]]:
+    """document id -> the other paths its stored contents were met at, in the order met."""
+    found: dict[int, list[str]] = {}
+    for document_id, path in session.execute(select(PathRow.document_id, PathRow.path)
+                                             .order_by(PathRow.id)):
+        found.setdefault(document_id, []).append(path)
+    return found
 
 
 def record_error(session: Session, record: dict[str, Any], *, path: str,

@@ -14,8 +14,9 @@ def render_summary(report: IngestReport, totals: dict[str, Any]) -> str:
     rate = report.processed / report.seconds if report.seconds else 0.0
     pages = report.pages / report.seconds if report.seconds else 0.0
     lines = [
-        f"{report.files} files: {report.new} new, {report.skipped} already stored, "
-        f"{report.failed} unreadable  ({report.engine}, {report.workers} workers)",
+        f"{report.files} files: {report.new} new, {report.skipped} already stored"
+        + (f" ({report.other_paths} of them at a new path, recorded)" if report.other_paths else "")
+        + f", {report.failed} unreadable  ({report.engine}, {report.workers} workers)",
         f"{report.seconds:.1f} s: {rate:.1f} files/s, {pages:.1f} pages/s, "
         f"{report.facts} facts found, {sum(report.checks_failed.values())} checks failed"
         + (f", {report.flags} corrections flagged" if report.flags else ""),

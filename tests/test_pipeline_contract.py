@@ -271,3 +271,28 @@ def test_the_export_schema_publishes_the_types() -> None:
     assert "date-time" in formats("corrected_at")
     assert {"day", "month", "year"} <= {e for a in props["doc_date_granularity"]["anyOf"]
                                         for e in a.get("enum", [])}
+
+
+# ── the same bytes at another path ────────────────────────────────────────────────────────
+
+def test_stored_bytes_at_a_new_path_are_found_by_that_path(db_url: str, tmp_path: Path) -> None:
+    first = tmp_path / "2023" / "bao-cao.docx"
+    moved = tmp_path / "archive-moved" / "other-name.docx"
+    for target in (first, moved):
+        target.parent.mkdir(parents=True)
+        target.write_bytes(next(d for d in DOCS if d.name.startswith("004_") and
+                                d.suffix == ".docx").read_bytes())
+    assert ingest([first], db=db_url, workers=0, quiet=True).new == 1
+    report = ingest([tmp_path], db=db_url, workers=0, quiet=True)
+    assert (report.new, report.skipped, report.other_paths) == (0, 2, 1)   # not read again
+    again = ingest([tmp_path], db=db_url, workers=0, quiet=True)
+    assert again.other_paths == 0                                          # recorded once
+    documents = baocao.documents_frame(db_url)
+    assert len(documents) == 1
+    assert documents["other_paths"].iloc[0] == str(moved.resolve())
+    by_new = export_frames(db_url, Filters(document=["other-name.docx"]))
+    by_old = export_frames(db_url, Filters(document=["bao-cao.docx"]))
+    assert len(by_new["facts"]) == len(by_old["facts"]) > 0
+    assert len(by_new["checks"]) == len(by_old["checks"]) > 0
+    assert len(by_new["documents"]) == 1
+    assert export_frames(db_url, Filters(document=["nothing.docx"]))["facts"].empty

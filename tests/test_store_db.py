@@ -22,7 +22,7 @@ pytest_plugins = ["tests.conftest_db"]
 TABLES = {"documents", "versions", "extractions", "facts", "checks", "relations", "errors",
           "runs", "users", "reviews", "corrections", "flags", "audit", "alembic_version",
           "parsed_documents", "rechecks", "sessions"}
-HEAD = "0003"  # the latest migration (0003: error rows keyed by path and content)
+HEAD = "0004"  # the latest migration (0004: other paths of stored content)
 
 
 def test_url_resolution_order(monkeypatch: pytest.MonkeyPatch) -> None:
