@@ -30,6 +30,16 @@ def main() -> None:
     """baocao: sourced, cross-checked figures from Vietnamese administrative reports."""
 
 
+def echo_json(rows: list[Any], *, lines: bool) -> None:
+    """The CLI's one JSON convention: ``--json`` prints one JSON document (an object, or an
+    array for a list), ``--jsonl`` one JSON object a line."""
+    if lines:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False, default=str))
+    else:
+        click.echo(json.dumps(rows, ensure_ascii=False, default=str, indent=2))
+
+
 def _fail(error: BaocaoError) -> None:
     click.echo(f"error: {error}", err=True)
     sys.exit(EXIT_INPUT_ERROR)
@@ -242,6 +252,9 @@ SELECT_OPTIONS = [
                       "'*.zip!*.docx' (repeatable)"),
     click.option("--exclude", multiple=True, metavar="PATTERN",
                  help="leave out files matching a pattern: '*.md', 'drafts/**' (repeatable)"),
+    click.option("--reprocess", is_flag=True,
+                 help="read every file again, although this extractor version stored it; the "
+                      "new extraction is stored beside the old one and becomes current"),
 ]
 
 
@@ -257,13 +270,13 @@ def select_options(f: Any) -> Any:
 @click.option("--workers", type=int, default=None, help="worker processes [default: cores]")
 @select_options
 def run_cmd(folder: Path, db: str | None, workers: int | None, include: tuple[str, ...],
-            exclude: tuple[str, ...]) -> None:
+            exclude: tuple[str, ...], reprocess: bool) -> None:
     """The main job on a folder: ingest every report into the database, then a summary.
 
     Exit status as `baocao ingest`."""
     _ingest_and_report([str(folder)], db=db, workers=workers, quiet=False, engine="local",
                        scheduler=None, output="db", timeout=None, include=include,
-                       exclude=exclude)
+                       exclude=exclude, reprocess=reprocess)
 
 
 @main.command("ingest")
@@ -282,7 +295,7 @@ def run_cmd(folder: Path, db: str | None, workers: int | None, include: tuple[st
 @select_options
 def ingest_cmd(inputs: tuple[str, ...], db: str | None, workers: int | None, quiet: bool,
                engine: str, scheduler: str | None, output: str, timeout: float | None,
-               include: tuple[str, ...], exclude: tuple[str, ...]) -> None:
+               include: tuple[str, ...], exclude: tuple[str, ...], reprocess: bool) -> None:
     """Extract and store INPUTS: files, folders, globs and zip archives (idempotent).
 
     \b
@@ -296,15 +309,18 @@ def ingest_cmd(inputs: tuple[str, ...], db: str | None, workers: int | None, qui
         raise click.UsageError("--output parquet:DIR needs --engine dask")
     if output != "db" and not output.startswith("parquet:"):
         raise click.UsageError("--output is db or parquet:DIR")
+    if reprocess and (engine != "local" or output != "db"):
+        raise click.UsageError("--reprocess works with the local engine into a database; for a "
+                               "Parquet dataset, write to a new folder")
     _ingest_and_report(list(inputs), db=db, workers=workers, quiet=quiet, engine=engine,
                        scheduler=scheduler, output=output, timeout=timeout, include=include,
-                       exclude=exclude)
+                       exclude=exclude, reprocess=reprocess)
 
 
 def _ingest_and_report(inputs: list[str], *, db: str | None, workers: int | None, quiet: bool,
                        engine: str, scheduler: str | None, output: str,
                        timeout: float | None, include: tuple[str, ...] = (),
-                       exclude: tuple[str, ...] = ()) -> None:
+                       exclude: tuple[str, ...] = (), reprocess: bool = False) -> None:
     from baocao.store.db import session_scope
     from baocao.store.ingest import DEFAULT_TIMEOUT, ingest
     from baocao.store.inputs import Selection
@@ -319,7 +335,8 @@ def _ingest_and_report(inputs: list[str], *, db: str | None, workers: int | None
                                  workers=workers, quiet=quiet, select=select)
         else:
             report = ingest(inputs, db=db, workers=workers, quiet=quiet,
-                            timeout=timeout or DEFAULT_TIMEOUT, select=select)
+                            timeout=timeout or DEFAULT_TIMEOUT, select=select,
+                            reprocess=reprocess)
         if output != "db":
             totals = {"documents": report.new, "versions": report.new, "facts": report.facts,
                       "checks_failed": dict(report.checks_failed),
@@ -361,8 +378,9 @@ def db_url(db: str | None) -> str:
 
 @main.command("errors")
 @DB_OPTION
-@click.option("--json", "as_json", is_flag=True, help="one JSON line per unreadable file")
-def errors_cmd(db: str | None, as_json: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="one JSON array of the unreadable files")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="one JSON line per unreadable file")
+def errors_cmd(db: str | None, as_json: bool, as_jsonl: bool) -> None:
     """List the files ingest could not read, with their error codes."""
     from baocao.store.db import existing, session_scope
     from baocao.store.repository import list_errors
@@ -374,9 +392,8 @@ def errors_cmd(db: str | None, as_json: bool) -> None:
     except BaocaoError as e:
         _fail(e)
         return
-    if as_json:
-        for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
+    if as_json or as_jsonl:
+        echo_json(rows, lines=as_jsonl)
     else:
         click.echo(render_errors(rows))
 
@@ -504,8 +521,9 @@ def users_add_cmd(name: str, role: str, places: tuple[str, ...], password_stdin:
 
 @users_group.command("list")
 @DB_OPTION
-@click.option("--json", "as_json", is_flag=True, help="one JSON line per account")
-def users_list_cmd(db: str | None, as_json: bool) -> None:
+@click.option("--json", "as_json", is_flag=True, help="one JSON array of the accounts")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="one JSON line per account")
+def users_list_cmd(db: str | None, as_json: bool, as_jsonl: bool) -> None:
     """The accounts: name, role, places, active."""
     from baocao.review.auth import list_users
     from baocao.store.db import existing, session_scope
@@ -516,13 +534,13 @@ def users_list_cmd(db: str | None, as_json: bool) -> None:
     except BaocaoError as e:
         _fail(e)
         return
+    if as_json or as_jsonl:
+        echo_json(users, lines=as_jsonl)
+        return
     for u in users:
-        if as_json:
-            click.echo(json.dumps(u, ensure_ascii=False))
-        else:
-            places = ", ".join(u["places"]) or "(every place)"  # type: ignore[arg-type]
-            state = "" if u["active"] else "  [inactive]"
-            click.echo(f"{u['name']:<20} {u['role']:<9} {places}{state}")
+        places = ", ".join(u["places"]) or "(every place)"  # type: ignore[arg-type]
+        state = "" if u["active"] else "  [inactive]"
+        click.echo(f"{u['name']:<20} {u['role']:<9} {places}{state}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from baocao.extractor.context import to_period
 from baocao.extractor.numbers import PERIOD_RE, PeriodValue, parse_date, parse_period
@@ -74,6 +74,13 @@ class FrontMatter(BaseModel):
     date: str
 
 
+class Language(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    letters: str = Field(min_length=10)
+    min_share: float = Field(gt=0, lt=1)
+    min_letters: int = Field(ge=0)
+
+
 class Layout(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     version: int
@@ -104,11 +111,26 @@ class Layout(BaseModel):
     address_openers: list[str]
     dispatch_verb: str
     front_matter: FrontMatter
+    language: Language
 
 
 @cache
 def layout() -> Layout:
     return Layout.model_validate(load_yaml("documents.yaml"))
+
+
+def language_warning(text: str) -> str | None:
+    """A warning for a document that is not in Vietnamese (``documents.yaml``: language)."""
+    rule = layout().language
+    marked = set(rule.letters) | set(rule.letters.upper())
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < rule.min_letters:
+        return None
+    share = sum(c in marked for c in letters) / len(letters)
+    if share >= rule.min_share:
+        return None
+    return (f"no Vietnamese text: {share:.1%} of the letters are Vietnamese ones (a Vietnamese "
+            f"report has 20-29 %); is this file a report?")
 
 
 def _words_re(phrase: str) -> str:

@@ -22,7 +22,7 @@ from baocao.extractor.catalog import Framework, frameworks_for, match_indicator
 from baocao.extractor.classify import Classifier, Draft, mark_ranges
 from baocao.extractor.context import Context
 from baocao.extractor.labels import Labeller
-from baocao.extractor.meta import read_meta
+from baocao.extractor.meta import language_warning, read_meta
 from baocao.extractor.nlp import CueIndex
 from baocao.schemas.document import Document
 from baocao.schemas.extraction import (
@@ -117,6 +117,9 @@ def extract_document(doc: Document) -> Extraction:
         source=SourceRef(path=doc.source.path, sha256=doc.source.sha256,
                          format=doc.source.format, pages=doc.source.pages),
         text=doc.text, meta=stages.meta, facts=stages.facts, warnings=list(doc.warnings))
+    foreign = language_warning(doc.text)
+    if foreign:
+        extraction.warnings.append(foreign)
     extraction.checks = run_checks(extraction, doc)
     return extraction
 

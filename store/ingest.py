@@ -53,6 +53,7 @@ from baocao.store.repository import (
 from baocao.store.worker import Task, process
 
 DEFAULT_TIMEOUT = 120.0
+NOT_VIETNAMESE = "no Vietnamese text"   # the start of extractor.meta.language_warning
 
 
 def default_workers() -> int:
@@ -83,6 +84,7 @@ class IngestReport:
     missing: list[str] = field(default_factory=list)   # inputs naming no file: never recorded
     excluded: int = 0                                   # files --include/--exclude left out
     other_paths: int = 0                                # stored bytes met at a new path
+    not_vietnamese: list[str] = field(default_factory=list)   # read, with that warning
     seconds: float = 0.0
 
     @property
@@ -149,6 +151,8 @@ class Writer:
         self.report.pages += int(result.get("pages") or 0)
         self.report.flags += saved.flags
         self.report.checks_failed.update(saved.failed_rules)
+        if any(str(w).startswith(NOT_VIETNAMESE) for w in result["rows"].extraction["warnings"]):
+            self.report.not_vietnamese.append(task.path)
         self.progress.update(self.report)
 
     def _save(self, task: Task, result: dict[str, Any]) -> Saved | None:
@@ -265,8 +269,13 @@ def plan(items: Iterable[Item], done: Done, writer: Recorder, limits: Limits
 
 def ingest(inputs: Iterable[str | Path], *, db: str | None = None, workers: int | None = None,
            quiet: bool = False, timeout: float = DEFAULT_TIMEOUT,
-           limits: Limits | None = None, select: Selection | None = None) -> IngestReport:
+           limits: Limits | None = None, select: Selection | None = None,
+           reprocess: bool = False) -> IngestReport:
     """Ingest ``inputs`` into the database at ``db`` (see ``store.db.resolve_url``).
+
+    ``reprocess``: read every file again although its content was extracted by this extractor
+    version; the new extraction is stored beside the old one and becomes current, and
+    reviewers' corrections are compared with it, exactly as after an upgrade.
 
     Raises ``InputNotFoundError`` (BC204) when no input names an existing file, folder or
     matching glob, before the database is touched; inputs that name nothing beside others
@@ -274,7 +283,7 @@ def ingest(inputs: Iterable[str | Path], *, db: str | None = None, workers: int 
     limits = limits or Limits()
     workers = default_workers() if workers is None else workers
     with database_run(inputs, db, engine="local", workers=workers, quiet=quiet,
-                      limits=limits, select=select) as (writer, items):
+                      limits=limits, select=select, reprocess=reprocess) as (writer, items):
         for task, result in _results(plan(items, writer.done, writer, limits), workers, timeout):
             writer.stored(task, result)
     return writer.report
@@ -282,8 +291,8 @@ def ingest(inputs: Iterable[str | Path], *, db: str | None = None, workers: int 
 
 @contextmanager
 def database_run(inputs: Iterable[str | Path], db: str | None, *, engine: str, workers: int,
-                 quiet: bool, limits: Limits, select: Selection | None = None
-                 ) -> Iterator[tuple[Writer, list[Item]]]:
+                 quiet: bool, limits: Limits, select: Selection | None = None,
+                 reprocess: bool = False) -> Iterator[tuple[Writer, list[Item]]]:
     """What every run into a database sets up and closes, whichever engine reads the files:
     the listed inputs, the migrated database, a ``runs`` row, the progress bar and the
     Writer (with what is already done); the run's end is recorded however the block ends."""
@@ -296,6 +305,8 @@ def database_run(inputs: Iterable[str | Path], db: str | None, *, engine: str, w
     started = time.perf_counter()
     with session_scope(url) as session:
         ev = version.extractor_version()
+        if reprocess:  # a version of its own: every file is read again, stored beside
+            ev = f"{ev}.reprocess-{utcnow():%Y%m%dT%H%M%S}"
         run = start_run(session, engine, workers, ev, names)
         report.run_id = run.id
         report.seconds = time.perf_counter() - started

@@ -24,6 +24,10 @@ def render_summary(report: IngestReport, totals: dict[str, Any]) -> str:
         f"{totals['facts']} facts in current extractions"
         + (f", {totals['flags']} open flags" if totals.get("flags") else ""),
     ]
+    if report.not_vietnamese:
+        lines.append(f"{len(report.not_vietnamese)} files with no Vietnamese text (read, with a "
+                     "warning; --exclude leaves such files out):")
+        lines += [f"  {path}" for path in report.not_vietnamese[:20]]
     lines += _counts("checks failed by rule", totals["checks_failed"])
     lines += _counts("unreadable files by error code", totals["errors"])
     if report.errors:

@@ -4,6 +4,7 @@ checks that reflect reviewers' corrections, and the Python API's filter argument
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -26,7 +27,7 @@ from baocao.store.ingest import ingest
 from baocao.store.inputs import path_pattern
 from baocao.store.models import ExtractionRow, FactRow, UserRow, VersionRow
 from baocao.store.repository import correct_fact, summary
-from tests.conftest import DOCS, SEEDS
+from tests.conftest import DOCS, ROOT, SEEDS
 
 pytest_plugins = ["tests.conftest_db"]
 
@@ -51,8 +52,10 @@ def test_ingest_exit_codes(tmp_path: Path) -> None:
                                 "--db", str(db), "--workers", "0", "--quiet"])
     assert typo.exit_code == 2
     assert "[BC204]" in typo.output and "nosuch.pdf" in typo.output
-    errors = runner.invoke(main, ["errors", "--db", str(db), "--json"])
-    assert "broken.pdf" in errors.output and "nosuch" not in errors.output
+    errors = json.loads(runner.invoke(main, ["errors", "--db", str(db), "--json"]).output)
+    assert [Path(e["path"]).name for e in errors] == ["broken.pdf"]   # the typo is not recorded
+    lines = runner.invoke(main, ["errors", "--db", str(db), "--jsonl"]).output.splitlines()
+    assert [json.loads(x) for x in lines] == errors
 
 
 def test_ingest_of_nothing_at_all_creates_no_database(tmp_path: Path) -> None:
@@ -203,19 +206,10 @@ def test_check_exit_ignores_differences_across_documents(tmp_path: Path) -> None
 
 def _reviewed_seed(db_url: str) -> None:
     ingest([SEED_004], db=db_url, workers=0, quiet=True)
-    with session_scope(db_url) as session:
-        alice = UserRow(name="alice", role="reviewer", password_hash="x", allowed_places=[])
-        session.add(alice)
-        session.flush()
-        fact = session.scalar(select(FactRow).where(FactRow.value == 15739.0,
-                                                     FactRow.kind == "count"))
-        correct_fact(session, fact, "edit", {"value": 15740.0}, actor="alice",
-                     user_id=alice.id, reason="typo")
+    _reviewed_seed_in(db_url)
 
 
 def test_exports_write_typed_dates_and_utc_timestamps(db_url: str, tmp_path: Path) -> None:
-    import json
-
     import openpyxl
     import pyarrow.parquet as pq
 
@@ -260,8 +254,6 @@ def test_exports_write_typed_dates_and_utc_timestamps(db_url: str, tmp_path: Pat
 
 
 def test_the_export_schema_publishes_the_types() -> None:
-    import json
-
     result = CliRunner().invoke(main, ["schema", "export"])
     props = json.loads(result.output)["properties"]
 
@@ -296,3 +288,57 @@ def test_stored_bytes_at_a_new_path_are_found_by_that_path(db_url: str, tmp_path
     assert len(by_new["checks"]) == len(by_old["checks"]) > 0
     assert len(by_new["documents"]) == 1
     assert export_frames(db_url, Filters(document=["nothing.docx"]))["facts"].empty
+
+
+# ── --reprocess ───────────────────────────────────────────────────────────────────────────
+
+def test_reprocess_reads_stored_files_again_beside_the_old_extraction(tmp_path: Path) -> None:
+    db = tmp_path / "r.db"
+    runner = CliRunner()
+    args = ["ingest", str(SEED_004), "--db", str(db), "--workers", "0", "--quiet"]
+    assert runner.invoke(main, args).exit_code == 0
+    _reviewed_seed_in(f"sqlite:///{db}")
+    assert ingest([SEED_004], db=str(db), workers=0, quiet=True).skipped == 1
+    result = runner.invoke(main, [*args, "--reprocess"])
+    assert result.exit_code == 0, result.output
+    url = f"sqlite:///{db}"
+    with session_scope(url) as session:
+        extractions = session.scalars(select(ExtractionRow).order_by(ExtractionRow.id)).all()
+        assert len(extractions) == 2
+        assert [x.is_current for x in extractions] == [False, True]
+        assert ".reprocess-" in extractions[1].extractor_version
+    facts = baocao.facts_frame(url)
+    corrected = facts[facts["status"] == "corrected"]
+    assert list(corrected["corrected_value"]) == [15740.0]   # the correction carried over
+    assert ingest([SEED_004], db=str(db), workers=0, quiet=True).skipped == 1
+    usage = runner.invoke(main, [*args, "--reprocess", "--engine", "dask"])
+    assert usage.exit_code == 2
+
+
+def _reviewed_seed_in(url: str) -> None:
+    with session_scope(url) as session:
+        alice = UserRow(name="alice", role="reviewer", password_hash="x", allowed_places=[])
+        session.add(alice)
+        session.flush()
+        fact = session.scalar(select(FactRow).where(FactRow.value == 15739.0,
+                                                     FactRow.kind == "count"))
+        correct_fact(session, fact, "edit", {"value": 15740.0}, actor="alice",
+                     user_id=alice.id, reason="typo")
+
+
+def test_a_file_with_no_vietnamese_text_is_read_with_a_warning(tmp_path: Path) -> None:
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    (folder / "report.txt").write_text(SEED_004.read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "README.md").write_text((ROOT / "LICENSE").read_text(encoding="utf-8"),
+                                      encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", str(folder), "--db", str(tmp_path / "w.db"),
+                                       "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    assert "1 files with no Vietnamese text" in result.output
+    assert "README.md" in result.output and "report.txt" not in result.output.split(
+        "no Vietnamese text")[1].split("checks failed")[0]
+    excluded = CliRunner().invoke(main, ["run", str(folder), "--db", str(tmp_path / "x.db"),
+                                         "--workers", "0", "--exclude", "*.md"])
+    assert "no Vietnamese text" not in excluded.output
+    assert "1 files: 1 new" in excluded.output

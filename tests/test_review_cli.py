@@ -34,7 +34,9 @@ def test_users_add_and_list(db_url: str) -> None:
     assert "lan" in listed.output and "Đắk Song" in listed.output
     assert "root" in listed.output and "(every place)" in listed.output
     rows = [json.loads(line) for line in runner.invoke(
-        main, ["users", "list", "--json", "--db", db_url]).output.splitlines()]
+        main, ["users", "list", "--jsonl", "--db", db_url]).output.splitlines()]
+    # --json is one document: the same accounts as one array
+    assert json.loads(runner.invoke(main, ["users", "list", "--json", "--db", db_url]).output) == rows
     assert {r["name"]: r["role"] for r in rows} == {"lan": "reviewer", "root": "admin"}
     assert all("password_hash" not in r for r in rows)
 
