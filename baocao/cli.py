@@ -157,6 +157,7 @@ def check_cmd(files: tuple[Path, ...], show_all: bool) -> None:
     """
     from baocao.api import extract
     from baocao.extractor.checks import cross_document_checks
+    from baocao.render import fold_line
 
     extractions, failed, unreadable = [], 0, False
     for file in files:
@@ -171,18 +172,18 @@ def check_cmd(files: tuple[Path, ...], show_all: bool) -> None:
         for c in ex.checks:
             if c.status.value == "fail" or show_all:
                 where = ", ".join(f"{i} {by_id[i].text!r} @{by_id[i].span[0]}" for i in c.facts)
-                click.echo(f"{file}: {c.status.value} {c.rule}: {c.explanation}  [{where}]")
+                click.echo(fold_line(f"{file}: {c.status.value} {c.rule}: {c.explanation}"
+                                     f"  [{where}]"))
             failed += c.status.value == "fail"
     across = 0
     for c in cross_document_checks(extractions):
         # advice for a reviewer, not an arithmetic error of a document: two reports may give
         # one indicator different values (another period, a correction), so these never turn
         # the exit status red
-        click.echo(f"{c.status.value} {c.rule}: {c.explanation}")
+        click.echo(fold_line(f"{c.status.value} {c.rule}: {c.explanation}"))
         across += c.status.value == "fail"
     click.echo(f"{sum(len(e.checks) for e in extractions)} checks, {failed} failed"
-               + (f"; {across} differences across documents (not counted in the exit status)"
-                  if across else ""), err=True)
+               + (f"; {across} across documents, not counted" if across else ""), err=True)
     if unreadable:
         sys.exit(EXIT_INPUT_ERROR)
     if failed:

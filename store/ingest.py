@@ -98,28 +98,62 @@ class IngestReport:
 
 
 class Progress:
-    """The progress bar: files done, failed, facts, checks failed, rate and time left.
+    """Progress on stderr: files done, failed, checks failed, rate and time left.
 
-    tqdm, not rich: it is already installed with spaCy, computes rate and ETA itself, writes
-    one line to stderr that degrades to periodic lines when stderr is not a terminal, and
-    disappears entirely with ``--quiet`` (cron).
+    On a terminal, a tqdm bar laid out so the counts that matter (failed files, failed checks,
+    time left) come first and stay visible at 80 columns. Off a terminal (a log, cron, CI),
+    plain lines: one every 10 % of the files or 30 s, whichever comes first, and one at the
+    end; never a line of carriage returns. Nothing with ``--quiet``.
     """
 
-    def __init__(self, total: int, quiet: bool) -> None:
-        from tqdm import tqdm
+    LOG_SECONDS = 30.0
 
-        self.bar = tqdm(total=total, unit="file", disable=quiet, file=sys.stderr,
-                        dynamic_ncols=True, mininterval=0.5, smoothing=0.1)
+    def __init__(self, total: int, quiet: bool, *, terminal: bool | None = None) -> None:
+        self.total, self.done, self.quiet = total, 0, quiet
+        self.terminal = sys.stderr.isatty() if terminal is None else terminal
+        self.started = self.logged_at = time.monotonic()
+        self.logged_done = 0
+        self.bar: Any = None
         self.report: IngestReport | None = None
+        if not quiet and self.terminal:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="file", file=sys.stderr, dynamic_ncols=True,
+                            mininterval=0.5, smoothing=0.1,
+                            bar_format="{n_fmt}/{total_fmt} {percentage:3.0f}% {bar:10} "
+                                       "{remaining} left, {rate_fmt} | {postfix}")
+
+    @staticmethod
+    def counts(report: IngestReport) -> str:
+        return (f"failed {report.failed}, checks failed {sum(report.checks_failed.values())}, "
+                f"new {report.new}, skipped {report.skipped}, facts {report.facts}")
 
     def update(self, report: IngestReport) -> None:
-        self.bar.set_postfix_str(f"new {report.new}, skipped {report.skipped}, failed "
-                                 f"{report.failed}, facts {report.facts}, checks failed "
-                                 f"{sum(report.checks_failed.values())}", refresh=False)
-        self.bar.update(1)
+        self.done += 1
+        self.report = report
+        if self.bar is not None:
+            self.bar.set_postfix_str(self.counts(report), refresh=False)
+            self.bar.update(1)
+        elif not self.quiet:
+            now = time.monotonic()
+            step = max(1, self.total // 10)
+            if self.done - self.logged_done >= step or now - self.logged_at >= self.LOG_SECONDS:
+                self._log(now)
+
+    def _log(self, now: float) -> None:
+        assert self.report is not None
+        elapsed = max(now - self.started, 1e-9)
+        rate = self.done / elapsed
+        left = (self.total - self.done) / rate if rate else 0.0
+        print(f"ingest: {self.done}/{self.total} files, {self.counts(self.report)}, "
+              f"{rate:.1f} files/s, {left:.0f} s left", file=sys.stderr, flush=True)
+        self.logged_at, self.logged_done = now, self.done
 
     def close(self) -> None:
-        self.bar.close()
+        if self.bar is not None:
+            self.bar.close()
+        elif not self.quiet and self.report is not None and self.logged_done < self.done:
+            self._log(time.monotonic())
 
 
 class Writer:

@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from baocao.render import fold_line
 from baocao.store.ingest import IngestReport
 
 
@@ -32,7 +33,8 @@ def render_summary(report: IngestReport, totals: dict[str, Any]) -> str:
     lines += _counts("unreadable files by error code", totals["errors"])
     if report.errors:
         lines.append("unreadable in this run (all: baocao errors):")
-        lines += [f"  [{e['code']}] {e['path']}: {e['message']}" for e in report.errors[:50]]
+        lines += [fold_line(f"  [{e['code']}] {e['path']}: {e['message']}", "      ")
+                  for e in report.errors[:50]]
         if len(report.errors) > 50:
             lines.append(f"  ... and {len(report.errors) - 50} more")
     return "\n".join(lines)
@@ -49,8 +51,10 @@ def render_errors(rows: list[dict[str, Any]]) -> str:
     """One line per unreadable file, as the CLI prints errors; then the count per code."""
     if not rows:
         return "no unreadable files"
-    lines = [f"[{r['code']}] {r['path']}: {r['message']}" + (f" ({r['hint']})" if r["hint"] else "")
-             + (f" [{r['attempts']} attempts]" if r["attempts"] > 1 else "") for r in rows]
+    lines = [fold_line(f"[{r['code']}] {r['path']}: {r['message']}"
+                       + (f" ({r['hint']})" if r["hint"] else "")
+                       + (f" [{r['attempts']} attempts]" if r["attempts"] > 1 else ""))
+             for r in rows]
     counts = pd.Series([r["code"] for r in rows]).value_counts().sort_index()
     return "\n".join(lines + [", ".join(f"{code}: {n}" for code, n in counts.items())
                               + f"  ({len(rows)} files)"])
