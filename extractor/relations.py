@@ -255,7 +255,7 @@ class Graph:
                 fam = "count:*"
             d = f.decimals or 0
             label = " ".join(x for x in (f.label, f.subject) if x)
-            rounded = d > 0 or f.kind in (FactKind.percentage, FactKind.score)  # "78%" was rounded
+            rounded = d > 0 or f.kind is FactKind.percentage  # "78%" was rounded; "02 điểm" is exact
             self.nodes.append(Node(
                 fact=f, value=float(f.value), tol=0.5 * 10 ** -d if rounded else 0.0, step=10 ** -d,
                 fam=fam, block=f.location.block, sent=bisect_right(self.sent_ends, f.span[0]),

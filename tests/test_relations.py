@@ -317,3 +317,23 @@ def test_a_date_read_from_a_scan_is_not_proven_wrong(tmp_path: Path) -> None:
     late.location.origin = "ocr"   # as a scan's text layer would mark it
     again = Checker(ex, parse(tmp_path / "report.txt")).run()
     assert [c.status.value for c in again if c.rule == "date_after_document"] == ["unverifiable"]
+
+
+def test_points_written_as_whole_numbers_are_exact() -> None:
+    # "không đạt 02 điểm", "chưa đạt 01 điểm": points are exact figures, not rounded ones, so
+    # 1 + 2 does not "hold" against 2,5 (seed 004 writes such figures side by side); a
+    # percentage written whole ("78%") stays a rounded figure
+    from baocao.schemas.extraction import FactKind
+    from tests.conftest import SEEDS
+
+    for seed in SEEDS:
+        ex = extract(seed)
+        by_id = {f.id: f for f in ex.facts}
+        for c in ex.checks:
+            facts = [by_id[i] for i in c.facts if i in by_id]
+            whole_points = facts and all(f.kind is FactKind.score and not f.decimals
+                                         for f in facts[1:])
+            if c.rule == "sum" and c.status.value == "pass" and whole_points:
+                total = float(facts[0].value)   # type: ignore[arg-type]
+                parts = sum(float(f.value) for f in facts[1:])   # type: ignore[arg-type]
+                assert abs(parts - total) <= 0.5 * 10 ** -(facts[0].decimals or 0), c.explanation
