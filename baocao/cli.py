@@ -405,7 +405,8 @@ def errors_cmd(db: str | None, as_json: bool, as_jsonl: bool) -> None:
 @click.option("--out", default="export", show_default=True, metavar="PATH",
               help="folder for facts/checks/documents files (xlsx: a .xlsx file or folder); "
                    "'-' prints the facts (jsonl, csv)")
-@click.option("--indicator", multiple=True, help="framework indicator id (repeatable)")
+@click.option("--indicator", multiple=True,
+              help="framework indicator id, as `baocao frameworks` lists them (repeatable)")
 @click.option("--period", multiple=True, help="a year, or words of the period (repeatable)")
 @click.option("--place", multiple=True, help="words of the document's place (repeatable)")
 @click.option("--document", multiple=True, metavar="PATTERN",
@@ -424,6 +425,7 @@ def export_cmd(fmt: str, out: str, indicator: tuple[str, ...], period: tuple[str
     from baocao.store.db import existing
     from baocao.store.export import Filters, export_frames, write_frame, write_frames
 
+    known_indicators(indicator)
     filters = Filters(indicator, period, place, status, check_status, document)
     try:
         frames = export_frames(existing(db), filters)
@@ -439,6 +441,43 @@ def export_cmd(fmt: str, out: str, indicator: tuple[str, ...], period: tuple[str
         click.echo(str(path), err=True)
     click.echo(f"{len(frames['facts'])} facts, {len(frames['checks'])} checks, "
                f"{len(frames['documents'])} documents", err=True)
+
+
+@main.command("frameworks")
+@click.option("--json", "as_json", is_flag=True, help="one JSON array of the frameworks")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="one JSON line per framework")
+def frameworks_cmd(as_json: bool, as_jsonl: bool) -> None:
+    """The indicator frameworks and their indicator ids (what `export --indicator` takes)."""
+    from baocao.extractor.catalog import frameworks
+
+    rows: list[dict[str, Any]] = [{"id": fw.id, "name": fw.name, "max": fw.max, "unit": fw.unit,
+             "indicators": [{"id": f"{fw.id}.{i.id}", "name": i.name, "max": i.max}
+                            for i in fw.indicators]} for fw in frameworks()]
+    if as_json or as_jsonl:
+        echo_json(rows, lines=as_jsonl)
+        return
+    for fw in rows:
+        click.echo(f"{fw['id']}  {fw['name']}" + (f"  (max {fw['max']:g})" if fw["max"] else ""))
+        for ind in fw["indicators"]:
+            click.echo(f"  {ind['id']:<44} {ind['name']}"
+                       + (f"  (max {ind['max']:g})" if ind["max"] else ""))
+
+
+def known_indicators(given: tuple[str, ...]) -> None:
+    """Refuse an indicator id no framework has, naming the nearest ones (a typo would
+    otherwise export nothing, silently)."""
+    import difflib
+
+    from baocao.extractor.catalog import frameworks
+
+    ids = [f"{fw.id}.{i.id}" for fw in frameworks() for i in fw.indicators]
+    for value in given:
+        if value not in ids:
+            near = difflib.get_close_matches(value, ids, n=3, cutoff=0.5)
+            raise click.BadParameter(f"no indicator {value!r}"
+                                     + (f"; did you mean {', '.join(near)}?" if near else "")
+                                     + " (`baocao frameworks` lists them)",
+                                     param_hint="--indicator")
 
 
 @main.group("db")

@@ -415,3 +415,23 @@ def test_lists_are_one_record_a_line_in_pipes_and_wrapped_on_a_terminal(
     assert len(wrapped) > 1 and all(len(x) <= 80 for x in wrapped)
     assert all(x.startswith("    ") for x in wrapped[1:])
     assert " ".join(x.strip() for x in wrapped) == line
+
+
+# ── the indicator ids export takes are listed ─────────────────────────────────────────────
+
+def test_frameworks_lists_the_ids_export_takes(db_url: str) -> None:
+    runner = CliRunner()
+    listed = json.loads(runner.invoke(main, ["frameworks", "--json"]).output)
+    ids = {i["id"] for fw in listed for i in fw["indicators"]}
+    assert "par_index.cai_cach_tthc" in ids and "index_766.cong_khai_minh_bach" in ids
+    assert "par_index.cai_cach_tthc" in runner.invoke(main, ["frameworks"]).output
+    ingest(SEEDS, db=db_url, workers=0, quiet=True)
+    used = set(baocao.facts_frame(db_url)["indicator"].dropna())
+    assert used and used <= ids                      # every indicator a fact carries is listed
+    one = sorted(used)[0]
+    ok = runner.invoke(main, ["export", "--db", db_url, "--format", "csv", "--out", "-",
+                              "--indicator", one])
+    assert ok.exit_code == 0 and one in ok.output
+    typo = runner.invoke(main, ["export", "--db", db_url, "--format", "csv", "--out", "-",
+                                "--indicator", one[:-1]])
+    assert typo.exit_code == 2 and f"did you mean {one}" in typo.output
