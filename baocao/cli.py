@@ -25,7 +25,7 @@ EXIT_INTERRUPTED = 130     # Ctrl-C (128 + SIGINT), as shells report it
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="baocao")
+@click.version_option(package_name="baocao", prog_name="baocao")
 def main() -> None:
     """baocao: sourced, cross-checked figures from Vietnamese administrative reports."""
 

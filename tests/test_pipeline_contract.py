@@ -435,3 +435,10 @@ def test_frameworks_lists_the_ids_export_takes(db_url: str) -> None:
     typo = runner.invoke(main, ["export", "--db", db_url, "--format", "csv", "--out", "-",
                                 "--indicator", one[:-1]])
     assert typo.exit_code == 2 and f"did you mean {one}" in typo.output
+
+
+def test_version_is_printed() -> None:
+    from importlib.metadata import version
+
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and result.output.strip() == f"baocao, version {version('baocao')}"
