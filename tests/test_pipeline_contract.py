@@ -35,6 +35,18 @@ pytest_plugins = ["tests.conftest_db"]
 SEED_004 = SEEDS[4]  # Đắk Song district report: 17.604 = 15.739 + 1.865
 
 
+def _reviewed_seed_in(url: str, value: float = 15740.0) -> None:
+    """Seed 004 stored at ``url``: alice corrects 15.739 (on time) to ``value``."""
+    with session_scope(url) as session:
+        alice = UserRow(name="alice", role="reviewer", password_hash="x", allowed_places=[])
+        session.add(alice)
+        session.flush()
+        fact = session.scalar(select(FactRow).where(FactRow.value == 15739.0,
+                                                     FactRow.kind == "count"))
+        correct_fact(session, fact, "edit", {"value": value}, actor="alice",
+                     user_id=alice.id, reason="typo")
+
+
 # ── ingest: exit codes and inputs that name nothing ──────────────────────────────────────
 
 def test_ingest_exit_codes(tmp_path: Path) -> None:
@@ -164,15 +176,8 @@ def test_exported_checks_and_the_summary_reflect_corrections(db_url: str) -> Non
     before = export_frames(db_url)["checks"]
     total = before[before["explanation"].str.contains("17.604", regex=False)]
     assert set(total["status"]) == {"pass"}
+    _reviewed_seed_in(db_url, 15839.0)   # a raised digit: the parts exceed their total
     with session_scope(db_url) as session:
-        alice = UserRow(name="alice", role="reviewer", password_hash="x", allowed_places=[])
-        session.add(alice)
-        session.flush()
-        fact = session.scalar(select(FactRow).where(FactRow.value == 15739.0,
-                                                     FactRow.kind == "count"))
-        # a raised digit: the parts exceed their total, a fail once the checks rerun
-        correct_fact(session, fact, "edit", {"value": 15839.0}, actor="alice",
-                     user_id=alice.id, reason="test")
         extraction_id = session.scalar(select(ExtractionRow.id).join(VersionRow)
                                        .where(ExtractionRow.is_current.is_(True)))
         recheck(session, extraction_id, parse(SEED_004))
@@ -315,16 +320,6 @@ def test_reprocess_reads_stored_files_again_beside_the_old_extraction(tmp_path: 
     usage = runner.invoke(main, [*args, "--reprocess", "--engine", "dask"])
     assert usage.exit_code == 2
 
-
-def _reviewed_seed_in(url: str) -> None:
-    with session_scope(url) as session:
-        alice = UserRow(name="alice", role="reviewer", password_hash="x", allowed_places=[])
-        session.add(alice)
-        session.flush()
-        fact = session.scalar(select(FactRow).where(FactRow.value == 15739.0,
-                                                     FactRow.kind == "count"))
-        correct_fact(session, fact, "edit", {"value": 15740.0}, actor="alice",
-                     user_id=alice.id, reason="typo")
 
 
 def test_a_file_with_no_vietnamese_text_is_read_with_a_warning(tmp_path: Path) -> None:
