@@ -6,6 +6,7 @@ otherwise), reads what the page shows and renders it; no route takes a file path
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
 from typing import Annotated, Any
@@ -195,7 +196,7 @@ def page_image(request: Request, user: User, document_id: int,
 @router.get("/export.csv")
 def export(request: Request, user: User, document: int | None = None) -> Response:
     """Facts with the corrected values beside the extracted ones, and who corrected them."""
-    from baocao.store.export import facts_frame
+    from baocao.store.export import facts_frame, write_frame
 
     with scope(request) as session:
         if document is not None:
@@ -206,7 +207,9 @@ def export(request: Request, user: User, document: int | None = None) -> Respons
     if not user.is_admin and user.places:
         frame = frame[frame["place"].isin(list(user.places)).fillna(False).astype(bool)]
     name = f"baocao-facts-{document}.csv" if document is not None else "baocao-facts.csv"
-    return Response(frame.to_csv(index=False), media_type="text/csv; charset=utf-8",
+    out = io.StringIO()
+    write_frame(frame, "csv", out)   # text cells that would run as formulas are neutralised
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 

