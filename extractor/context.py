@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from baocao.extractor.classify import Draft
 from baocao.extractor.numbers import PERIOD_RE, PeriodValue, parse_period
-from baocao.extractor.vocab import VocabularyError, alternation, cues, load_yaml, words_re
+from baocao.extractor.vocab import alternation, cues, load_model, words_re
 from baocao.schemas.document import Document
 from baocao.schemas.extraction import Period
 
@@ -71,10 +71,7 @@ class Places(BaseModel):
 @cache
 def places() -> Places:
     """The provinces and cities of ``data/places.yaml``, validated once."""
-    try:
-        return Places.model_validate(load_yaml("places.yaml"))
-    except ValueError as e:
-        raise VocabularyError(f"extractor/data/places.yaml: {e}") from e
+    return load_model(Places, "places.yaml")
 
 
 @cache

@@ -35,7 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from baocao.extractor.context import to_period
 from baocao.extractor.numbers import PERIOD_RE, PeriodValue, parse_date, parse_period
-from baocao.extractor.vocab import alternation, load_yaml
+from baocao.extractor.vocab import alternation, load_model
 from baocao.extractor.vocab import fold as _fold
 from baocao.schemas.document import Block, BlockKind, Document
 from baocao.schemas.extraction import DateRef, LegalBasis, Meta, Period
@@ -116,7 +116,10 @@ class Layout(BaseModel):
 
 @cache
 def layout() -> Layout:
-    return Layout.model_validate(load_yaml("documents.yaml"))
+    return load_model(Layout, "documents.yaml")
+
+
+NOT_VIETNAMESE = "no Vietnamese text"   # how the warning opens; ingest counts warnings by it
 
 
 def language_warning(text: str) -> str | None:
@@ -129,7 +132,7 @@ def language_warning(text: str) -> str | None:
     share = sum(c in marked for c in letters) / len(letters)
     if share >= rule.min_share:
         return None
-    return (f"no Vietnamese text: {share:.1%} of the letters are Vietnamese ones (a Vietnamese "
+    return (f"{NOT_VIETNAMESE}: {share:.1%} of the letters are Vietnamese ones (a Vietnamese "
             f"report has 20-29 %); is this file a report?")
 
 

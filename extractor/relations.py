@@ -42,7 +42,14 @@ from pydantic import BaseModel, ConfigDict
 
 from baocao.extractor.arith import typo_of, vi, written
 from baocao.extractor.checks import family
-from baocao.extractor.vocab import VocabularyError, alternation, cues, load_yaml, why, words_re
+from baocao.extractor.vocab import (
+    VocabularyError,
+    alternation,
+    cues,
+    load_model,
+    why,
+    words_re,
+)
 from baocao.parsers.grid import is_total_label
 from baocao.schemas.document import BlockKind, Document
 from baocao.schemas.extraction import Check, CheckStatus, Evidence, Extraction, Fact, FactKind, Qualifier
@@ -93,10 +100,7 @@ class RelationWords(BaseModel):
 
 @cache
 def relation_words() -> RelationWords:
-    try:
-        words = RelationWords.model_validate(load_yaml("relations.yaml"))
-    except ValueError as e:
-        raise VocabularyError(f"extractor/data/relations.yaml: {e}") from e
+    words = load_model(RelationWords, "relations.yaml")
     for name, facet in words.facets.items():
         for part in facet.partitions:
             missing = set(part) - set(facet.values)

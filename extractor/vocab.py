@@ -10,7 +10,7 @@ import re
 import unicodedata
 from functools import cache
 from importlib.resources import files
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -96,13 +96,22 @@ def load_yaml(name: str) -> Any:
         raise VocabularyError(f"extractor/data/{name}: {e}") from e
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_model(model: type[M], name: str) -> M:
+    """A YAML file of ``extractor/data`` validated as ``model``; an invalid entry becomes a
+    VocabularyError naming the file."""
+    try:
+        return model.model_validate(load_yaml(name))
+    except ValueError as e:
+        raise VocabularyError(f"extractor/data/{name}: {e}") from e
+
+
 @cache
 def cues() -> Cues:
     """The cue vocabulary, validated once per process."""
-    try:
-        return Cues.model_validate(load_yaml("cues.yaml"))
-    except ValueError as e:
-        raise VocabularyError(f"extractor/data/cues.yaml: {e}") from e
+    return load_model(Cues, "cues.yaml")
 
 
 def alternation(phrases: list[str]) -> str:

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from baocao.extractor.meta import NOT_VIETNAMESE
 from baocao.parsers.base import Limits
 from baocao.parsers.errors import BaocaoError
 from baocao.store import version
@@ -53,7 +54,6 @@ from baocao.store.repository import (
 from baocao.store.worker import Task, process
 
 DEFAULT_TIMEOUT = 120.0
-NOT_VIETNAMESE = "no Vietnamese text"   # the start of extractor.meta.language_warning
 
 
 def default_workers() -> int:
