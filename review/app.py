@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -76,7 +76,35 @@ def templates(static: dict[str, StaticFile]) -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
                       trim_blocks=True, lstrip_blocks=True)
     env.globals["static"] = lambda name: f"/static/{name}?v={static[name].etag}"
+    env.filters["local_time"] = local_time
+    env.filters["vi_number"] = vi_number
     return env
+
+
+# Asia/Ho_Chi_Minh: UTC+7 all year (no daylight saving since 1975), so a fixed offset is exact
+# and needs no tz database on the server.
+VIETNAM = timezone(timedelta(hours=7), "ICT")
+
+
+def local_time(value: datetime | None, fmt: str = "%H:%M:%S %d/%m/%Y") -> str:
+    """A stored UTC timestamp as a reviewer reads it: Vietnam's time, day first."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:  # SQLite hands timestamps back without their zone; they are UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(VIETNAM).strftime(fmt)
+
+
+def vi_number(value: float | int | None, decimals: int | None = None) -> str:
+    """A figure in vi-VN style: ``.`` between thousands, ``,`` before decimals (17.604; 89,4)."""
+    if value is None:
+        return ""
+    text = f"{value:,.{decimals}f}" if decimals is not None else (
+        f"{value:,}" if isinstance(value, int) or float(value).is_integer() and abs(value) < 1e15
+        else f"{value:,.6g}" if abs(value) < 1e6 else f"{value:,.2f}")
+    if isinstance(value, float) and value.is_integer() and decimals is None:
+        text = f"{int(value):,}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -88,7 +116,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
 def create_app(db_url: str | None = None, *, ttl: timedelta | None = None,
                idle: timedelta | None = None, secure_cookies: bool = False) -> FastAPI:
     """The review app over ``db_url`` (``--db`` > ``BAOCAO_DB`` > ``baocao.db``)."""
-    from baocao.review import pages, posts
+    from baocao.review import login, pages, posts, workflow
 
     settings = Settings(resolve_url(db_url), ttl or Settings.ttl, idle or Settings.idle,
                         secure_cookies)
@@ -99,6 +127,8 @@ def create_app(db_url: str | None = None, *, ttl: timedelta | None = None,
     app.state.sources = Sources()
     _warm(app.state.env)
     app.add_middleware(SecurityHeaders)
+    app.include_router(login.router)
+    app.include_router(workflow.router)
     app.include_router(pages.router)
     app.include_router(posts.router)
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]

@@ -49,14 +49,22 @@ class Principal:
     places: tuple[str, ...] = ()
     session_id: str = ""
     csrf: str = ""
+    all_places: bool = False
 
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def sees_every_place(self) -> bool:
+        """Admins, and reviewers granted "every place" explicitly (``all_places``)."""
+        return self.is_admin or self.all_places
+
     def may_see(self, place: str | None) -> bool:
-        """Admins and unrestricted reviewers see every place; others only theirs."""
-        if self.is_admin or not self.places:
+        """Every place for admins and explicit all-places grants; otherwise only the user's
+        places. No places and no grant sees nothing (fail-closed); an unplaced document only
+        with every place (or an assignment, checked by the caller)."""
+        if self.sees_every_place:
             return True
         return place is not None and place in self.places
 
@@ -73,7 +81,8 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def add_user(session: Session, name: str, role: str, password: str,
-             places: list[str] | None = None, *, actor: str = "cli") -> UserRow:
+             places: list[str] | None = None, *, actor: str = "cli",
+             all_places: bool = False) -> UserRow:
     """Create a user (audited). Raises AccountError when the request is not acceptable."""
     places = sorted({p.strip() for p in places or [] if p.strip()})
     if not name or len(name) > 128 or not set(name) <= NAME_CHARS:
@@ -85,11 +94,12 @@ def add_user(session: Session, name: str, role: str, password: str,
     if session.scalar(select(UserRow.id).where(UserRow.name == name)) is not None:
         raise AccountError(f"user {name!r} already exists")
     user = UserRow(name=name, role=role, password_hash=hash_password(password),
-                   allowed_places=places, active=True)
+                   allowed_places=places, active=True, all_places=all_places or role == "admin")
     session.add(user)
     session.flush()
     session.add(AuditRow(actor=actor, action="user.add", entity="user", entity_id=str(user.id),
-                         before=None, after={"name": name, "role": role, "places": places}))
+                         before=None, after={"name": name, "role": role, "places": places,
+                                "all_places": all_places or role == "admin"}))
     return user
 
 
@@ -147,7 +157,7 @@ def resume_session(session: Session, token: str, idle: timedelta) -> Principal |
     if now - aware(row.last_seen_at) >= LAST_SEEN_STEP:
         row.last_seen_at = now
     return Principal(user.id, user.name, user.role, tuple(user.allowed_places or ()),
-                     row.id, row.csrf)
+                     row.id, row.csrf, bool(user.all_places))
 
 
 def end_session(session: Session, session_id: str) -> None:

@@ -72,11 +72,11 @@ def fill(url: str, files: Iterable[Path], extractor_version: str = "demo") -> li
 
 
 def add_user(url: str, name: str, password: str, role: str = "reviewer",
-             places: list[str] | None = None) -> None:
+             places: list[str] | None = None, all_places: bool = False) -> None:
     from baocao.review.auth import add_user as add
 
     with session_scope(url) as session:
-        add(session, name, role, password, places)
+        add(session, name, role, password, places, all_places=all_places)
 
 
 def free_port() -> int:

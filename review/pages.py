@@ -1,4 +1,4 @@
-"""The pages: login, queue, document, fact, history, page images and the export.
+"""The document pages: document, fact, its history, page images and the export.
 
 Each GET opens one database session, checks that the user may see the document (403
 otherwise), reads what the page shows and renders it; no route takes a file path.
@@ -8,24 +8,20 @@ from __future__ import annotations
 
 import io
 import re
-import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, HTTPException, Path, Request
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import exists, select
 
 from baocao.review.app import render, scope
-from baocao.review.auth import authenticate, end_session, same_token, start_session
-from baocao.review.deps import Post, User, extraction, may_open, read_form
-from baocao.review.history import all_history, audit_row, document_history, fact_history
-from baocao.review.queue import QueueFilters, queue_page
+from baocao.review.deps import User, extraction, may_open
+from baocao.review.history import audit_row, document_history, fact_history
 from baocao.review.recheck import recheck
 from baocao.review.render import check_items, fact_items, snippet
-from baocao.review.security import LOGIN_COOKIE, SESSION_COOKIE, safe_next
 from baocao.review.sources import PAGE_SCALE, SourceUnavailable
 from baocao.review.view import KINDS, document_html, document_view, group_facts
-from baocao.store.models import AuditRow, CorrectionRow, RecheckRow
+from baocao.store.models import CorrectionRow, RecheckRow
 
 router = APIRouter()
 KEY = re.compile(r"[0-9a-f]{40}")
@@ -35,71 +31,6 @@ def fact_key_param(key: str) -> str:
     if not KEY.fullmatch(key):
         raise HTTPException(404, "không có số liệu này")
     return key
-
-
-# ── login ──────────────────────────────────────────────────────────────────────────────
-
-@router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/", expired: int = 0) -> Response:
-    token = request.cookies.get(LOGIN_COOKIE) or secrets.token_urlsafe(32)
-    response = render(request, "login.html", csrf=token, next=safe_next(next),
-                      expired=bool(expired), error=None, user=None)
-    _login_cookie(request, response, token)
-    return response
-
-
-def _login_cookie(request: Request, response: Response, token: str) -> None:
-    response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", path="/login",
-                        secure=request.app.state.settings.secure_cookies, max_age=3600)
-
-
-@router.post("/login")
-async def login(request: Request) -> Response:
-    form = await read_form(request)
-    if not same_token(form.get("csrf"), request.cookies.get(LOGIN_COOKIE)):
-        raise HTTPException(403, "thiếu hoặc sai mã CSRF: hãy tải lại trang")
-    from starlette.concurrency import run_in_threadpool
-
-    name, password = form.get("name", "")[:128], form.get("password", "")[:1024]
-    token = await run_in_threadpool(_sign_in, request, name, password)
-    if token is None:
-        return render(request, "login.html", 401, csrf=form["csrf"],
-                      next=safe_next(form.get("next")), expired=False, user=None,
-                      error="Tên đăng nhập hoặc mật khẩu không đúng.")
-    response = RedirectResponse(safe_next(form.get("next")), 303)
-    settings = request.app.state.settings
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/",
-                        secure=settings.secure_cookies,
-                        max_age=int(settings.ttl.total_seconds()))
-    response.delete_cookie(LOGIN_COOKIE, path="/login")
-    return response
-
-
-def _sign_in(request: Request, name: str, password: str) -> str | None:
-    """A new session token for valid credentials (audited either way), else None."""
-    settings = request.app.state.settings
-    with scope(request) as session:
-        user = authenticate(session, name, password)
-        if user is None:
-            session.add(AuditRow(actor=name or "?", action="session.login_failed",
-                                 entity="user", entity_id=name[:64] or "?"))
-            return None
-        token = start_session(session, user, settings.ttl)
-        session.add(AuditRow(user_id=user.id, actor=user.name, action="session.login",
-                             entity="user", entity_id=str(user.id)))
-        return token
-
-
-# ── queue ──────────────────────────────────────────────────────────────────────────────
-
-@router.get("/", response_class=HTMLResponse)
-def queue(request: Request, user: User, place: str = "", period: str = "",
-          indicator: str = "", state: str = "", page: Annotated[int, Query(ge=1)] = 1
-          ) -> Response:
-    filters = QueueFilters(place[:200], period[:100], indicator[:64], state[:16], page)
-    with scope(request) as session:
-        found = queue_page(session, user, filters)
-    return render(request, "queue.html", user=user, q=found, f=filters)
 
 
 # ── document ───────────────────────────────────────────────────────────────────────────
@@ -169,15 +100,6 @@ def history(request: Request, user: User, document_id: int) -> Response:
     return render(request, "history.html", user=user, cur=cur, x=x, entries=entries)
 
 
-@router.get("/history", response_class=HTMLResponse)
-def everything(request: Request, user: User) -> Response:
-    if not user.is_admin:
-        raise HTTPException(403, "chỉ quản trị viên xem được toàn bộ lịch sử")
-    with scope(request) as session:
-        entries = all_history(session)
-    return render(request, "history.html", user=user, cur=None, x=None, entries=entries)
-
-
 @router.get("/doc/{document_id}/page/{page}")
 def page_image(request: Request, user: User, document_id: int,
                page: Annotated[int, Path(ge=1, le=100_000)]) -> Response:
@@ -204,21 +126,10 @@ def export(request: Request, user: User, document: int | None = None) -> Respons
         frame = facts_frame(session)
     if document is not None:
         frame = frame[frame["document_id"] == document]
-    if not user.is_admin and user.places:
+    if not user.sees_every_place:
         frame = frame[frame["place"].isin(list(user.places)).fillna(False).astype(bool)]
     name = f"baocao-facts-{document}.csv" if document is not None else "baocao-facts.csv"
     out = io.StringIO()
     write_frame(frame, "csv", out)   # text cells that would run as formulas are neutralised
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-@router.post("/logout")
-def logout(request: Request, p: Post) -> Response:
-    with scope(request) as session:
-        end_session(session, p.user.session_id)
-        session.add(AuditRow(user_id=p.user.id, actor=p.user.name, action="session.logout",
-                             entity="user", entity_id=str(p.user.id)))
-    response = RedirectResponse("/login", 303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
-    return response

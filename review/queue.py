@@ -67,7 +67,7 @@ def _base(user: Principal, f: QueueFilters) -> Select[Any]:
              .join(x, and_(x.version_id == v.id, x.is_current.is_(True)))
              .outerjoin(RecheckRow, RecheckRow.extraction_id == x.id)
              .outerjoin(r, r.document_id == d.id))
-    if not user.is_admin and user.places:
+    if not user.sees_every_place:
         query = query.where(x.place.in_(user.places))
     if f.place:
         query = query.where(x.place == f.place)
@@ -113,7 +113,7 @@ CHOICES_TTL = 60.0  # seconds: new places and years appear with ingest, not ever
 
 def _choices(session: Session, user: Principal) -> tuple[list[str], list[int]]:
     """The places and years the filters offer, kept a minute (two scans of 10,000 rows)."""
-    key = (database_key(session), user.is_admin or user.places)
+    key = (database_key(session), user.sees_every_place or user.places)
     now = time.monotonic()
     found = _CHOICES.get(key)
     if found is None or now - found[0] > CHOICES_TTL:
@@ -127,7 +127,7 @@ def _scan_choices(session: Session, user: Principal) -> tuple[list[str], list[in
     places = select(ExtractionRow.place).distinct().where(current, ExtractionRow.place.is_not(None))
     years = select(ExtractionRow.period_year).distinct().where(
         current, ExtractionRow.period_year.is_not(None))
-    if not user.is_admin and user.places:
+    if not user.sees_every_place:
         places = places.where(ExtractionRow.place.in_(user.places))
         years = years.where(ExtractionRow.place.in_(user.places))
     return (sorted(p for p in session.scalars(places) if p),

@@ -35,7 +35,7 @@ def build(folder: Path) -> tuple[str, dict[str, int]]:
     files = [*sorted((ROOT / "corpus" / "seeds").glob("*.txt")),
              ROOT / "corpus" / "docs" / "004_1ab22aee8a00dbb0.pdf", write_demo_report(folder)]
     ids = dict(zip((f.name for f in files), fill(url, files)))
-    add_user(url, "binh", PASSWORD, "reviewer")
+    add_user(url, "binh", PASSWORD, "reviewer", all_places=True)
     add_user(url, "an", PASSWORD, "admin")
     return url, ids
 

@@ -10,6 +10,7 @@ Three levels keep history without ever overwriting it::
                                        └─ corrections (keyed by document + fact key)
     errors (unreadable files)   runs (one per ingest)   users   audit (append-only)
     parsed_documents (per version)   rechecks (per extraction)   sessions (review app)
+    login_attempts   document_edits   assignments   comments   second_reviews (0005)
 
 A fact's ``key`` is stable across versions of its document and across extractor versions
 (see ``store.repository.fact_keys``), so a reviewer's correction, which is attached to
@@ -44,6 +45,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -263,6 +265,11 @@ class UserRow(Base):
     allowed_places: Mapped[list[Any]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = _created()
+    # 0005: "every place" is an explicit grant; no places and no grant sees nothing
+    all_places: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ReviewRow(Base):
@@ -398,3 +405,79 @@ class SessionRow(Base):
     last_seen_at: Mapped[datetime] = _created()
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    client: Mapped[str | None] = mapped_column(String(64))  # 0005: address it was opened from
+
+
+class LoginAttemptRow(Base):
+    """One sign-in attempt, kept apart from the audit of decisions (0005).
+
+    ``client`` is the peer address; throttling and lockout count recent failures by client
+    and by name; the admin view pages and filters them.
+    """
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow,
+                                         server_default=func.now(), index=True)
+    name: Mapped[str] = mapped_column(String(128), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    client: Mapped[str | None] = mapped_column(String(64), index=True)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class DocumentEditRow(Base):
+    """A reviewer's correction of a document's metadata (0005): the fields named in ``fields``
+    take the values here over the extraction's. Optimistic lock on ``version``; history in
+    ``audit``. The effective place (this one, else the extraction's) decides who may see it."""
+
+    __tablename__ = "document_edits"
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    fields: Mapped[list[Any]] = mapped_column(default=list)
+    place: Mapped[str | None] = mapped_column(Text, index=True)
+    doc_type: Mapped[str | None] = mapped_column(Text)
+    number: Mapped[str | None] = mapped_column(Text)
+    date_value: Mapped[str | None] = mapped_column(String(10))
+    title: Mapped[str | None] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _created()
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AssignmentRow(Base):
+    """A document given explicitly to a reviewer, who sees it whatever their places (0005)."""
+
+    __tablename__ = "assignments"
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True, index=True)
+    assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = _created()
+
+
+class CommentRow(Base):
+    """A reviewer's note on a document, or on one of its facts when ``fact_key`` is set (0005)."""
+
+    __tablename__ = "comments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    fact_key: Mapped[str | None] = mapped_column(String(40))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()
+
+
+class SecondReviewRow(Base):
+    """Another reviewer's verdict on a correction as it stood (``correction_version``) (0005)."""
+
+    __tablename__ = "second_reviews"
+    __table_args__ = (CheckConstraint("verdict IN ('agree', 'disagree')", name="verdict"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    correction_id: Mapped[int] = mapped_column(ForeignKey("corrections.id"), index=True)
+    correction_version: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verdict: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created()

@@ -83,7 +83,8 @@ def add_users(url: str) -> None:
         for name, role, places in (("an", "admin", []), ("binh", "reviewer", []),
                                    ("chi", "reviewer", ["Đắk Song"])):
             session.add(UserRow(name=name, role=role, password_hash=password_hash(),
-                                allowed_places=places, active=True))
+                                allowed_places=places, active=True,
+                                all_places=name == "binh"))
 
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

@@ -21,8 +21,9 @@ pytest_plugins = ["tests.conftest_db"]
 
 TABLES = {"documents", "versions", "extractions", "facts", "checks", "relations", "errors",
           "runs", "users", "reviews", "corrections", "flags", "audit", "alembic_version",
-          "parsed_documents", "rechecks", "sessions"}
-HEAD = "0004"  # the latest migration (0004: other paths of stored content)
+          "parsed_documents", "rechecks", "sessions", "document_paths", "login_attempts",
+          "document_edits", "assignments", "comments", "second_reviews"}
+HEAD = "0005"  # the latest migration (0005: accounts, login attempts, metadata, assignments)
 
 
 def test_url_resolution_order(monkeypatch: pytest.MonkeyPatch) -> None:
