@@ -1,25 +1,40 @@
-"""The queue: every document's latest version, failed checks first, filtered and paginated.
+"""The queue: every document's latest version, grouped, sorted, searched, filtered, paginated.
 
-One SELECT for the page and one COUNT, both on indexed joins (documents → versions →
-extractions), so 10,000 documents list in a few milliseconds on SQLite and PostgreSQL. The
-failed count is the rerun one (``rechecks``) once a document was corrected, else the
-extraction's own. A reviewer limited to places only ever gets rows of those places.
+One rendering a row would list one report several times (the .pdf, the .docx and a scan of
+the same "Báo cáo số 12/BC-UBND"), so rows are *reports*: documents whose effective number
+(and symbol), issuer, date and title are all equal and known are one report, listed with
+its renderings (``group_key``; a document missing its title, or missing both its number
+and its date, stays alone: nothing says two such files are one report).
+
+Every figure is read at request time from the current extractions (no cached counts: a
+re-ingest shows at once). What ``user`` sees is ``review.access.visible_clause``, the rule
+the document pages apply too. Metadata is the effective one (a reviewer's correction over
+the extraction). The failed count is the rerun one (``rechecks``) once a document was
+corrected, else the extraction's own. Progress is the number of the current extraction's
+facts a reviewer decided (accepted, corrected or rejected) out of its facts.
+
+Sorts (``SORTS``): by state (needs review first, reviewed last; the default), failed checks,
+date, place or last change, each then by failed checks and id. The filter choices (places,
+years) are cached per user and database, keyed on a stamp of the data (newest extraction,
+metadata corrections and assignments), so an ingest or a correction shows at once.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import DateTime, Select, String, and_, case, cast, exists, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from baocao.review.access import edited_place, visible_clause
 from baocao.review.auth import Principal
-from baocao.review.sources import database_key
+from baocao.review.sources import LRU, database_key
 from baocao.store.models import (
     REVIEW_STATES,
+    AssignmentRow,
     CorrectionRow,
+    DocumentEditRow,
     DocumentRow,
     ExtractionRow,
     FactRow,
@@ -29,6 +44,9 @@ from baocao.store.models import (
 )
 
 PAGE_SIZE = 50
+SORTS = ("state", "failed", "date", "place", "changed")
+STATE_ORDER = {"needs_review": 0, "in_review": 1, "unreviewed": 2, "reviewed": 3}
+MAX_SEARCH = 200
 
 
 @dataclass(frozen=True)
@@ -38,97 +56,214 @@ class QueueFilters:
     indicator: str = ""
     state: str = ""
     page: int = 1
+    q: str = ""
+    sort: str = "state"
 
     def params(self, **override: Any) -> dict[str, Any]:
         """The query string of this view, with ``override`` (for pagination links)."""
-        values = {"place": self.place, "period": self.period, "indicator": self.indicator,
-                  "state": self.state, "page": self.page, **override}
-        return {k: v for k, v in values.items() if v not in ("", None, 1)}
+        values = {"q": self.q, "place": self.place, "period": self.period,
+                  "indicator": self.indicator, "state": self.state, "sort": self.sort,
+                  "page": self.page, **override}
+        return {k: v for k, v in values.items()
+                if v not in ("", None, 1) and not (k == "sort" and v == "state")}
+
+
+@dataclass
+class Report:
+    """One row of the queue: a report and its renderings (one document for most)."""
+
+    lead: dict[str, Any]
+    renderings: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def id(self) -> int:
+        return int(self.lead["id"])
 
 
 @dataclass
 class QueuePage:
-    rows: list[dict[str, Any]]
-    total: int
+    rows: list[Report]
+    total: int           # reports (rows) matching the filters
+    documents: int       # documents matching the filters
     page: int
     pages: int
     places: list[str]
     years: list[int]
     states: tuple[str, ...] = REVIEW_STATES
+    sorts: tuple[str, ...] = SORTS
 
 
 def _failed() -> Any:
     return func.coalesce(RecheckRow.n_failed, ExtractionRow.n_checks_failed)
 
 
-def _base(user: Principal, f: QueueFilters) -> Select[Any]:
-    x, v, d, r = ExtractionRow, VersionRow, DocumentRow, ReviewRow
-    query = (select(d.id).join(v, and_(v.document_id == d.id, v.is_latest.is_(True)))
-             .join(x, and_(x.version_id == v.id, x.is_current.is_(True)))
-             .outerjoin(RecheckRow, RecheckRow.extraction_id == x.id)
-             .outerjoin(r, r.document_id == d.id))
-    if not user.sees_every_place:
-        query = query.where(x.place.in_(user.places))
+def _meta(name: str) -> Any:
+    """An effective metadata column: the reviewer's correction, else the extraction's."""
+    edited = getattr(DocumentEditRow, name)
+    return func.coalesce(edited, getattr(ExtractionRow, name))
+
+
+def _decided() -> Any:
+    """How many facts of the current extraction a reviewer decided (correlated subquery)."""
+    c, f = CorrectionRow, FactRow
+    return (select(func.count()).select_from(c)
+            .join(f, and_(f.extraction_id == ExtractionRow.id, f.key == c.fact_key))
+            .where(c.document_id == DocumentRow.id, c.action.in_(("edit", "reject", "confirm")))
+            .correlate(DocumentRow, ExtractionRow).scalar_subquery())
+
+
+def _last_change() -> Any:
+    """The latest of: a correction, the review state, a metadata correction, the ingest."""
+    corrected = (select(func.max(CorrectionRow.updated_at))
+                 .where(CorrectionRow.document_id == DocumentRow.id)
+                 .correlate(DocumentRow).scalar_subquery())
+    times = [corrected, ReviewRow.updated_at, DocumentEditRow.updated_at, ExtractionRow.created_at]
+    latest: Any = times[0]
+    for other in times[1:]:
+        latest = case((latest.is_(None), other), (other.is_(None), latest),
+                      (other > latest, other), else_=latest)
+    return type_coerce(latest, DateTime(timezone=True))
+
+
+def group_key() -> Any:
+    """Renderings of one report share this key: number, symbol, issuer, date and title.
+
+    A document without a title, or without both a number and a date, is its own group."""
+    number, date, title = _meta("number"), _meta("date_value"), _meta("title")
+    symbol = case((DocumentEditRow.number.is_not(None), literal("")),
+                  else_=func.coalesce(ExtractionRow.symbol, ""))
+    known = and_(title.is_not(None), or_(number.is_not(None), ExtractionRow.symbol.is_not(None),
+                                         date.is_not(None)))
+    joined = (literal("r|") + func.coalesce(number, "") + "|" + symbol + "|"
+              + func.coalesce(ExtractionRow.issuer, "") + "|" + func.coalesce(date, "") + "|"
+              + func.coalesce(title, ""))
+    return case((known, joined), else_=literal("d|") + cast(DocumentRow.id, String))
+
+
+def _rows(user: Principal, f: QueueFilters) -> Select[Any]:
+    """Every visible document matching the filters, with what the queue shows of it."""
+    x, v, d, r, e = ExtractionRow, VersionRow, DocumentRow, ReviewRow, DocumentEditRow
+    place = _meta("place")
+    state = func.coalesce(r.state, "unreviewed")
+    rank = case(*((state == s, n) for s, n in STATE_ORDER.items()), else_=9)
+    query = (select(
+        d.id, d.path, _meta("doc_type").label("doc_type"), _meta("number").label("number"),
+        case((e.number.is_not(None), None), else_=x.symbol).label("symbol"), x.issuer,
+        place.label("place"), _meta("date_value").label("date_value"), x.period_text,
+        _meta("title").label("title"), x.n_facts, _failed().label("failed"),
+        state.label("state"), rank.label("rank"), v.format, v.number.label("version"),
+        _decided().label("decided"), _last_change().label("changed"),
+        group_key().label("gkey"))
+        .join(v, and_(v.document_id == d.id, v.is_latest.is_(True)))
+        .join(x, and_(x.version_id == v.id, x.is_current.is_(True)))
+        .outerjoin(RecheckRow, RecheckRow.extraction_id == x.id)
+        .outerjoin(r, r.document_id == d.id)
+        .outerjoin(e, e.document_id == d.id)
+        .where(visible_clause(user, place)))
     if f.place:
-        query = query.where(x.place == f.place)
+        query = query.where(place == f.place)
     if f.period:
         query = query.where(_period(f.period))
     if f.state in REVIEW_STATES:
-        state = func.coalesce(r.state, "unreviewed")
         query = query.where(state == f.state)
     if f.indicator:
         in_facts = exists().where(FactRow.extraction_id == x.id, FactRow.indicator == f.indicator)
         in_corrections = exists().where(CorrectionRow.document_id == d.id,
                                         CorrectionRow.indicator == f.indicator)
         query = query.where(or_(in_facts, in_corrections))
+    if f.q.strip():
+        query = query.where(_search(f.q))
     return query
+
+
+def _search(text: str) -> Any:
+    """Title, number and symbol, and file name contain every word of ``text`` (any case)."""
+    conditions = []
+    for word in text.split()[:8]:
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        fields = (_meta("title"), _meta("number"), ExtractionRow.symbol, DocumentRow.path)
+        conditions.append(or_(*(func.lower(c).like(func.lower(pattern), escape="\\")
+                                for c in fields)))
+    return and_(*conditions)
 
 
 def _period(period: str) -> Any:
     """A year matches the period's year; other text is looked for in the period's words."""
-    if period.isdigit():
+    if period.isdigit() and len(period) <= 4:
         return ExtractionRow.period_year == int(period)
     return ExtractionRow.period_text.ilike(f"%{period}%")
 
 
+def _order(sort: str, g: Any) -> list[Any]:
+    """The ORDER BY of the groups: the chosen key, then failed checks, then first id."""
+    keys = {"state": [g.c.rank.asc()], "failed": [],
+            "date": [g.c.date_value.is_(None), g.c.date_value.desc()],
+            "place": [g.c.place.is_(None), g.c.place.asc()],
+            "changed": [g.c.changed.desc()]}
+    return [*keys.get(sort, keys["state"]), g.c.failed.desc(), g.c.lead.asc()]
+
+
 def queue_page(session: Session, user: Principal, f: QueueFilters) -> QueuePage:
     """One page of the queue as ``user`` may see it."""
-    x, v, d, r = ExtractionRow, VersionRow, DocumentRow, ReviewRow
-    base = _base(user, f)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    rows = _rows(user, f).subquery()
+    groups = (select(rows.c.gkey, func.min(rows.c.id).label("lead"),
+                     func.min(rows.c.rank).label("rank"), func.max(rows.c.failed).label("failed"),
+                     func.max(rows.c.date_value).label("date_value"),
+                     func.min(rows.c.place).label("place"),
+                     func.max(rows.c.changed).label("changed"),
+                     func.count().label("n"))
+              .group_by(rows.c.gkey).subquery())
+    total, documents = session.execute(
+        select(func.count(), func.coalesce(func.sum(groups.c.n), 0))).one()
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, f.page), pages)
-    query = base.with_only_columns(
-        d.id, d.path, x.doc_type, x.number, x.symbol, x.place, x.date_value, x.period_text,
-        x.title, x.n_facts, _failed().label("failed"),
-        func.coalesce(r.state, "unreviewed").label("state"), v.format, v.number.label("version"),
-    ).order_by(_failed().desc(), d.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
-    rows = [dict(row) for row in session.execute(query).mappings()]
-    return QueuePage(rows, total, page, pages, *_choices(session, user))
+    keys = list(session.scalars(select(groups.c.gkey).order_by(*_order(f.sort, groups))
+                                .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    members: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
+    if keys:
+        found = session.execute(select(rows).where(rows.c.gkey.in_(keys))
+                                .order_by(rows.c.rank, rows.c.failed.desc(), rows.c.id))
+        for row in found.mappings():
+            members[row["gkey"]].append(dict(row))
+    reports = [Report(m[0], m) for k in keys if (m := members[k])]
+    return QueuePage(reports, int(total), int(documents), page, pages,
+                     *_choices(session, user))
 
 
-_CHOICES: dict[tuple[Any, ...], tuple[float, tuple[list[str], list[int]]]] = {}
-CHOICES_TTL = 60.0  # seconds: new places and years appear with ingest, not every second
+_CHOICES: LRU[tuple[Any, ...], tuple[list[str], list[int]]] = LRU(64)
+
+
+def _stamp(session: Session) -> tuple[Any, ...]:
+    """Changes whenever what the filters offer may change: an ingest (a new extraction),
+    a metadata correction (each save raises its version), an assignment."""
+    return tuple(session.execute(select(
+        select(func.max(ExtractionRow.id)).scalar_subquery(),
+        select(func.count()).select_from(DocumentEditRow).scalar_subquery(),
+        select(func.sum(DocumentEditRow.version)).scalar_subquery(),
+        select(func.count()).select_from(AssignmentRow).scalar_subquery(),
+        select(func.max(AssignmentRow.created_at)).scalar_subquery())).one())
 
 
 def _choices(session: Session, user: Principal) -> tuple[list[str], list[int]]:
-    """The places and years the filters offer, kept a minute (two scans of 10,000 rows)."""
-    key = (database_key(session), user.sees_every_place or user.places)
-    now = time.monotonic()
+    """The places and years the filters offer to ``user``."""
+    key = (database_key(session), user.id, user.sees_every_place or user.places,
+           _stamp(session))
     found = _CHOICES.get(key)
-    if found is None or now - found[0] > CHOICES_TTL:
-        found = _CHOICES[key] = (now, _scan_choices(session, user))
-    return found[1]
+    if found is None:
+        found = _scan_choices(session, user)
+        _CHOICES.put(key, found)
+    return found
 
 
 def _scan_choices(session: Session, user: Principal) -> tuple[list[str], list[int]]:
-    """The places and years of current extractions that ``user`` may see."""
-    current = ExtractionRow.is_current.is_(True)
-    places = select(ExtractionRow.place).distinct().where(current, ExtractionRow.place.is_not(None))
-    years = select(ExtractionRow.period_year).distinct().where(
-        current, ExtractionRow.period_year.is_not(None))
-    if not user.sees_every_place:
-        places = places.where(ExtractionRow.place.in_(user.places))
-        years = years.where(ExtractionRow.place.in_(user.places))
-    return (sorted(p for p in session.scalars(places) if p),
-            sorted((y for y in session.scalars(years) if y), reverse=True))
+    """The places and years of the current extractions that ``user`` may see."""
+    x, v, d = ExtractionRow, VersionRow, DocumentRow
+    place = func.coalesce(edited_place(), x.place)
+    base = (select(place.label("place"), x.period_year).select_from(d)
+            .join(v, and_(v.document_id == d.id, v.is_latest.is_(True)))
+            .join(x, and_(x.version_id == v.id, x.is_current.is_(True)))
+            .where(visible_clause(user, place)).subquery())
+    places = session.scalars(select(base.c.place).distinct().where(base.c.place.is_not(None)))
+    years = session.scalars(select(base.c.period_year).distinct()
+                            .where(base.c.period_year.is_not(None)))
+    return sorted(p for p in places if p), sorted((y for y in years if y), reverse=True)
