@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import UnionType
@@ -21,7 +21,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from baocao.extractor.vocab import fold
@@ -35,13 +35,13 @@ from baocao.store.models import (
     ExtractionRow,
     FactRow,
     FlagRow,
+    PathRow,
     RecheckRow,
     RelationRow,
     ReviewRow,
     UserRow,
     VersionRow,
 )
-from baocao.store.repository import other_paths
 from baocao.store.rows import fact_keys, fact_values, number
 
 FORMATS = ("jsonl", "csv", "parquet", "xlsx")
@@ -135,7 +135,12 @@ TIMESTAMP_DTYPE = "datetime64[us, UTC]"      # timestamps carry their zone: UTC
 
 @dataclass(frozen=True)
 class Filters:
-    """Export filters; several values of one filter are alternatives (OR)."""
+    """Export filters; several values of one filter are alternatives (OR).
+
+    ``document_id`` selects documents by database id (the review app's one document);
+    ``places`` restricts the export to documents whose place is exactly one of these (a
+    reviewer's places: an empty list selects nothing, ``None`` every place). Every filter
+    is applied in the database query, so only the selected rows are read."""
 
     indicator: Sequence[str] = ()
     period: Sequence[str] = ()
@@ -143,13 +148,16 @@ class Filters:
     status: Sequence[str] = ()
     check_status: Sequence[str] = ()
     document: Sequence[str] = ()   # path patterns, see ``_paths``
+    document_id: Sequence[int] = ()
+    places: Sequence[str] | None = None
 
     def __post_init__(self) -> None:
         """One value or several: ``place="Đắk Song"`` is one place, never its letters."""
-        for name in ("indicator", "period", "place", "status", "check_status", "document"):
+        for name in ("indicator", "period", "place", "status", "check_status", "document",
+                     "places"):
             value = getattr(self, name)
             if value is None:
-                value = ()
+                value = None if name == "places" else ()
             elif isinstance(value, (str, int)):
                 value = (str(value),)
             elif not isinstance(value, Iterable):
@@ -158,6 +166,15 @@ class Filters:
             else:
                 value = tuple(str(v) for v in value)
             object.__setattr__(self, name, value)
+        ids = self.document_id
+        if ids is None:
+            ids = ()
+        elif isinstance(ids, (str, int)):
+            ids = (ids,)
+        try:
+            object.__setattr__(self, "document_id", tuple(int(i) for i in ids))
+        except (TypeError, ValueError):
+            raise TypeError("filter document_id= takes a document id or a list of them") from None
 
 
 def _dtype(annotation: Any) -> Any:
@@ -259,7 +276,7 @@ def _fact_record(doc: dict[str, Any], f: Fact, key: str) -> dict[str, Any]:
             "status": "extracted", "corrected_fields": None, "flagged": False}
 
 
-def _facts_query() -> Any:
+def _facts_query(*where: Any) -> Any:
     f, x, v, d, c, u = FactRow, ExtractionRow, VersionRow, DocumentRow, CorrectionRow, UserRow
     flagged = exists().where(FlagRow.extraction_id == f.extraction_id, FlagRow.fact_key == f.key,
                              FlagRow.resolved_at.is_(None))
@@ -273,7 +290,7 @@ def _facts_query() -> Any:
             .join(d, v.document_id == d.id)
             .outerjoin(c, and_(c.document_id == f.document_id, c.fact_key == f.key))
             .outerjoin(u, c.user_id == u.id)
-            .where(x.is_current.is_(True), v.is_latest.is_(True))
+            .where(x.is_current.is_(True), v.is_latest.is_(True), *where)
             .order_by(d.path, f.span_start, f.id))
 
 
@@ -303,29 +320,184 @@ def _with_correction(record: dict[str, Any], c: CorrectionRow | None) -> dict[st
     return record
 
 
-def _db_fact_records(session: Session) -> list[dict[str, Any]]:
-    corrections = {c.id: c for c in session.scalars(select(CorrectionRow))}
-    records = []
-    for row in session.execute(_facts_query()).mappings():
-        record = dict(row)
-        correction = corrections.get(record.pop("correction_id"))
-        record["flagged"] = bool(record["flagged"])
-        records.append(_with_correction(record, correction))
-    return records + _added_fact_records(session, corrections.values())
+# ── filters in SQL ───────────────────────────────────────────────────────────────────────
+
+CHUNK = 2000
+"""Document ids per query when a filter resolves to a list of them (bound parameters)."""
 
 
-def _added_fact_records(session: Session, corrections: Iterable[CorrectionRow]
-                        ) -> list[dict[str, Any]]:
+@dataclass
+class _Scope:
+    """The documents an export covers, as SQL: ``where`` on the documents (``DocumentRow``)
+    and their current extraction (``ExtractionRow``), and ``ids`` when the filters name
+    documents (their ids in path order; None: no such filter). ``empty``: nothing matches."""
+
+    where: list[Any]
+    ids: list[int] | None = None
+    empty: bool = False
+
+    def chunks(self) -> list[list[Any]]:
+        """The conditions of each query to run, in path order (several when many ids)."""
+        if self.empty:
+            return []
+        if self.ids is None:
+            return [self.where]
+        return [[*self.where, DocumentRow.id.in_(self.ids[i:i + CHUNK])]
+                for i in range(0, len(self.ids), CHUNK)]
+
+
+def _scope(session: Session, filters: Filters) -> _Scope:
+    """The document filters (place, path, id, a reviewer's places) resolved to SQL, exactly:
+    a place in any spelling becomes the stored spellings it matches, path patterns the ids
+    of the documents they match (by any path their bytes were met at)."""
+    x = ExtractionRow
+    scope = _Scope([])
+    if filters.place:
+        scope.where.append(x.place.in_(_matching_places(session, filters.place)))
+    if filters.places is not None:
+        scope.where.append(x.place.in_(list(filters.places)))
+    ids: set[int] | None = None
+    if filters.document_id:
+        ids = set(filters.document_id)
+    if filters.document:
+        found = _matching_documents(session, filters.document)
+        ids = found if ids is None else ids & found
+    if ids is not None:
+        scope.ids = _in_path_order(session, ids)
+    scope.empty = (scope.ids is not None and not scope.ids) or (
+        filters.places is not None and not filters.places)
+    return scope
+
+
+def _matching_places(session: Session, needles: Sequence[str]) -> list[str]:
+    """The stored places containing one of ``needles``, without case or diacritics ("Dak
+    Song" finds "Đắk Song"): the same test as ``_contains``, on the distinct places only."""
+    folded = [fold(n) for n in needles]
+    places = session.scalars(select(ExtractionRow.place).where(ExtractionRow.place.is_not(None))
+                             .distinct())
+    return [p for p in places if p is not None and any(n in fold(p) for n in folded)]
+
+
+def _matching_documents(session: Session, patterns: Sequence[str]) -> set[int]:
+    """Ids of the documents a path pattern matches, by their path or another path their
+    bytes were met at; SQL narrows the candidates (``LIKE`` on a literal part of each
+    pattern), ``path_pattern`` decides."""
+    tests = [path_pattern(p) for p in patterns]
+    literals = [_literal(p) for p in patterns]
+    found: set[int] = set()
+    for column, document in ((DocumentRow.path, DocumentRow.id),
+                             (PathRow.path, PathRow.document_id)):
+        query = select(document, column)
+        if all(literals):
+            query = query.where(or_(*(column.contains(lit, autoescape=True)
+                                      for lit in literals)))
+        found |= {d for d, path in session.execute(query) if any(t(path) for t in tests)}
+    return found
+
+
+def _literal(pattern: str) -> str:
+    """The longest part of a path pattern that every path it matches contains as written
+    (no wildcard, set or folder separator in it); empty when there is none."""
+    parts, run, i = [], "", 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "[" and (end := pattern.find("]", i + 2)) != -1:
+            parts.append(run)
+            run, i = "", end + 1
+            continue
+        if c in "*?/\\[]":
+            parts.append(run)
+            run = ""
+        else:
+            run += c
+        i += 1
+    parts.append(run)
+    return max(parts, key=len)
+
+
+def _in_path_order(session: Session, ids: set[int]) -> list[int]:
+    wanted = sorted(ids)
+    rows: list[tuple[str, int]] = []
+    for i in range(0, len(wanted), CHUNK):
+        rows += [(path, d) for path, d in session.execute(
+            select(DocumentRow.path, DocumentRow.id).where(DocumentRow.id.in_(wanted[i:i + CHUNK])))]
+    return [d for _, d in sorted(rows)]
+
+
+def _fact_where(session: Session, filters: Filters) -> list[Any]:
+    """The fact filters in SQL. Status is exact; indicator and period select the facts whose
+    extracted values match, and every fact a reviewer corrected (whose corrected values may):
+    ``filter_facts`` then decides on those few rows."""
+    f, c = FactRow, CorrectionRow
+    where: list[Any] = []
+    if filters.status:
+        actions = [a for a, status in _STATUS.items() if status in filters.status]
+        where.append(or_(c.action.in_(actions), *([c.id.is_(None)]
+                                                   if "extracted" in filters.status else [])))
+    if filters.indicator:
+        where.append(or_(f.indicator.in_(list(filters.indicator)), c.id.is_not(None)))
+    if filters.period:
+        years = [int(p) for p in filters.period if p.strip().isdigit()]
+        needles = [fold(p) for p in filters.period]
+        texts = [t for t in session.scalars(select(FactRow.period_text).distinct()
+                                            .where(FactRow.period_text.is_not(None)))
+                 if t is not None and any(n in fold(t) for n in needles)]
+        where.append(or_(f.period_year.in_(years), f.period_text.in_(texts), c.id.is_not(None)))
+    return where
+
+
+def _db_fact_records(session: Session, filters: Filters | None = None) -> list[dict[str, Any]]:
+    filters = filters or Filters()
+    scope = _scope(session, filters)
+    records: list[dict[str, Any]] = []
+    if scope.empty:
+        return records
+    where = _fact_where(session, filters)
+    corrections = _corrections(session, scope)
+    for chunk in scope.chunks():
+        for row in session.execute(_facts_query(*chunk, *where)).mappings():
+            record = dict(row)
+            correction = corrections.get(record.pop("correction_id"))
+            record["flagged"] = bool(record["flagged"])
+            records.append(_with_correction(record, correction))
+    if not filters.status or "added" in filters.status:
+        records += _added_fact_records(session, corrections.values(), scope)
+    return records
+
+
+def _corrections(session: Session, scope: _Scope) -> dict[int, CorrectionRow]:
+    """The corrections of the documents in ``scope``, by id."""
+    found: dict[int, CorrectionRow] = {}
+    for chunk in scope.chunks():
+        docs = (select(DocumentRow.id).join(VersionRow, VersionRow.document_id == DocumentRow.id)
+                .join(ExtractionRow, ExtractionRow.version_id == VersionRow.id)
+                .where(ExtractionRow.is_current.is_(True), VersionRow.is_latest.is_(True),
+                       *chunk))
+        found.update((c.id, c) for c in session.scalars(
+            select(CorrectionRow).where(CorrectionRow.document_id.in_(docs))
+            .order_by(CorrectionRow.id)))
+    return found
+
+
+def _added_fact_records(session: Session, corrections: Iterable[CorrectionRow],
+                        scope: _Scope | None = None) -> list[dict[str, Any]]:
     """Facts reviewers added, on their document's latest version (when not extracted since)."""
     added = [c for c in corrections if c.action == "add"]
     if not added:
         return []
-    extracted = set(session.execute(select(FactRow.document_id, FactRow.key)
-                                    .join(ExtractionRow).where(ExtractionRow.is_current.is_(True))))
-    docs = {r.document_id: dict(r) for r in session.execute(
-        select(*_doc_columns()).join(ExtractionRow, ExtractionRow.version_id == VersionRow.id)
-        .join(DocumentRow, VersionRow.document_id == DocumentRow.id)
-        .where(ExtractionRow.is_current.is_(True), VersionRow.is_latest.is_(True))).mappings()}
+    ids = sorted({c.document_id for c in added})
+    extracted: set[tuple[int, str]] = set()
+    docs: dict[int, dict[str, Any]] = {}
+    for i in range(0, len(ids), CHUNK):
+        some = ids[i:i + CHUNK]
+        extracted |= set(session.execute(
+            select(FactRow.document_id, FactRow.key).join(ExtractionRow)
+            .where(ExtractionRow.is_current.is_(True), FactRow.document_id.in_(some))))
+        docs.update((r.document_id, dict(r)) for r in session.execute(
+            select(*_doc_columns()).join(ExtractionRow, ExtractionRow.version_id == VersionRow.id)
+            .join(DocumentRow, VersionRow.document_id == DocumentRow.id)
+            .where(ExtractionRow.is_current.is_(True), VersionRow.is_latest.is_(True),
+                   DocumentRow.id.in_(some))).mappings())
     users = {uid: name for uid, name in session.execute(select(UserRow.id, UserRow.name))}
     records = []
     for c in added:
@@ -343,20 +515,33 @@ def _added_fact_records(session: Session, corrections: Iterable[CorrectionRow]
 
 
 def facts_frame(source: str | Session | Extraction | Iterable[Extraction],
-                filters: Filters | None = None) -> pd.DataFrame:
-    """Facts as a DataFrame, from a database URL, a Session, or Extraction(s)."""
+                filters: Filters | None = None, *, document_id: int | Sequence[int] | None = None,
+                places: Iterable[str] | None = None) -> pd.DataFrame:
+    """Facts as a DataFrame, from a database URL, a Session, or Extraction(s).
+
+    From a database, every filter is part of the query: one document of 10,000 reads that
+    document's rows only. ``document_id`` and ``places`` add to ``filters`` (the review app:
+    ``facts_frame(session, document_id=document, places=None if user.sees_every_place else
+    user.places)``; an empty ``places`` selects nothing)."""
+    filters = filters or Filters()
+    if document_id is not None:
+        filters = replace(filters, document_id=(document_id,) if isinstance(document_id, int)
+                          else document_id)
+    if places is not None:
+        filters = replace(filters, places=list(places))
     if isinstance(source, Extraction):
         source = [source]
-    aliases: dict[int, list[str]] = {}
     if isinstance(source, Session):
-        records, aliases = _db_fact_records(source), other_paths(source)
+        records = _db_fact_records(source, filters)
     elif isinstance(source, (str, Path)):
         with session_scope(existing(str(source))) as session:
-            records, aliases = _db_fact_records(session), other_paths(session)
+            records = _db_fact_records(session, filters)
     else:
         records = [r for ex in source for r in facts_from_extraction(ex)]
-    return filter_facts(typed_frame(records, FACT_COLUMNS, FACT_DTYPES), filters or Filters(),
-                        aliases)
+        return filter_facts(typed_frame(records, FACT_COLUMNS, FACT_DTYPES), filters)
+    # the database applied the document filters exactly, and a superset of the fact filters
+    rest = Filters(indicator=filters.indicator, period=filters.period, status=filters.status)
+    return filter_facts(typed_frame(records, FACT_COLUMNS, FACT_DTYPES), rest)
 
 
 def _contains(series: pd.Series, needles: Sequence[str]) -> pd.Series:
@@ -386,6 +571,10 @@ def _common(frame: pd.DataFrame, filters: Filters,
     mask = pd.Series(True, index=frame.index)
     if filters.place:
         mask &= _contains(frame["place"], filters.place)
+    if filters.places is not None:
+        mask &= frame["place"].isin(list(filters.places)).fillna(False).astype(bool)
+    if filters.document_id:
+        mask &= frame["document_id"].isin(list(filters.document_id)).fillna(False).astype(bool)
     if filters.document:
         by_path = _paths(frame["path"], filters.document)
         if aliases:
@@ -422,38 +611,54 @@ def checks_frame(source: str | Session, filters: Filters | None = None) -> pd.Da
         with session_scope(existing(str(source))) as session:
             return checks_frame(session, filters)
     filters = filters or Filters()
-    keys: dict[int, list[str]] = {}
-    for check_id, key in source.execute(select(RelationRow.check_id, FactRow.key)
-                                        .join(FactRow).order_by(RelationRow.position)):
-        keys.setdefault(check_id, []).append(key)
-    current = (ExtractionRow.is_current.is_(True), VersionRow.is_latest.is_(True))
-    rechecked: dict[int, list[dict[str, Any]]] = dict(source.execute(
+    records: list[dict[str, Any]] = []
+    for where in _scope(source, filters).chunks():
+        records += _check_records(source, where, filters.check_status)
+    records.sort(key=lambda r: (r["path"], _ordinal(r["check_id"])))
+    frame = typed_frame(records, CHECK_COLUMNS, check_dtypes())
+    if filters.check_status:
+        frame = frame[frame["status"].isin(list(filters.check_status)).astype(bool)]
+    return frame.reset_index(drop=True)
+
+
+def _check_records(session: Session, where: list[Any], statuses: Sequence[str]
+                   ) -> list[dict[str, Any]]:
+    """Check records of the documents selected by ``where`` (see ``_Scope``)."""
+    x, v, d = ExtractionRow, VersionRow, DocumentRow
+    current = (x.is_current.is_(True), v.is_latest.is_(True), *where)
+    rechecked: dict[int, list[dict[str, Any]]] = dict(session.execute(
         select(RecheckRow.extraction_id, RecheckRow.checks)
-        .join(ExtractionRow, RecheckRow.extraction_id == ExtractionRow.id)
-        .join(VersionRow, ExtractionRow.version_id == VersionRow.id).where(*current)).all())
-    rows = source.execute(
-        select(*_doc_columns()[:6], ExtractionRow.place, ExtractionRow.id.label("extraction_id"),
+        .join(x, RecheckRow.extraction_id == x.id).join(v, x.version_id == v.id)
+        .join(d, v.document_id == d.id).where(*current)).all())
+    first = [x.id.not_in(list(rechecked))] if rechecked else []
+    if statuses:
+        first.append(CheckRow.status.in_(list(statuses)))
+    keys: dict[int, list[str]] = {}
+    for check_id, key in session.execute(
+            select(RelationRow.check_id, FactRow.key)
+            .join(FactRow, RelationRow.fact_id == FactRow.id)
+            .join(CheckRow, RelationRow.check_id == CheckRow.id)
+            .join(x, CheckRow.extraction_id == x.id).join(v, x.version_id == v.id)
+            .join(d, v.document_id == d.id).where(*current, *first)
+            .order_by(RelationRow.position)):
+        keys.setdefault(check_id, []).append(key)
+    rows = session.execute(
+        select(*_doc_columns()[:6], x.place, x.id.label("extraction_id"),
                CheckRow.id, CheckRow.ordinal,
                CheckRow.rule, CheckRow.status, CheckRow.expected, CheckRow.actual,
                CheckRow.tolerance, CheckRow.explanation, CheckRow.data)
-        .join(ExtractionRow, CheckRow.extraction_id == ExtractionRow.id)
-        .join(VersionRow, ExtractionRow.version_id == VersionRow.id)
-        .join(DocumentRow, VersionRow.document_id == DocumentRow.id)
-        .where(*current, ExtractionRow.id.not_in(list(rechecked)))
-        .order_by(DocumentRow.path, CheckRow.id)).mappings()
+        .join(x, CheckRow.extraction_id == x.id)
+        .join(v, x.version_id == v.id)
+        .join(d, v.document_id == d.id)
+        .where(*current, *first)
+        .order_by(d.path, CheckRow.id)).mappings()
     records = [{**{k: r[k] for k in CHECK_COLUMNS[:7]}, "check_id": r["ordinal"],
                 "rule": r["rule"], "status": r["status"], "expected": r["expected"],
                 "actual": r["actual"], "tolerance": r["tolerance"],
                 "explanation": r["explanation"], "fact_ids": ",".join(r["data"].get("facts", [])),
                 "fact_keys": ",".join(keys.get(r["id"], [])), "after_review": False}
                for r in rows]
-    records += _rechecked_records(source, rechecked)
-    records.sort(key=lambda r: (r["path"], _ordinal(r["check_id"])))
-    frame = typed_frame(records, CHECK_COLUMNS, check_dtypes())
-    mask = _common(frame, filters, other_paths(source))
-    if filters.check_status:
-        mask &= frame["status"].isin(list(filters.check_status)).astype(bool)
-    return frame[mask.astype(bool)].reset_index(drop=True)
+    return records + _rechecked_records(session, rechecked)
 
 
 def _ordinal(check_id: Any) -> tuple[int, str]:
@@ -538,32 +743,46 @@ def documents_frame(source: str | Session, filters: Filters | None = None) -> pd
                                              FlagRow.resolved_at.is_(None))
                   .correlate(DocumentRow).scalar_subquery())
     x = ExtractionRow
-    rows = source.execute(
-        select(DocumentRow.id.label("document_id"), DocumentRow.path,
-               VersionRow.number.label("doc_version"), n_versions.label("versions"),
-               VersionRow.sha256, VersionRow.format, VersionRow.size, VersionRow.pages,
-               x.extractor_version, x.doc_type, x.number, x.symbol, x.issuer, x.place,
-               x.date_value.label("doc_date"), x.title, x.period_text, x.period_year, x.meta,
-               x.n_facts,
-               # what reviewers' corrections made of the checks, where they corrected
-               func.coalesce(RecheckRow.n_failed, x.n_checks_failed).label("n_checks_failed"),
-               ReviewRow.state.label("review_state"),
-               open_flags.label("open_flags"), x.created_at.label("ingested_at"))
-        .join(VersionRow, VersionRow.document_id == DocumentRow.id)
-        .join(x, x.version_id == VersionRow.id)
-        .outerjoin(RecheckRow, RecheckRow.extraction_id == x.id)
-        .outerjoin(ReviewRow, ReviewRow.document_id == DocumentRow.id)
-        .where(x.is_current.is_(True), VersionRow.is_latest.is_(True))
-        .order_by(DocumentRow.path)).mappings()
-    aliases = other_paths(source)
+    rows: list[Any] = []
+    for where in _scope(source, filters).chunks():
+        rows += source.execute(
+            select(DocumentRow.id.label("document_id"), DocumentRow.path,
+                   VersionRow.number.label("doc_version"), n_versions.label("versions"),
+                   VersionRow.sha256, VersionRow.format, VersionRow.size, VersionRow.pages,
+                   x.extractor_version, x.doc_type, x.number, x.symbol, x.issuer, x.place,
+                   x.date_value.label("doc_date"), x.title, x.period_text, x.period_year,
+                   x.meta, x.n_facts,
+                   # what reviewers' corrections made of the checks, where they corrected
+                   func.coalesce(RecheckRow.n_failed, x.n_checks_failed).label("n_checks_failed"),
+                   ReviewRow.state.label("review_state"),
+                   open_flags.label("open_flags"), x.created_at.label("ingested_at"))
+            .join(VersionRow, VersionRow.document_id == DocumentRow.id)
+            .join(x, x.version_id == VersionRow.id)
+            .outerjoin(RecheckRow, RecheckRow.extraction_id == x.id)
+            .outerjoin(ReviewRow, ReviewRow.document_id == DocumentRow.id)
+            .where(x.is_current.is_(True), VersionRow.is_latest.is_(True), *where)
+            .order_by(DocumentRow.path)).mappings().all()
+    aliases = _other_paths(source, [r["document_id"] for r in rows])
     records = [{**{k: v for k, v in r.items() if k != "meta"},
                 "signer_title": r["meta"].get("signer_title"),
                 "signer_name": r["meta"].get("signer_name"),
                 "ingested_at": r["ingested_at"],
                 "other_paths": "\n".join(aliases.get(r["document_id"], [])) or None}
                for r in rows]
-    frame = typed_frame(records, DOCUMENT_COLUMNS, document_dtypes())
-    return frame[_common(frame, filters, aliases)].reset_index(drop=True)
+    return typed_frame(records, DOCUMENT_COLUMNS, document_dtypes())
+
+
+def _other_paths(session: Session, ids: list[int]) -> dict[int, list[str]]:
+    """document id -> the other paths its bytes were met at (``repository.other_paths``, for
+    the documents ``ids`` only)."""
+    found: dict[int, list[str]] = {}
+    wanted = sorted(ids)
+    for i in range(0, len(wanted), CHUNK):
+        for document_id, path in session.execute(
+                select(PathRow.document_id, PathRow.path)
+                .where(PathRow.document_id.in_(wanted[i:i + CHUNK])).order_by(PathRow.id)):
+            found.setdefault(document_id, []).append(path)
+    return found
 
 
 def document_dtypes() -> dict[str, Any]:

@@ -17,7 +17,7 @@ from baocao.cli import main
 from baocao.store.db import session_scope
 from baocao.store.export import FACT_COLUMNS, ExportedFact, Filters, export_frames, facts_frame
 from baocao.store.ingest import ingest
-from baocao.store.models import ExtractionRow, FactRow, UserRow
+from baocao.store.models import ExtractionRow, FactRow, UserRow, VersionRow
 from baocao.store.repository import add_fact, correct_fact
 from tests.conftest import SEEDS, extraction_of
 
@@ -181,3 +181,86 @@ def test_export_by_document_path(corrected_db: str) -> None:
     frames = export_frames(corrected_db, Filters(document=[seed]))
     assert {Path(p).name for p in frames["documents"]["path"]} == {seed}
     assert len(frames["checks"]) and {Path(p).name for p in frames["checks"]["path"]} == {seed}
+
+
+# ── every filter in the query: pandas receives the selected rows only ────────────────────
+
+def _old_way(url: str, filters: Filters) -> pd.DataFrame:
+    """What exports did before filtering in SQL: every fact of the database, then pandas."""
+    from baocao.store.export import filter_facts
+    from baocao.store.repository import other_paths
+
+    with session_scope(url) as session:
+        aliases = other_paths(session)
+    return filter_facts(facts_frame(url), filters, aliases)
+
+
+@pytest.fixture
+def reviewed_db(corrected_db: str) -> str:
+    """``corrected_db``, plus a fact of seed 000 whose indicator and period a reviewer changed
+    (so only its corrected values match those filters) and a fact added in seed 004."""
+    with session_scope(corrected_db) as session:
+        fact = session.scalars(select(FactRow).join(ExtractionRow)
+                               .where(ExtractionRow.place != "Đắk Song",
+                                      FactRow.kind == "count").order_by(FactRow.id)).first()
+        assert fact is not None
+        correct_fact(session, fact, "edit", {"indicator": "made.up.indicator",
+                                             "period": {"text": "quý IV năm 2031"}},
+                     actor="bob")
+        extraction = session.scalar(select(ExtractionRow).where(ExtractionRow.place == "Đắk Song"))
+        assert extraction is not None
+        start = extraction.text.index("Phòng Nội vụ")
+        add_fact(session, extraction, (start, start + len("Phòng Nội vụ")),
+                 {"kind": "count", "value": 1.0, "label": "phòng"}, actor="alice")
+    return corrected_db
+
+
+@pytest.mark.parametrize("filters", [
+    Filters(place=["dak song"]), Filters(place=["Đắk", "nowhere"]),
+    Filters(document=[SEED_004.name]), Filters(document=["seeds/00[34]_*.txt"]),
+    Filters(document=["**/*.txt"]), Filters(document=["004"]),
+    Filters(status=["corrected", "added"]), Filters(status=["extracted"]),
+    Filters(indicator=["made.up.indicator"]), Filters(period=["2031"]), Filters(period=["quy iv"]),
+    Filters(period=["2023"], place=["Đắk Song"], status=["rejected", "extracted"]),
+], ids=lambda f: ",".join(f"{k}={v}" for k, v in vars(f).items() if v))
+def test_sql_filters_give_what_pandas_filters_gave(reviewed_db: str, filters: Filters) -> None:
+    new = facts_frame(reviewed_db, filters)
+    pd.testing.assert_frame_equal(new, _old_way(reviewed_db, filters))
+    assert list(new.columns) == FACT_COLUMNS
+
+
+def test_corrected_values_are_found_by_the_filters(reviewed_db: str) -> None:
+    """A fact whose extracted indicator and period do not match is found by its corrected ones."""
+    by_indicator = facts_frame(reviewed_db, Filters(indicator=["made.up.indicator"]))
+    assert list(by_indicator["corrected_indicator"]) == ["made.up.indicator"]
+    by_period = facts_frame(reviewed_db, Filters(period=["quý iv năm 2031"]))
+    assert list(by_period["corrected_period_text"]) == ["quý IV năm 2031"]
+
+
+def test_one_document_and_a_reviewers_places_are_read_alone(reviewed_db: str) -> None:
+    """The review app's export: one document, restricted to the reviewer's places; the
+    database returns those rows only (``_db_fact_records`` is what pandas receives)."""
+    from baocao.store.export import _db_fact_records, checks_frame, documents_frame
+
+    everything = facts_frame(reviewed_db)
+    with session_scope(reviewed_db) as session:
+        song = session.scalar(select(VersionRow.document_id).join(ExtractionRow)
+                              .where(ExtractionRow.place == "Đắk Song"))
+        one = facts_frame(session, document_id=song)
+        assert len(_db_fact_records(session, Filters(document_id=[song]))) == len(one)
+        mine = facts_frame(session, places=["Đắk Song"])
+        assert len(_db_fact_records(session, Filters(places=["Đắk Song"]))) == len(mine)
+        none = facts_frame(session, places=[])
+        elsewhere = facts_frame(session, document_id=song, places=["Gia Nghĩa"])
+        checks = checks_frame(session, Filters(document_id=[song]))
+        documents = documents_frame(session, Filters(places=["Đắk Song"]))
+    expected = everything[everything["document_id"] == song].reset_index(drop=True)
+    pd.testing.assert_frame_equal(one, expected)
+    assert "added" in set(one["status"]) and "corrected" in set(one["status"])
+    pd.testing.assert_frame_equal(mine, expected)  # the only document of Đắk Song
+    assert none.empty and elsewhere.empty
+    assert list(none.columns) == FACT_COLUMNS and dict(none.dtypes) == dict(everything.dtypes)
+    assert len(checks) == len(extraction_of(SEED_004).checks)
+    assert set(checks["document_id"]) == {song}
+    assert list(documents["document_id"]) == [song]
+    assert facts_frame(reviewed_db, Filters(place=["Đắk Song"], document_id=[10**9])).empty
