@@ -23,7 +23,7 @@ from baocao.extractor.classify import Classifier, Draft, mark_ranges
 from baocao.extractor.context import Context
 from baocao.extractor.labels import Labeller
 from baocao.extractor.meta import language_warning, read_meta
-from baocao.extractor.nlp import CueIndex
+from baocao.extractor.nlp import CueIndex, new_document
 from baocao.schemas.document import Document
 from baocao.schemas.extraction import (
     Extraction,
@@ -73,6 +73,7 @@ def classify_all(doc: Document, cues: CueIndex, candidates: list[Candidate]) -> 
 
 def debug_stages(doc: Document) -> Stages:
     """Every intermediate result of the extraction of ``doc``."""
+    new_document()
     cues = CueIndex(doc.text)
     candidates = find_candidates(doc, cues)
     drafts = classify_all(doc, cues, candidates)

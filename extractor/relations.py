@@ -32,7 +32,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter as Counter_
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -368,6 +368,7 @@ class RelationFinder:
         self.covered_shares = {c.facts[-1] for c in existing if c.rule == "share"}
         self.out: list[Finding] = []
         self.whole_of: dict[str, Node] = {}     # part fact id -> the total it was found in
+        self.pair_counts: dict[tuple[int, ...], int] = {}   # ids of the nodes -> _pair_count
 
     def run(self) -> list[Finding]:
         self.table_patterns()
@@ -671,13 +672,16 @@ class RelationFinder:
         wide = (pct.fact.decimals or 0) >= 2
         near = [c for c in counts if c.fact.denominator is None
                 and (wide or pct.block - 2 <= c.block <= pct.block + 1)]
-        pairs = [(a, b) for a in near for b in near if a is not b and _compatible(a, b) and a.value <= b.value]
-        if not pairs:
+        key = tuple(map(id, near))
+        if key not in self.pair_counts:
+            self.pair_counts[key] = _pair_count(near)
+        tried = self.pair_counts[key]       # counted first: a long report has millions of pairs
+        if not tried:
             return None
-        tried = len(pairs)
         chance = tried * band / 100
         if chance > CHANCE_BARE:
             return None
+        pairs = [(a, b) for a in near for b in near if a is not b and _compatible(a, b) and a.value <= b.value]
         hits = [(a, b) for a, b in pairs if share_matches(a.value, b.value, pct)]
         if len(hits) != 1:
             return None
@@ -1359,6 +1363,35 @@ def _compatible(a: Node, b: Node) -> bool:
     """One family, or a generic count ("đơn vị") beside any count."""
     return a.fam == b.fam or (a.fam.startswith("count:") and b.fam.startswith("count:")
                               and "count:*" in (a.fam, b.fam))
+
+
+def _pair_count(nodes: list[Node]) -> int:
+    """How many (part, whole) pairs of ``nodes`` a share could be: ``len([(a, b) for a in nodes
+    for b in nodes if a is not b and _compatible(a, b) and a.value <= b.value])``, counted in
+    n log n with the values of each family sorted instead of building every pair."""
+    if len({id(n) for n in nodes}) != len(nodes) or any(math.isnan(n.value) for n in nodes):
+        return sum(1 for a in nodes for b in nodes
+                   if a is not b and _compatible(a, b) and a.value <= b.value)
+    by_fam: dict[str, list[float]] = defaultdict(list)
+    for n in nodes:
+        by_fam[n.fam].append(n.value)
+    for values in by_fam.values():
+        values.sort()
+    generic = by_fam.get("count:*", [])
+    counted = sorted(v for fam, values in by_fam.items() if fam.startswith("count:")
+                     and fam != "count:*" for v in values)
+
+    def at_least(values: list[float], x: float) -> int:
+        return len(values) - bisect_left(values, x)
+
+    total = 0
+    for a in nodes:
+        total += at_least(by_fam[a.fam], a.value) - 1          # not a itself
+        if a.fam == "count:*":
+            total += at_least(counted, a.value)
+        elif a.fam.startswith("count:"):
+            total += at_least(generic, a.value)
+    return total
 
 
 def _view(doc: Document, block: int):  # noqa: ANN202 - extractor.tables.TableView | None

@@ -337,3 +337,24 @@ def test_points_written_as_whole_numbers_are_exact() -> None:
                 total = float(facts[0].value)   # type: ignore[arg-type]
                 parts = sum(float(f.value) for f in facts[1:])   # type: ignore[arg-type]
                 assert abs(parts - total) <= 0.5 * 10 ** -(facts[0].decimals or 0), c.explanation
+
+
+def test_pair_count_counts_the_pairs_a_bare_share_tries() -> None:
+    """_pair_count (n log n) is the length of the list of compatible (part ≤ whole) pairs it
+    replaced, for families that match, generic counts ("đơn vị") beside any count, ties, NaN."""
+    import random
+
+    from baocao.extractor.relations import Node, _compatible, _pair_count
+
+    fams = ["count:hồ sơ", "count:*", "count:xã", "score", "percentage"]
+    rng = random.Random(14)
+    for size in (0, 1, 2, 7, 40, 200):
+        nodes = [Node(fact=None, value=float(rng.choice([1, 2, 2, 3, 5, 8, 13, 100])),  # type: ignore[arg-type]
+                      tol=0.0, step=1.0, fam=rng.choice(fams), block=0, sent=0, clause=0)
+                 for _ in range(size)]
+        if size == 7:
+            nodes[0].value = float("nan")
+        want = len([(a, b) for a in nodes for b in nodes
+                    if a is not b and _compatible(a, b) and a.value <= b.value])
+        assert _pair_count(nodes) == want
+    assert want > 1000
