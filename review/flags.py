@@ -79,8 +79,8 @@ def flag_views(session: Session, cur: Current) -> list[FlagView]:
         FactRow.key.in_({f.fact_key for f in flags})))}
     ids = {c.user_id for c in corrections.values() if c.user_id} | {
         f.resolved_by for f in flags if f.resolved_by}
-    users = dict(session.execute(select(UserRow.id, UserRow.name).where(UserRow.id.in_(ids)))
-                 .tuples().all()) if ids else {}
+    users: dict[int, str] = {i: n for i, n in session.execute(
+        select(UserRow.id, UserRow.name).where(UserRow.id.in_(ids)))} if ids else {}
     out = []
     for flag in flags:
         c = corrections[flag.correction_id]
