@@ -4,12 +4,20 @@ No path ever comes from a request: a route names a document id, the source path 
 ``documents.path`` (what ingest stored), and the bytes found there are used only if their
 SHA-256 is the version's. A file changed or moved since ingest is "unavailable": the page
 then shows the extraction's text without tables or images, and the checks keep their
-stored status instead of rerunning.
+stored status instead of rerunning. Unavailable is remembered for ``RETRY_MISSING_SECONDS``
+only: a source put back (a share remounted, a file restored) is found again without a
+restart.
 
-The Document is stored once per version (``parsed_documents``, zlib-compressed JSON) and
-kept in a small in-process cache: it never changes for a given content. pypdfium2 is not
-thread-safe, and the app serves requests from a thread pool, so every PDFium call (parsing
-a PDF, rendering a page) holds one lock.
+The Document is stored once per version (``parsed_documents``, zlib-compressed JSON), by
+ingest itself (``store.worker``), so opening a document reads it from the database, never
+from the source file; and kept in a small in-process cache. Versions ingested before that
+(or stored without it) are parsed the first time they are opened, from the source file, in
+a child process (``parse_in_process``): a scan's OCR or a ``.doc``'s LibreOffice conversion
+takes seconds and must not hold anything other requests need, a hostile file gets a time
+limit, and the parsers' PDFium calls stay out of this process. pypdfium2 is not
+thread-safe, and the app serves requests from a thread pool, so the one PDFium call made
+here (rendering one page, ``render_page``) holds ``PDFIUM_LOCK`` for that page only. Two
+requests for the same unparsed version wait for one parse (a lock per version).
 """
 
 from __future__ import annotations
@@ -19,14 +27,15 @@ import io
 import shutil
 import tempfile
 import threading
+import time
 import zipfile
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -36,9 +45,13 @@ from baocao.parsers.errors import BaocaoError
 from baocao.schemas.document import Document
 from baocao.store.inputs import MEMBER_SEPARATOR, read_member
 from baocao.store.models import DocumentRow, ExtractionRow, ParsedDocumentRow, VersionRow
+from baocao.store.repository import store_parsed_document
+from baocao.store.rows import decode_document, encode_document
 
-PDFIUM_LOCK = threading.RLock()
+PDFIUM_LOCK = threading.Lock()  # held for one page render, never across a parse
 PAGE_SCALE = 1.5  # 108 dpi: a page is readable at 900 px wide
+RETRY_MISSING_SECONDS = 30.0  # an unavailable source is looked for again after this
+PARSE_TIMEOUT = 120.0  # as ingest's default per-file limit
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -66,6 +79,10 @@ class LRU(Generic[K, V]):
             self.items.move_to_end(key)
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
+
+    def pop(self, key: K) -> None:
+        with self.lock:
+            self.items.pop(key, None)
 
 
 def database_key(session: Session) -> str:
@@ -101,16 +118,76 @@ def current(session: Session, document_id: int) -> Current | None:
     return Current(*row) if row is not None else None
 
 
-def encode_document(doc: Document) -> bytes:
-    return zlib.compress(doc.model_dump_json().encode(), 6)
-
-
 def store_document(session: Session, version_id: int, doc: Document) -> None:
     """Keep ``doc`` as the parsed Document of ``version_id`` (ingest or tests may call it)."""
     if session.get(ParsedDocumentRow, version_id) is None:
-        session.add(ParsedDocumentRow(version_id=version_id, schema_version=doc.schema_version,
-                                      data=encode_document(doc)))
+        store_parsed_document(session, version_id, encode_document(doc), doc.schema_version,
+                              new=True)
         session.flush()
+
+
+class KeyedLocks:
+    """A lock per key, created on demand and dropped when nobody holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._locks: dict[Hashable, tuple[threading.Lock, list[int]]] = {}
+
+    @contextmanager
+    def hold(self, key: Hashable) -> Iterator[None]:
+        with self._mutex:
+            lock, users = self._locks.setdefault(key, (threading.Lock(), [0]))
+            users[0] += 1
+        try:
+            with lock:
+                yield
+        finally:
+            with self._mutex:
+                users[0] -= 1
+                if users[0] == 0:
+                    del self._locks[key]
+
+
+@dataclass(frozen=True)
+class ParseJob:
+    """One file to parse in a child process (a plain local path, already checked)."""
+
+    path: str
+    limits: Limits
+
+
+def parse_job(job: ParseJob) -> dict[str, Any]:
+    """In the child: ``{"ok": True, "data": encoded Document}`` or ``{"ok": False, "error"}``.
+
+    Never raises: the file is untrusted, whatever it does comes back as a message."""
+    from baocao.parsers import parse
+
+    try:
+        doc = parse(Path(job.path), limits=job.limits)
+    except BaocaoError as e:
+        return {"ok": False, "error": str(e)}
+    except Exception as e:  # noqa: BLE001 - a parser bug on one file is that file's problem
+        return {"ok": False, "error": f"{type(e).__name__}: {e}"}
+    return {"ok": True, "data": encode_document(doc)}
+
+
+def parse_in_process(job: ParseJob, timeout: float,
+                     function: Callable[[ParseJob], dict[str, Any]] = parse_job
+                     ) -> dict[str, Any]:
+    """``function(job)`` in a child process of ``store.pool`` (forked from its warmed fork
+    server), killed past ``timeout`` seconds; a child that dies is reported, not raised."""
+    from baocao.store.pool import WorkerPool
+
+    def timed_out(_: ParseJob) -> dict[str, Any]:
+        return {"ok": False, "error": f"not parsed within {timeout:g} s"}
+
+    def crashed(_: ParseJob, exitcode: int | None) -> dict[str, Any]:
+        return {"ok": False, "error": f"the parser died (exit code {exitcode})"}
+
+    with WorkerPool(1, function, timeout=timeout, on_timeout=timed_out,
+                    on_crash=crashed) as pool:
+        [(_, result)] = list(pool.map_unordered([job]))
+    return result
 
 
 @contextmanager
@@ -146,51 +223,93 @@ def sha256_of(path: Path) -> str:
 
 
 class Sources:
-    """Documents and page images of one database, cached (one instance per app)."""
+    """Documents and page images of one database, cached (one instance per app).
 
-    def __init__(self, limits: Limits | None = None, documents: int = 8, pages: int = 64) -> None:
+    ``parse_function`` runs in the child process that parses a version ingested without its
+    Document (tests give a slow one); ``clock`` dates what is remembered as unavailable.
+    """
+
+    def __init__(self, limits: Limits | None = None, documents: int = 8, pages: int = 64, *,
+                 retry_seconds: float = RETRY_MISSING_SECONDS,
+                 parse_timeout: float = PARSE_TIMEOUT,
+                 parse_function: Callable[[ParseJob], dict[str, Any]] = parse_job,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.limits = limits or Limits()
-        self.documents: LRU[tuple[int, str], Document] = LRU(documents)
+        self.documents: LRU[tuple[int, int], Document] = LRU(documents)
         self.pages: LRU[tuple[str, int], bytes] = LRU(pages)
-        self.missing: LRU[str, str] = LRU(256)  # sha256 → why its source is unavailable
+        self.missing: LRU[str, tuple[str, float]] = LRU(256)  # sha256 → (why, since when)
+        self.retry_seconds, self.parse_timeout = retry_seconds, parse_timeout
+        self.parse_function, self.clock = parse_function, clock
+        self.parsing = KeyedLocks()
 
     def document(self, session: Session, cur: Current, text: str) -> Document | None:
         """The parsed Document of ``cur``'s version (stored, else parsed now), or None."""
-        key = (cur.version_id, cur.sha256)
+        key = (cur.version_id, cur.extraction_id)
         cached = self.documents.get(key)
         if cached is not None:
             return cached
         row = session.get(ParsedDocumentRow, cur.version_id)
-        doc = (Document.model_validate_json(zlib.decompress(row.data)) if row is not None
-               else self._parse(cur, text))
-        if doc is None:
-            return None
-        if row is None:
-            store_document(session, cur.version_id, doc)
-        self.documents.put(key, doc)
+        if row is not None:
+            try:
+                doc = decode_document(row.data)
+            except (ValueError, zlib.error):  # stored by a release whose schema differs
+                pass
+            else:
+                self.documents.put(key, doc)
+                return doc
+        with self.parsing.hold(cur.version_id):  # one parse of a version at a time
+            cached = self.documents.get(key)  # parsed by the request this one waited for
+            if cached is not None:
+                return cached
+            parsed = self._parse(cur, text)
+            if parsed is None:
+                return None
+            data, doc = parsed
+            store_parsed_document(session, cur.version_id, data, doc.schema_version,
+                                  new=row is None)
+            session.flush()
+            self.documents.put(key, doc)
         return doc
 
     def why_missing(self, cur: Current) -> str | None:
-        return self.missing.get(cur.sha256)
-
-    def _parse(self, cur: Current, text: str) -> Document | None:
-        """Parse the source again; None (and the reason kept) when it is not the same content."""
-        if self.missing.get(cur.sha256) is not None:
+        """Why the source of ``cur`` was found unavailable, unless that is old enough to be
+        looked for again (then forgotten)."""
+        found = self.missing.get(cur.sha256)
+        if found is None:
             return None
-        from baocao.parsers import parse
+        why, since = found
+        if self.clock() - since >= self.retry_seconds:
+            self.missing.pop(cur.sha256)
+            return None
+        return why
 
+    def _unavailable(self, cur: Current, why: str) -> None:
+        self.missing.put(cur.sha256, (why, self.clock()))
+
+    def _parse(self, cur: Current, text: str) -> tuple[bytes, Document] | None:
+        """Parse the source again (in a child process); None, and the reason remembered for a
+        while, when it is not there or not the same content."""
+        if self.why_missing(cur) is not None:
+            return None
         try:
-            with local_file(cur.path, self.limits) as local, PDFIUM_LOCK:
+            with local_file(cur.path, self.limits) as local:
                 if sha256_of(local) != cur.sha256:
                     raise SourceUnavailable(f"{cur.path} changed since it was ingested")
-                doc = parse(local, limits=self.limits)
-        except (SourceUnavailable, BaocaoError, OSError) as e:
-            self.missing.put(cur.sha256, str(e))
+                result = parse_in_process(ParseJob(str(local), self.limits),
+                                          self.parse_timeout, self.parse_function)
+        except (SourceUnavailable, OSError) as e:
+            self._unavailable(cur, str(e))
             return None
+        if not result["ok"]:
+            self._unavailable(cur, str(result["error"]))
+            return None
+        data: bytes = result["data"]
+        doc = decode_document(data)
         if doc.text != text:
-            self.missing.put(cur.sha256, "the parser now reads this file differently")
+            self._unavailable(cur, "the parser now reads this file differently")
             return None
-        return doc
+        doc.source.path = cur.path
+        return encode_document(doc), doc
 
     def page_png(self, cur: Current, page: int) -> bytes:
         """Page ``page`` (1-based) of a PDF version as PNG; raises SourceUnavailable."""

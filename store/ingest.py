@@ -2,14 +2,15 @@
 
     inputs ──expand──► items ──hash, skip done──► tasks ──WorkerPool (N processes)──► results
                                                                          │
-                                  parent: one writer, one transaction per document ◄┘
+                   parent: one writer, one transaction per batch of documents ◄┘
 
-Workers parse, extract and prepare the rows (``store.worker.process``); the parent alone
-writes, so SQLite has a single writer, and it commits each document
-on its own, so a run killed at any instant (even ``kill -9``) has lost only the files in
-flight. Work is keyed by content hash and extractor version (``repository.done_keys``): the
-rerun skips everything committed and finishes the rest, with unique constraints as the
-guarantee against duplicates.
+Workers parse, extract and prepare the rows (``store.worker.process``, the parsed Document
+included); the parent alone writes, so SQLite has a single writer. It commits in batches
+(``CommitEvery``: 32 documents or 0.5 s, whichever comes first), each batch one transaction,
+so a run killed at any instant (even ``kill -9``) has lost only the files in flight and the
+uncommitted batch. Work is keyed by content hash and extractor version
+(``repository.done_work``): the rerun skips everything committed and finishes the rest, with
+unique constraints as the guarantee against duplicates.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from baocao.store.errors import (
     DatabaseUnavailableError,
     FileTimeoutError,
     InputNotFoundError,
+    StoreError,
     WorkerCrashError,
 )
 from baocao.store.inputs import Hasher, Item, Selection, list_inputs
@@ -54,6 +56,37 @@ from baocao.store.repository import (
 from baocao.store.worker import Task, process
 
 DEFAULT_TIMEOUT = 120.0
+
+
+@dataclass(frozen=True)
+class CommitEvery:
+    """How often the single writer commits: every ``docs`` documents or when the oldest
+    uncommitted one has waited ``seconds``, whichever comes first.
+
+    Settings ``BAOCAO_COMMIT_DOCS`` and ``BAOCAO_COMMIT_MS``; ``docs=1`` is a transaction per
+    document, as before batching. What a ``kill -9`` can cost is the files in flight and at
+    most this batch; the rerun reads exactly those again.
+    """
+
+    docs: int = 32
+    seconds: float = 0.5
+
+    @classmethod
+    def from_env(cls) -> CommitEvery:
+        docs = _setting("BAOCAO_COMMIT_DOCS", cls.docs)
+        ms = _setting("BAOCAO_COMMIT_MS", int(cls.seconds * 1000))
+        return cls(docs=max(1, docs), seconds=max(0, ms) / 1000)
+
+
+def _setting(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise StoreError(f"{name}={raw!r} is not a whole number",
+                         hint=f"unset {name} or give it a number, e.g. {name}={default}") from None
 
 
 def default_workers() -> int:
@@ -157,7 +190,15 @@ class Progress:
 
 
 class Writer:
-    """The parent's single writer: stores each result in its own transaction.
+    """The parent's single writer: stores the results in batched transactions.
+
+    Results are kept in memory and committed together, every ``commit_docs`` documents or
+    when the oldest has waited ``commit_seconds``, whichever comes first (``tick`` is called
+    while the workers are busy, so a slow file does not hold a batch back), and at the end.
+    A killed run loses the files in flight and the uncommitted batch, never part of one:
+    the rerun reads exactly those again. The batch is one transaction, retried whole while
+    the database is unreachable (``retrying``); when another writer stored one of its
+    documents first (a unique constraint), it is replayed one document per transaction.
 
     ``done`` is shared with :func:`plan`: other files with the bytes of a task (``pending``)
     are settled here when the task's result arrives: skipped when it was stored, recorded
@@ -165,18 +206,49 @@ class Writer:
     """
 
     def __init__(self, session: Session, report: IngestReport, extractor_version: str,
-                 progress: Progress, done: Done | None = None, *, url: str) -> None:
+                 progress: Progress, done: Done | None = None, *, url: str,
+                 commit_docs: int = 1, commit_seconds: float = 0.0) -> None:
         self.session, self.report, self.progress = session, report, progress
         self.extractor_version, self.url = extractor_version, url
         self.done = done if done is not None else Done()
+        self.commit_docs, self.commit_seconds = max(1, commit_docs), max(0.0, commit_seconds)
+        self.batch: list[tuple[Task, dict[str, Any]]] = []
+        self.batch_hashes: set[str] = set()
+        self.batch_since = 0.0
+        self.commits = 0
 
     def stored(self, task: Task, result: dict[str, Any]) -> None:
         if not result["ok"]:
             self.failed(task.path, result["error"], sha256=task.sha256, size=task.size)
             self.settle(task, result["error"])
             return
-        saved = retrying(self.session, lambda: self._save(task, result), url=self.url)
+        if not self.batch:
+            self.batch_since = time.monotonic()
+        self.batch.append((task, result))
+        self.batch_hashes.add(task.sha256)
         self.settle(task, None)
+        if len(self.batch) >= self.commit_docs:
+            self.flush()
+        else:
+            self.tick()
+
+    def tick(self) -> None:
+        """Commit the batch if its oldest result has waited ``commit_seconds``."""
+        if self.batch and time.monotonic() - self.batch_since >= self.commit_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit the batch (one transaction) and count what it stored."""
+        if not self.batch:
+            return
+        batch = self.batch
+        saved = retrying(self.session, lambda: self._save(batch), url=self.url)
+        self.batch, self.batch_hashes = [], set()
+        self.commits += 1
+        for (task, result), one in zip(batch, saved):
+            self._count(task, result, one)
+
+    def _count(self, task: Task, result: dict[str, Any], saved: Saved | None) -> None:
         if saved is None or saved.status == "skipped":   # stored meanwhile, maybe at another path
             self.skipped(task.path, task.sha256)
             return
@@ -189,17 +261,22 @@ class Writer:
             self.report.not_vietnamese.append(task.path)
         self.progress.update(self.report)
 
-    def _save(self, task: Task, result: dict[str, Any]) -> Saved | None:
-        """One document's transaction; None when another writer stored it first."""
+    def _save(self, batch: list[tuple[Task, dict[str, Any]]]) -> list[Saved | None]:
+        """The batch's transaction; None for a document another writer stored first."""
         try:
-            saved = save_prepared(self.session, result["rows"], path=task.path, size=task.size,
-                                  extractor_version=self.extractor_version,
-                                  run_id=self.report.run_id)
+            saved: list[Saved | None] = [self._save_one(task, result) for task, result in batch]
             self.session.commit()
-        except IntegrityError:  # another writer stored it between our check and our insert
+            return saved
+        except IntegrityError:  # another writer stored one between our check and our insert
             self.session.rollback()
-            return None
-        return saved
+        if len(batch) == 1:
+            return [None]
+        return [self._save([one])[0] for one in batch]
+
+    def _save_one(self, task: Task, result: dict[str, Any]) -> Saved:
+        return save_prepared(self.session, result["rows"], path=task.path, size=task.size,
+                             extractor_version=self.extractor_version,
+                             run_id=self.report.run_id)
 
     def settle(self, task: Task, error: dict[str, Any] | None) -> None:
         """The other files with ``task``'s bytes: duplicates if stored, else bad the same way."""
@@ -233,6 +310,9 @@ class Writer:
         """A file not read: its bytes are stored (then a new path of them is recorded,
         ``record_path``), or it is already recorded as bad."""
         if path is not None and sha256 is not None:
+            if sha256 in self.batch_hashes:
+                self.flush()  # its version must be in the database to record this path
+
             def write() -> bool:
                 new = record_path(self.session, path, sha256)
                 self.session.commit()
@@ -304,7 +384,7 @@ def plan(items: Iterable[Item], done: Done, writer: Recorder, limits: Limits
 def ingest(inputs: Iterable[str | Path], *, db: str | None = None, workers: int | None = None,
            quiet: bool = False, timeout: float = DEFAULT_TIMEOUT,
            limits: Limits | None = None, select: Selection | None = None,
-           reprocess: bool = False) -> IngestReport:
+           reprocess: bool = False, commit: CommitEvery | None = None) -> IngestReport:
     """Ingest ``inputs`` into the database at ``db`` (see ``store.db.resolve_url``).
 
     ``reprocess``: read every file again although its content was extracted by this extractor
@@ -313,12 +393,16 @@ def ingest(inputs: Iterable[str | Path], *, db: str | None = None, workers: int 
 
     Raises ``InputNotFoundError`` (BC204) when no input names an existing file, folder or
     matching glob, before the database is touched; inputs that name nothing beside others
-    that do are listed in ``report.missing`` and not recorded as document errors."""
+    that do are listed in ``report.missing`` and not recorded as document errors.
+
+    ``commit``: how often the writer commits (``CommitEvery.from_env()`` by default)."""
     limits = limits or Limits()
     workers = default_workers() if workers is None else workers
     with database_run(inputs, db, engine="local", workers=workers, quiet=quiet,
-                      limits=limits, select=select, reprocess=reprocess) as (writer, items):
-        for task, result in _results(plan(items, writer.done, writer, limits), workers, timeout):
+                      limits=limits, select=select, reprocess=reprocess,
+                      commit=commit) as (writer, items):
+        tasks = plan(items, writer.done, writer, limits)
+        for task, result in _results(tasks, workers, timeout, idle=writer.tick):
             writer.stored(task, result)
     return writer.report
 
@@ -326,10 +410,14 @@ def ingest(inputs: Iterable[str | Path], *, db: str | None = None, workers: int 
 @contextmanager
 def database_run(inputs: Iterable[str | Path], db: str | None, *, engine: str, workers: int,
                  quiet: bool, limits: Limits, select: Selection | None = None,
-                 reprocess: bool = False) -> Iterator[tuple[Writer, list[Item]]]:
+                 reprocess: bool = False, commit: CommitEvery | None = None
+                 ) -> Iterator[tuple[Writer, list[Item]]]:
     """What every run into a database sets up and closes, whichever engine reads the files:
     the listed inputs, the migrated database, a ``runs`` row, the progress bar and the
-    Writer (with what is already done); the run's end is recorded however the block ends."""
+    Writer (with what is already done); the run's end is recorded however the block ends.
+    The Writer's last batch is committed when the block ends normally; when it raises, that
+    batch is not stored (the next run reads those files again)."""
+    commit = commit or CommitEvery.from_env()
     names = [str(i) for i in inputs]
     listing = checked_listing(names, limits, select)
     url = upgrade(db)
@@ -346,7 +434,10 @@ def database_run(inputs: Iterable[str | Path], db: str | None, *, engine: str, w
         report.seconds = time.perf_counter() - started
         progress = Progress(len(items), quiet)
         with recording_run(session, run, report, progress, url):
-            yield Writer(session, report, ev, progress, done_work(session, ev), url=url), items
+            writer = Writer(session, report, ev, progress, done_work(session, ev), url=url,
+                            commit_docs=commit.docs, commit_seconds=commit.seconds)
+            yield writer, items
+            writer.flush()
 
 
 def checked_listing(inputs: list[str], limits: Limits, select: Selection | None) -> Any:
@@ -358,16 +449,17 @@ def checked_listing(inputs: list[str], limits: Limits, select: Selection | None)
     return listing
 
 
-def _results(tasks: Iterator[Task], workers: int, timeout: float
-             ) -> Iterator[tuple[Task, dict[str, Any]]]:
-    """(task, result) pairs: in this process when ``workers`` is 0, else from the pool."""
+def _results(tasks: Iterator[Task], workers: int, timeout: float,
+             idle: Callable[[], object] | None = None) -> Iterator[tuple[Task, dict[str, Any]]]:
+    """(task, result) pairs: in this process when ``workers`` is 0, else from the pool
+    (which calls ``idle`` while it waits)."""
     if workers <= 0:
         for task in tasks:
             yield task, process(task)
         return
     with WorkerPool(workers, process, timeout=timeout, on_timeout=_timeout_result(timeout),
                     on_crash=_crash_result) as pool:
-        yield from pool.map_unordered(tasks)
+        yield from pool.map_unordered(tasks, idle=idle)
 
 
 def _timeout_result(timeout: float) -> Callable[[Task], dict[str, Any]]:

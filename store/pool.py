@@ -89,15 +89,20 @@ class WorkerPool(Generic[T, R]):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def map_unordered(self, tasks: Iterable[T]) -> Iterator[tuple[T, R]]:
+    def map_unordered(self, tasks: Iterable[T], idle: Callable[[], object] | None = None
+                      ) -> Iterator[tuple[T, R]]:
         """Results as they come. Freed workers get their next task *before* the caller sees
-        the results, so they parse while the caller stores (no worker idles during a write)."""
+        the results, so they parse while the caller stores (no worker idles during a write).
+        ``idle()`` is called when a wait (at most a second) brought no result: the writer
+        commits a batch that has waited long enough (``store.ingest.Writer.tick``)."""
         pending = iter(tasks)
         self._exhausted = False
         self._fill(pending)
         while busy := [w for w in self._workers if w.task is not None]:
             finished = list(self._collect(busy))
             self._fill(pending)
+            if not finished and idle is not None:
+                idle()
             yield from finished
 
     def _fill(self, pending: Iterator[T]) -> None:

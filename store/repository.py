@@ -12,7 +12,9 @@ documents whose transaction had not committed, and a unique constraint stops any
 duplicate if two writers race (the loser rolls back and reports ``skipped``).
 
 Writes are plain Core statements over rows the worker prepared (``store.rows``): the single
-writer runs about ten statements a document and nothing else. Reviewers' corrections hang on
+writer runs about ten statements a document and nothing else. The parsed Document the worker
+encoded goes to ``parsed_documents`` in the same transaction (``store_parsed_document``), so
+whatever stores through ``save_prepared`` (the local writer, Dask workers) stores it too. Reviewers' corrections hang on
 ``(document_id, fact key)``; the key is stable across versions (see ``store.rows``).
 """
 
@@ -25,6 +27,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from baocao.schemas.document import Document
 from baocao.schemas.extraction import Extraction
 from baocao.store.errors import RETRYABLE_CODES
 from baocao.store.models import (
@@ -37,6 +40,7 @@ from baocao.store.models import (
     ExtractionRow,
     FactRow,
     FlagRow,
+    ParsedDocumentRow,
     PathRow,
     RecheckRow,
     RelationRow,
@@ -46,7 +50,8 @@ from baocao.store.models import (
 )
 from baocao.store.rows import JSON_TEXT_COLUMNS, Prepared, fact_key, fact_keys, prepare
 
-__all__ = ["Saved", "fact_key", "fact_keys", "save_extraction", "save_prepared", "Done",
+__all__ = ["Saved", "fact_key", "fact_keys", "save_extraction", "save_prepared",
+           "store_parsed_document", "Done",
            "done_work", "error_key", "record_error", "flag_corrections", "correct_fact",
            "add_fact", "summary", "list_errors"]
 
@@ -116,18 +121,21 @@ def done_work(session: Session, extractor_version: str) -> Done:
 
 
 def save_extraction(session: Session, ex: Extraction, *, path: str, extractor_version: str,
-                    size: int | None = None, run_id: int | None = None) -> Saved:
-    """Store ``ex`` (read from ``path``) unless this content was already read by this version.
+                    size: int | None = None, run_id: int | None = None,
+                    document: Document | None = None) -> Saved:
+    """Store ``ex`` (read from ``path``) unless this content was already read by this version;
+    with ``document`` (the Document ``ex`` was extracted from), store that too.
 
     The caller commits: everything written here belongs to one transaction.
     """
-    return save_prepared(session, prepare(ex), path=path, extractor_version=extractor_version,
-                         size=size, run_id=run_id)
+    return save_prepared(session, prepare(ex, document), path=path,
+                         extractor_version=extractor_version, size=size, run_id=run_id)
 
 
 def save_prepared(session: Session, p: Prepared, *, path: str, extractor_version: str,
                   size: int | None = None, run_id: int | None = None) -> Saved:
-    """``save_extraction`` for rows the worker already prepared (``store.rows.prepare``)."""
+    """``save_extraction`` for rows the worker already prepared (``store.rows.prepare``),
+    the encoded parsed Document included when the worker gave one."""
     _asynchronous_commit(session)
     v = _table(VersionRow).c
     found = session.execute(select(v.id, v.document_id, v.number)
@@ -144,6 +152,9 @@ def save_prepared(session: Session, p: Prepared, *, path: str, extractor_version
             return Saved("skipped", document_id, version_id, version_number=number)
     extraction_id = _new_extraction(session, version_id, p, extractor_version, run_id,
                                     first=found is None)
+    if p.document is not None:
+        store_parsed_document(session, version_id, p.document, p.document_schema or "",
+                              new=found is None)
     fact_ids = _insert_facts(session, p, extraction_id, document_id)
     _insert_checks(session, p, extraction_id, fact_ids)
     flags = 0 if new_document else flag_corrections(session, document_id, extraction_id,
@@ -164,6 +175,25 @@ def _asynchronous_commit(session: Session) -> None:
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
+def store_parsed_document(session: Session, version_id: int, data: bytes, schema_version: str,
+                          *, new: bool = False) -> None:
+    """Keep ``data`` (``store.rows.encode_document``) as the parsed Document of ``version_id``.
+
+    An older one is replaced: a new extraction of the same bytes (a new extractor version,
+    ``--reprocess``) was made from this Document, and the review shows it beside that
+    extraction. ``new``: the version was created in this transaction (no row to look for).
+    The caller commits.
+    """
+    table = _table(ParsedDocumentRow)
+    values = {"schema_version": schema_version, "data": data}
+    if not new and session.execute(select(table.c.version_id)
+                                   .where(table.c.version_id == version_id)).first():
+        session.execute(update(table).where(table.c.version_id == version_id)
+                        .values(**values, created_at=utcnow()))
+        return
+    session.execute(insert(table).values(version_id=version_id, **values))
 
 
 def _insert_id(session: Session, model: type[Base], **values: Any) -> int:

@@ -1,5 +1,9 @@
 """What a worker does with one file: parse + extract + prepare rows, or a typed error record.
 
+The rows include the parsed Document, encoded here (``store.rows.encode_document``), so the
+review app shows a document without parsing its file again (OCR, LibreOffice) and the
+single writer only inserts its bytes.
+
 The same ``process`` runs in the local process pool and on Dask workers. It never raises:
 a file that cannot be read gives ``{"ok": False, "error": record}`` with the typed error of
 ``parsers.errors``; an unexpected exception (a bug) gives ``UnexpectedError`` (BC206) so one
@@ -28,6 +32,7 @@ from typing import Any
 
 from baocao.parsers.base import Limits
 from baocao.parsers.errors import BaocaoError, CorruptFileError
+from baocao.schemas.document import Document
 from baocao.schemas.extraction import Extraction
 from baocao.store.errors import UnexpectedError
 from baocao.store.inputs import read_member
@@ -47,22 +52,23 @@ class Task:
 
 
 def process(task: Task) -> dict[str, Any]:
-    """Parse, extract and prepare the rows of ``task``: ``{"ok": True, "rows": Prepared,
-    "pages": n}``, or ``{"ok": False, "error": record}``."""
-    return _guarded(task, lambda ex: {"ok": True, "rows": prepare(ex),
-                                      "pages": ex.source.pages or 0})
+    """Parse, extract and prepare the rows of ``task`` (the parsed Document's included):
+    ``{"ok": True, "rows": Prepared, "pages": n}``, or ``{"ok": False, "error": record}``."""
+    return _guarded(task, lambda ex, doc: {"ok": True, "rows": prepare(ex, doc),
+                                           "pages": ex.source.pages or 0})
 
 
 def process_extraction(task: Task) -> dict[str, Any]:
     """Like ``process``, keeping the Extraction itself (``"extraction"``) for callers in the
     same process (the Dask Parquet writer)."""
-    return _guarded(task, lambda ex: {"ok": True, "extraction": ex,
-                                      "pages": ex.source.pages or 0})
+    return _guarded(task, lambda ex, _doc: {"ok": True, "extraction": ex,
+                                            "pages": ex.source.pages or 0})
 
 
-def _guarded(task: Task, done: Callable[[Extraction], dict[str, Any]]) -> dict[str, Any]:
+def _guarded(task: Task, done: Callable[[Extraction, Document], dict[str, Any]]
+             ) -> dict[str, Any]:
     try:
-        return done(_extract(task))
+        return done(*_extract(task))
     except BaocaoError as e:
         e.path = task.path
         return {"ok": False, "error": e.record()}
@@ -85,13 +91,16 @@ def collect() -> None:
         _frozen = True
 
 
-def _extract(task: Task) -> Extraction:
-    from baocao.api import extract
+def _extract(task: Task) -> tuple[Extraction, Document]:
+    """``baocao.extract`` of the task's file, keeping the parsed Document too."""
+    from baocao.extractor.pipeline import extract_document
+    from baocao.parsers import parse
 
     with _local_copy(task) as local:
-        ex = extract(local, limits=task.limits)
-    ex.source.path = task.path
-    return ex
+        doc = parse(local, limits=task.limits)
+    ex = extract_document(doc)
+    ex.source.path = doc.source.path = task.path
+    return ex, doc
 
 
 @contextmanager
