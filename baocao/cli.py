@@ -506,7 +506,14 @@ def db_upgrade_cmd(db: str | None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="address to listen on (keep 127.0.0.1 unless behind an HTTPS proxy)")
 @click.option("--port", type=int, default=8000, show_default=True)
-def review_cmd(db: str | None, host: str, port: int) -> None:
+@click.option("--secure-cookies", is_flag=True, envvar="BAOCAO_SECURE_COOKIES",
+              help="cookies only over HTTPS: set when a TLS proxy serves the app "
+                   "[env BAOCAO_SECURE_COOKIES=1]")
+@click.option("--trusted-proxy", is_flag=True, envvar="BAOCAO_TRUSTED_PROXY",
+              help="the client address is the last of X-Forwarded-For (only behind a proxy "
+                   "that sets it) [env BAOCAO_TRUSTED_PROXY=1]")
+def review_cmd(db: str | None, host: str, port: int, secure_cookies: bool,
+               trusted_proxy: bool) -> None:
     """Serve the reviewers' web app over the database (migrated first)."""
     import uvicorn
 
@@ -520,43 +527,119 @@ def review_cmd(db: str | None, host: str, port: int) -> None:
         return
     click.echo(f"baocao review: http://{host}:{port}/ over {display_url(url)} (Ctrl-C stops)",
                err=True)
-    uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
+    if not secure_cookies and not _loopback(host):
+        click.echo(f"warning: served over plain HTTP on {host}: put it behind TLS and use "
+                   "--secure-cookies", err=True)
+    uvicorn.run(create_app(url, secure_cookies=secure_cookies, trusted_proxy=trusted_proxy),
+                host=host, port=port, log_level="warning")
 
+
+def _loopback(host: str) -> bool:
+    """True for an address only this machine reaches (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    if host.strip("[]").lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+# ── accounts of the review app (logic in baocao.review.accounts) ─────────────────────────────
 
 @main.group("users")
 def users_group() -> None:
-    """Accounts of the review web app."""
+    """Accounts of the review web app: add, list, disable, enable, reset-password, places,
+    sessions, revoke, unlock. Every change is in the audit (actor "cli")."""
+
+
+def _account_error(e: Exception) -> None:
+    click.echo(f"error: {e}", err=True)
+    sys.exit(EXIT_INPUT_ERROR)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [p.strip() for value in values for p in value.split(",") if p.strip()]
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+def _match(session: Any, asked: list[str], yes: bool) -> list[str]:
+    """The known places ``asked`` names (printed when matched without diacritics or case,
+    then confirmed unless ``yes``); AccountError for an unknown or ambiguous one."""
+    from baocao.review.accounts import match_places
+
+    matches = match_places(session, asked)
+    loose = [m for m in matches if not m.exact]
+    for m in loose:
+        click.echo(f"place {m.asked!r} is {m.place!r}", err=True)
+    if loose and not yes and not click.confirm("Use these places?", default=False, err=True):
+        click.echo("nothing changed", err=True)
+        sys.exit(EXIT_INPUT_ERROR)
+    return sorted({m.place for m in matches})
+
+
+def _users_do(db: str | None, work: Any) -> Any:
+    """Run ``work(session)`` in one transaction of the database; errors → status 2."""
+    from baocao.review.auth import AccountError
+    from baocao.store.db import existing, session_scope
+
+    try:
+        with session_scope(existing(db)) as session:
+            return work(session)
+    except BaocaoError as e:
+        _fail(e)
+    except AccountError as e:
+        _account_error(e)
 
 
 @users_group.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice(["reviewer", "admin"]), required=True)
 @click.option("--places", multiple=True, metavar="PLACE",
-              help="places a reviewer may review (repeat, or comma-separated) [default: all]")
+              help="places a reviewer may review, among the known ones (repeat, or "
+                   "comma-separated; diacritics and case may be left out)")
+@click.option("--all-places", is_flag=True, help="a reviewer of every place")
+@click.option("--yes", is_flag=True, help="accept places matched without diacritics, no prompt")
 @click.option("--password-stdin", is_flag=True,
               help="read the password from the first line of standard input")
 @DB_OPTION
-def users_add_cmd(name: str, role: str, places: tuple[str, ...], password_stdin: bool,
-                  db: str | None) -> None:
-    """Create an account; the password is hashed with argon2id, never stored."""
+def users_add_cmd(name: str, role: str, places: tuple[str, ...], all_places: bool, yes: bool,
+                  password_stdin: bool, db: str | None) -> None:
+    """Create an account; the password is hashed with argon2id, never stored. A reviewer
+    needs --places or --all-places; passwords: 12 characters for an admin, 10 for a reviewer,
+    not a common one, a sequence or the name."""
     from baocao.review.auth import AccountError, add_user
     from baocao.store.db import session_scope, upgrade
 
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    allowed = [p.strip() for value in places for p in value.split(",") if p.strip()]
+    asked = _split(places)
+    if role == "reviewer" and not asked and not all_places:
+        _account_error(AccountError("a reviewer needs --places or --all-places"))
+    if role == "admin" and (asked or all_places):
+        _account_error(AccountError("an admin sees every place: no --places or --all-places"))
+    if asked and all_places:
+        _account_error(AccountError("--places or --all-places, not both"))
     try:
-        with session_scope(upgrade(db)) as session:
-            add_user(session, name, role, password, allowed, actor="cli")
+        url = upgrade(db)
+        with session_scope(url) as session:  # places first: no password asked for nothing
+            allowed = _match(session, asked, yes) if asked else []
+        password = _read_password(password_stdin)
+        with session_scope(url) as session:
+            add_user(session, name, role, password, allowed, actor="cli",
+                     all_places=all_places)
     except BaocaoError as e:
         _fail(e)
         return
     except AccountError as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(EXIT_INPUT_ERROR)
-    click.echo(f"{name}: {role}" + (f" of {', '.join(allowed)}" if allowed else ""), err=True)
+        _account_error(e)
+        return
+    grant = "every place" if role == "admin" or all_places else ", ".join(allowed)
+    click.echo(f"{name}: {role} of {grant}", err=True)
 
 
 @users_group.command("list")
@@ -564,23 +647,137 @@ def users_add_cmd(name: str, role: str, places: tuple[str, ...], password_stdin:
 @click.option("--json", "as_json", is_flag=True, help="one JSON array of the accounts")
 @click.option("--jsonl", "as_jsonl", is_flag=True, help="one JSON line per account")
 def users_list_cmd(db: str | None, as_json: bool, as_jsonl: bool) -> None:
-    """The accounts: name, role, places, active."""
-    from baocao.review.auth import list_users
-    from baocao.store.db import existing, session_scope
+    """The accounts: name, role, places (or "all places"), active, locked, open sessions."""
+    from baocao.review.accounts import list_users
 
-    try:
-        with session_scope(existing(db)) as session:
-            users = list_users(session)
-    except BaocaoError as e:
-        _fail(e)
-        return
+    users = _users_do(db, list_users)
     if as_json or as_jsonl:
         echo_json(users, lines=as_jsonl)
         return
     for u in users:
-        places = ", ".join(u["places"]) or "(every place)"  # type: ignore[arg-type]
-        state = "" if u["active"] else "  [inactive]"
-        click.echo(f"{u['name']:<20} {u['role']:<9} {places}{state}")
+        places = "all places" if u["all_places"] else ", ".join(u["places"]) or "(no place)"
+        state = "active" if u["active"] else "disabled"
+        if u["locked_until"]:
+            state += f", locked until {u['locked_until'][:16]}Z"
+        if u["open_sessions"]:
+            state += f", {u['open_sessions']} open session(s)"
+        click.echo(f"{u['name']:<20} {u['role']:<9} {state:<10} {places}")
+
+
+@users_group.command("disable")
+@click.argument("name")
+@DB_OPTION
+def users_disable_cmd(name: str, db: str | None) -> None:
+    """Disable an account: it cannot log in, and its open sessions end now."""
+    from baocao.review.accounts import set_active
+
+    ended = _users_do(db, lambda s: set_active(s, name, False))
+    click.echo(f"{name}: disabled, {ended} session(s) ended", err=True)
+
+
+@users_group.command("enable")
+@click.argument("name")
+@DB_OPTION
+def users_enable_cmd(name: str, db: str | None) -> None:
+    """Enable a disabled account again."""
+    from baocao.review.accounts import set_active
+
+    _users_do(db, lambda s: set_active(s, name, True))
+    click.echo(f"{name}: enabled", err=True)
+
+
+@users_group.command("reset-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True,
+              help="read the password from the first line of standard input")
+@DB_OPTION
+def users_reset_password_cmd(name: str, password_stdin: bool, db: str | None) -> None:
+    """A new password: the user's sessions end and a lockout is lifted."""
+    from baocao.review.accounts import reset_password, user_named
+
+    _users_do(db, lambda s: user_named(s, name))  # the user exists before a password is asked
+    password = _read_password(password_stdin)
+    ended = _users_do(db, lambda s: reset_password(s, name, password))
+    click.echo(f"{name}: password changed, {ended} session(s) ended", err=True)
+
+
+@users_group.command("places")
+@click.argument("name")
+@click.option("--set", "replace", multiple=True, metavar="PLACE",
+              help="these places only (repeat, or comma-separated)")
+@click.option("--add", multiple=True, metavar="PLACE", help="add places")
+@click.option("--remove", multiple=True, metavar="PLACE", help="remove places")
+@click.option("--all-places", is_flag=True, help="every place")
+@click.option("--yes", is_flag=True, help="accept places matched without diacritics, no prompt")
+@DB_OPTION
+def users_places_cmd(name: str, replace: tuple[str, ...], add: tuple[str, ...],
+                     remove: tuple[str, ...], all_places: bool, yes: bool,
+                     db: str | None) -> None:
+    """Change the places a reviewer may review (known places, as for add)."""
+    from baocao.review.accounts import fold, set_places, user_named
+
+    if not (replace or add or remove or all_places):
+        _account_error(ValueError("give --set, --add, --remove or --all-places"))
+
+    def work(session: Any) -> dict[str, Any]:
+        new = _match(session, _split(replace), yes) if replace else None
+        more = _match(session, _split(add), yes)
+        # a place to remove is one of the grant's, matched diacritics-insensitively too
+        granted = {fold(p): p for p in user_named(session, name).allowed_places or []}
+        less = [granted.get(fold(p), p) for p in _split(remove)]
+        return set_places(session, name, replace=new, add=more, remove=less,
+                          all_places=all_places)
+
+    grant = _users_do(db, work)
+    places = "all places" if grant["all_places"] else ", ".join(grant["places"])
+    click.echo(f"{name}: {places}", err=True)
+
+
+@users_group.command("sessions")
+@click.argument("name", required=False)
+@DB_OPTION
+@click.option("--json", "as_json", is_flag=True, help="one JSON array of the sessions")
+@click.option("--jsonl", "as_jsonl", is_flag=True, help="one JSON line per session")
+def users_sessions_cmd(name: str | None, db: str | None, as_json: bool, as_jsonl: bool) -> None:
+    """Open sessions (of NAME, or everyone's): user, client address, started, last seen,
+    expires (UTC)."""
+    from baocao.review.accounts import open_sessions
+
+    rows = _users_do(db, lambda s: open_sessions(s, name))
+    if as_json or as_jsonl:
+        echo_json(rows, lines=as_jsonl)
+        return
+    if not rows:
+        click.echo("no open session", err=True)
+    for r in rows:
+        click.echo(f"{r['session']}  {r['user']:<16} {r['client'] or '?':<16} "
+                   f"started {r['started'][:16]}  seen {r['last_seen'][:16]}  "
+                   f"expires {r['expires'][:16]}")
+
+
+@users_group.command("revoke")
+@click.argument("name", required=False)
+@click.option("--session", "session_id", metavar="ID",
+              help="one session, by the id 'users sessions' prints")
+@DB_OPTION
+def users_revoke_cmd(name: str | None, session_id: str | None, db: str | None) -> None:
+    """End the open sessions of NAME, or one session (--session ID)."""
+    from baocao.review.accounts import revoke
+
+    ended = _users_do(db, lambda s: revoke(s, name, session_id))
+    click.echo(f"{ended} session(s) ended", err=True)
+
+
+@users_group.command("unlock")
+@click.argument("name")
+@DB_OPTION
+def users_unlock_cmd(name: str, db: str | None) -> None:
+    """Lift the lockout of an account (after too many wrong passwords) now."""
+    from baocao.review.accounts import unlock
+
+    was = _users_do(db, lambda s: unlock(s, name))
+    click.echo(f"{name}: " + ("unlocked" if was else "was not locked; failures forgotten"),
+               err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

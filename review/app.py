@@ -14,18 +14,20 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from baocao.review.security import SESSION_COOKIE, SecurityHeaders
+from baocao.review.auth import LoginGate, Throttle
+from baocao.review.security import HEADERS, SESSION_COOKIE, SecurityHeaders
 from baocao.review.sources import Sources
 from baocao.store.db import resolve_url, session_scope
 
@@ -36,12 +38,20 @@ STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; char
 
 @dataclass(frozen=True)
 class Settings:
-    """How the app runs; ``ttl``: a session's whole life, ``idle``: its life without requests."""
+    """How the app runs; ``ttl``: a session's whole life, ``idle``: its life without requests;
+    ``secure_cookies``: cookies only over HTTPS (set behind a TLS proxy); ``trusted_proxy``:
+    the client address is the last of ``X-Forwarded-For`` (only behind a proxy that sets it);
+    ``throttle``: lockout limits; ``login_slots``/``login_wait``: password checks at once
+    (default: the cores) and how long an attempt waits for a slot."""
 
     db_url: str
     ttl: timedelta = timedelta(hours=8)
     idle: timedelta = timedelta(minutes=30)
-    secure_cookies: bool = False  # set when served over HTTPS (behind a proxy)
+    secure_cookies: bool = False
+    trusted_proxy: bool = False
+    throttle: Throttle = field(default_factory=Throttle)
+    login_slots: int | None = None
+    login_wait: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -114,14 +124,17 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
 
 
 def create_app(db_url: str | None = None, *, ttl: timedelta | None = None,
-               idle: timedelta | None = None, secure_cookies: bool = False) -> FastAPI:
-    """The review app over ``db_url`` (``--db`` > ``BAOCAO_DB`` > ``baocao.db``)."""
+               idle: timedelta | None = None, secure_cookies: bool = False,
+               **options: Any) -> FastAPI:
+    """The review app over ``db_url`` (``--db`` > ``BAOCAO_DB`` > ``baocao.db``); ``options``:
+    the other fields of ``Settings`` (trusted_proxy, throttle, login_slots, login_wait)."""
     from baocao.review import login, pages, posts, workflow
 
-    settings = Settings(resolve_url(db_url), ttl or Settings.ttl, idle or Settings.idle,
-                        secure_cookies)
+    settings = replace(Settings(resolve_url(db_url), ttl or Settings.ttl, idle or Settings.idle,
+                                secure_cookies), **options)
     app = FastAPI(title="baocao review", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
+    app.state.login_gate = LoginGate(settings.login_slots, settings.login_wait)
     app.state.static = load_static()
     app.state.env = templates(app.state.static)
     app.state.sources = Sources()
@@ -133,6 +146,8 @@ def create_app(db_url: str | None = None, *, ttl: timedelta | None = None,
     app.include_router(posts.router)
     app.add_exception_handler(LoginRequired, _login_required)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _server_error)
 
     @app.get("/static/{name}", include_in_schema=False)
     def static_file(name: str, request: Request) -> Response:
@@ -169,9 +184,65 @@ def _login_required(request: Request, exc: LoginRequired) -> Response:
     return response
 
 
+# What a reviewer reads for the errors Starlette raises with its English phrase.
+MESSAGES = {400: "Yêu cầu không hợp lệ.", 401: "Chưa đăng nhập.", 403: "Bạn không có quyền xem trang này.",
+            404: "Không có trang này.", 405: "Trang này không nhận yêu cầu kiểu này.",
+            413: "Yêu cầu quá lớn.", 422: "Tham số không hợp lệ.",
+            429: "Quá nhiều yêu cầu; hãy thử lại sau ít phút.",
+            500: "Máy chủ gặp lỗi; lỗi đã được ghi lại, hãy thử lại hoặc báo quản trị viên.",
+            503: "Máy chủ đang bận; hãy thử lại sau giây lát."}
+
+
+def _message(code: int, detail: object) -> str:
+    """The Vietnamese message of an error: the route's own, else ``MESSAGES``."""
+    from http import HTTPStatus
+
+    text = str(detail or "")
+    try:
+        default = HTTPStatus(code).phrase
+    except ValueError:
+        default = ""
+    if not text or text == default:
+        return MESSAGES.get(code, f"Lỗi {code}.")
+    return text
+
+
 def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-    return render(request, "error.html", exc.status_code, code=exc.status_code,
-                  message=str(exc.detail), user=getattr(request.state, "user", None))
+    response = render(request, "error.html", exc.status_code, code=exc.status_code,
+                      message=_message(exc.status_code, exc.detail),
+                      user=getattr(request.state, "user", None))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def _invalid(request: Request, exc: RequestValidationError) -> Response:
+    """A malformed path, query or form value (``/doc/abc``, ``?version=²``): a Vietnamese
+    page, never FastAPI's JSON; a path that is not one of ours is a 404. The value itself is
+    not echoed."""
+    errors = exc.errors()
+    on_path = any(e.get("loc", ("",))[0] == "path" for e in errors)
+    code = 404 if on_path else 422
+    fields = sorted({str(e["loc"][-1]) for e in errors if len(e.get("loc", ())) > 1})
+    message = MESSAGES[code] if on_path else (
+        "Tham số không hợp lệ: " + ", ".join(fields) + "." if fields else MESSAGES[422])
+    return render(request, "error.html", code, code=code, message=message,
+                  user=getattr(request.state, "user", None))
+
+
+def _server_error(request: Request, exc: Exception) -> Response:
+    """Any other exception: a plain Vietnamese 500 page with the security headers (Starlette
+    sends this one outside the middleware, so it sets them itself). The exception is still
+    raised on for the server's log."""
+    try:
+        response: Response = render(request, "error.html", 500, code=500, message=MESSAGES[500],
+                                    user=None)
+    except Exception:  # noqa: BLE001 - the error page must not fail in turn
+        response = HTMLResponse("<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\">"
+                                f"<title>Lỗi 500</title><p>{MESSAGES[500]}</p></html>", 500)
+    response.headers.update(HEADERS)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def db(request: Request) -> str:

@@ -69,13 +69,16 @@ async def posted(request: Request, user: User) -> Posted:
 Post = Annotated[Posted, Depends(posted)]
 
 
+MAX_ID = 2**63 - 1  # the largest id a database column holds; beyond it nothing exists
+
+
 def may_open(session: Session, user: Principal, document_id: int) -> Current:
-    """The document's current extraction, if it exists (404) and ``user`` may see it (403)."""
-    cur = current(session, document_id)
-    if cur is None:
+    """The document's current extraction, if it exists and ``user`` may see it. A document
+    ``user`` may not see answers exactly as one that does not exist (404, same message), so
+    the answer never tells that it exists; an id no column can hold is a 404 too."""
+    cur = current(session, document_id) if 0 < document_id <= MAX_ID else None
+    if cur is None or not user.may_see(cur.place):
         raise HTTPException(404, "không có văn bản này")
-    if not user.may_see(cur.place):
-        raise HTTPException(403, "bạn không được giao địa bàn của văn bản này")
     return cur
 
 

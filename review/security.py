@@ -4,8 +4,10 @@ Headers: a Content-Security-Policy allowing only this origin (no inline script o
 even an escaping mistake could not run injected code), no framing (``frame-ancestors`` and
 ``X-Frame-Options`` for older browsers), no MIME sniffing, no referrer leaving the site
 (``same-origin``; with ``no-referrer`` browsers send ``Origin: null`` on form posts, which
-the Origin check below refuses), and ``no-store`` on pages (they show reviewers' data) but
-not on the static files.
+the Origin check below refuses), and ``no-store`` on everything but the static files: pages,
+page images and exports show reviewers' data, and nothing of it may be served from a cache
+after logout (a route's own ``Cache-Control`` is overridden). Error responses carry the
+headers too (the 500 page sets them itself: ``review.app._server_error``).
 
 CSRF: every POST carries a ``csrf`` form field. Signed-in forms carry the session's own token
 (synchronizer token, stored server-side in ``sessions.csrf``); the login form, which has no
@@ -34,12 +36,13 @@ HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
+STATIC_PREFIX = "/static/"  # the only responses a browser may keep (no reviewer's data)
 SESSION_COOKIE = "bc_session"
 LOGIN_COOKIE = "bc_login"
 
 
 class SecurityHeaders:
-    """Pure ASGI middleware: sets ``HEADERS`` (and ``no-store`` unless already cached)."""
+    """Pure ASGI middleware: sets ``HEADERS``, and ``no-store`` outside ``/static/``."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -49,12 +52,14 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        static = str(scope.get("path", "")).startswith(STATIC_PREFIX)
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in HEADERS.items():
                     headers[name] = value
-                if "cache-control" not in headers:
+                if not static or "cache-control" not in headers:
                     headers["Cache-Control"] = "no-store"
             await send(message)
 

@@ -98,11 +98,36 @@ def get_engine(url: str) -> Engine:
     if url not in _ENGINES:
         if is_sqlite(url):
             engine = create_engine(url, connect_args={"timeout": 30})
+            event.listen(engine, "do_connect", _private_sqlite_file)
             event.listen(engine, "connect", _sqlite_pragmas)
         else:
             engine = create_engine(url, pool_pre_ping=True)
         _ENGINES[url] = engine
     return _ENGINES[url]
+
+
+# ── file permissions (issue 15): a new SQLite database is readable by its owner only ───────
+#
+# The database holds reviewers' password hashes, sessions and every document's text. SQLite
+# creates a missing file with the process umask (often 0644: readable by every local user), and
+# gives its -wal and -shm files the mode of the database file. So, just before SQLite opens a
+# connection, a missing file is created empty (which SQLite takes as a new database) with mode
+# 0600. An existing file keeps the mode its owner gave it.
+
+def _private_sqlite_file(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> None:
+    """``do_connect`` hook: the database file, created 0600 when it does not exist yet."""
+    database = cargs[0] if cargs else cparams.get("database")
+    if not isinstance(database, str) or cparams.get("uri"):
+        return
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.exists() or not path.parent.is_dir():
+        return  # existing: left as is; no folder: SQLite reports it as before
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:  # created meanwhile by another process
+        pass
 
 
 def dispose(url: str) -> None:
