@@ -11,14 +11,16 @@ import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import exists, select
 
-from baocao.review.app import render, scope
+from baocao.review.actions import comments_of
+from baocao.review.app import local_time, render, scope
 from baocao.review.deps import User, extraction, may_open
+from baocao.review.doc_labels import labels
 from baocao.review.history import audit_row, document_history, fact_history
 from baocao.review.recheck import recheck
-from baocao.review.render import check_items, fact_items, snippet
+from baocao.review.render import check_items, fact_item, fact_items, snippet
 from baocao.review.sources import PAGE_SCALE, SourceUnavailable
 from baocao.review.view import KINDS, document_html, document_view, group_facts
 from baocao.store.models import CorrectionRow, RecheckRow
@@ -49,8 +51,8 @@ def document(request: Request, user: User, document_id: int, fact: str = "",
         notice = audit_row(session, saved, cur.document_id) if saved else None
         context: dict[str, Any] = {
             "cur": cur, "x": x, "view": view,
-            "facts_html": fact_items(group_facts(view.facts, doc), cur.document_id),
-            "checks_html": check_items(view.checks),
+            "facts_html": fact_items(group_facts(view.facts, doc), cur.document_id, user.csrf),
+            "checks_html": check_items(view.checks), "L": labels(),
             "body": document_html(session, x.id, x.text, doc, view.facts),
             "missing": None if doc is not None else sources.why_missing(cur),
             "notice": (notice.after or {}) if notice is not None else None,
@@ -85,19 +87,75 @@ def render_fact(request: Request, user: Any, document_id: int, key: str, status:
             raise HTTPException(404, "không có số liệu này")
         checks = [c for c in view.checks if f.id in c.facts]
         history = fact_history(session, cur.document_id, key)
+        comments = comments_of(session, cur.document_id, key)
     context = {"cur": cur, "x": x, "f": f, "checks": checks, "history": history,
                "source": snippet(x.text, f.start, f.end, f.mark), "kinds": KINDS,
-               "form": extra.pop("form", None) or f.form, "by_id": view.by_id}
+               "form": extra.pop("form", None) or f.form, "by_id": view.by_id,
+               "comments": comments, "L": labels(),
+               "facts_by_key": {v.key: v for v in view.facts}}
     return render(request, "fact.html", status, user=user, **context, **extra)
 
 
 @router.get("/doc/{document_id}/history", response_class=HTMLResponse)
 def history(request: Request, user: User, document_id: int) -> Response:
+    """The document's history in the reviewer's words: Vietnamese actions and fields, the
+    fact named by its number and value (not a hash), Vietnam time."""
+    sources = request.app.state.sources
     with scope(request) as session:
         cur = may_open(session, user, document_id)
         x = extraction(session, cur)
         entries = document_history(session, cur.document_id)
-    return render(request, "history.html", user=user, cur=cur, x=x, entries=entries)
+        doc = sources.document(session, cur, x.text)
+        facts = {f.key: f for f in document_view(session, x.id, cur.document_id, doc).facts}
+    return render(request, "doc_history.html", user=user, cur=cur, x=x, entries=entries,
+                  facts_by_key=facts, L=labels())
+
+
+@router.get("/doc/{document_id}/fact/{key}/comments")
+def comments(request: Request, user: User, document_id: int, key: str) -> Response:
+    """A fact's comments as JSON (the document page lists them beside the edit form)."""
+    key = fact_key_param(key)
+    with scope(request) as session:
+        cur = may_open(session, user, document_id)
+        found = comments_of(session, cur.document_id, key)
+    return JSONResponse({"comments": [comment_json(c) for c in found]})
+
+
+def comment_json(c: dict[str, Any]) -> dict[str, Any]:
+    return {"id": c["id"], "author": c["author"], "body": c["body"],
+            "at": local_time(c["at"], "%H:%M %d/%m/%Y")}
+
+
+def decision_json(request: Request, user: Any, document_id: int, keys: list[str],
+                  outcome: dict[str, Any]) -> JSONResponse:
+    """What the document page needs after a decision sent with fetch, to update in place:
+    the decided facts' list items and marks, the checks panel, the failed count, the
+    progress and the statuses that moved (``outcome``)."""
+    sources = request.app.state.sources
+    with scope(request) as session:
+        cur = may_open(session, user, document_id)
+        x = extraction(session, cur)
+        doc = sources.document(session, cur, x.text)
+        view = document_view(session, x.id, cur.document_id, doc)
+    wanted = set(keys)
+    facts = []
+    for f in view.facts:
+        if f.key in wanted:
+            if f.html is None:
+                f.html = fact_item(f, cur.document_id)
+            facts.append({"key": f.key, "id": f.id, "status": f.status, "version": f.version,
+                          "mark": f.mark.classes, "html": f.html})
+    words = labels()
+    outcome["changes"] = [{**c, "rule_label": words.of("rules", c["rule"]),
+                           "before_label": words.of("check_statuses", c["before"]),
+                           "after_label": words.of("check_statuses", c["after"])}
+                          for c in outcome.get("changes") or []]
+    return JSONResponse({
+        "ok": True, **outcome, "facts": facts, "checks_html": str(check_items(view.checks)),
+        "n_checks": len(view.checks), "failed": view.failed, "decided": view.decided,
+        "total": len(view.facts), "state": view.review_state,
+        "state_label": words.of("states", view.review_state),
+        "review_version": view.review_version})
 
 
 @router.get("/doc/{document_id}/page/{page}")

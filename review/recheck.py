@@ -98,9 +98,13 @@ def added_fact(c: CorrectionRow, doc: Document | None, text: str) -> dict[str, A
     if doc is not None and block is None:
         block = doc.blocks[max(0, bisect_right([b.span[0] for b in doc.blocks], start) - 1)]
     page, bbox = _line_of(block, start) if block is not None else (None, None)
+    sections = [s.number for s in doc.sections_at(start) if s.style in ("roman", "arabic")
+                ] if doc is not None else []
     base = {"id": f"a{c.id}", "kind": c.kind or "count", "value": None, "text": c.text,
             "span": [start, end], "confidence": 1.0, "strategy": "reviewer",
-            "location": {"block": block.id if block else 0, "page": page, "bbox": bbox}}
+            "location": {"block": block.id if block else 0, "page": page, "bbox": bbox,
+                         "section": " > ".join(sections) or None,
+                         "origin": block.origin if block is not None else "text"}}
     fields = corrected_fields(base, c)
     if isinstance(fields.get("value"), float):
         fields["decimals"] = decimals_of(fields["value"])

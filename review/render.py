@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
 
+from baocao.review.doc_labels import labels
 from baocao.schemas.document import Block, Document, Table
 
 if TYPE_CHECKING:
@@ -141,38 +142,61 @@ def _attrs(values: dict[str, Any]) -> str:
                    if value not in ("", None))
 
 
+LOW_CONFIDENCE = 0.6  # as the extractor's relations treat a fact as unsure (confidence < 0.6)
+
+
 def fact_item(f: FactView, document_id: int) -> str:
-    """One fact of the facts panel: its fields as ``data-*`` for the edit form."""
+    """One fact of the facts panel: its fields as ``data-*`` for the edit form and the
+    filters (status, kind, low confidence, OCR, flagged, text)."""
+    words = labels()
     data = {"f": f.id, "key": f.key, "v": str(f.version), "status": f.status, "text": f.text,
             "page": f.page, "bbox": f.bbox, **{name: f.form[name] for name in _FACT_FIELDS},
-            "was": "; ".join(f"{n}: {v}" for n, v in f.extracted.items())}
+            "was": "; ".join(f"{words.of('fields', n)}: {v}" for n, v in f.extracted.items()),
+            "start": f.start, "end": f.end, "b": f.block, "section": f.section or "",
+            "low": "1" if f.confidence is not None and f.confidence < LOW_CONFIDENCE else "",
+            "ocr": "1" if f.origin == "ocr" else "", "flag": "1" if f.flagged else ""}
     classes = f"fi s-{f.status}" + (" flagged" if f.flagged else "")
     return (f'<li class="{classes}" id="fi-{f.key}"{_attrs(data)}>'
             f'<a class="fl" href="/doc/{document_id}/fact/{f.key}"><span class="fv">'
             f'{esc(f.display)}</span> <span class="flabel">{esc(f.form["label"])}'
-            f'</span></a><span class="fst">{f.status}</span></li>')
+            f'</span></a><span class="fst">{esc(words.of("statuses", f.status))}</span></li>')
 
 
-def fact_items(groups: list[Group], document_id: int) -> Markup:
-    """The facts panel, by section; an item's HTML is kept on its (cached) view."""
+def fact_items(groups: list[Group], document_id: int, csrf: str = "") -> Markup:
+    """The facts panel, by section; an item's HTML is kept on its (cached) view. Each
+    section has its "accept the rest" form (a plain form: works without the script)."""
     out: list[str] = []
     for g in groups:
-        out.append(f'<h4 class="group">{esc(g.title)}</h4><ol class="facts">')
+        undecided = sum(1 for f in g.facts if f.status == "extracted")
+        section = esc(g.section or "")
+        out.append(f'<div class="group" data-section="{section}"><h4 class="group">'
+                   f'<span class="gtitle">{esc(g.title)}</span>')
+        if csrf and undecided:
+            out.append(f'<form method="post" action="/doc/{document_id}/accept-section" '
+                       f'class="rest"><input type="hidden" name="csrf" value="{esc(csrf)}">'
+                       f'<input type="hidden" name="section" value="{section}">'
+                       f'<button type="submit" class="rest-btn" title="Chấp nhận mọi số liệu '
+                       f'chưa xử lý của mục này">Chấp nhận {undecided} còn lại</button></form>')
+        out.append('</h4><ol class="facts">')
         for f in g.facts:
             if f.html is None:
                 f.html = fact_item(f, document_id)
             out.append(f.html)
-        out.append("</ol>")
+        out.append("</ol></div>")
     return Markup("".join(out))
+
+
+def check_item(c: CheckView, i: int) -> str:
+    words = labels()
+    data = {"facts": " ".join(c.facts), "sig": c.sig, "status": c.status}
+    why = f' <span class="why">({esc(c.why)})</span>' if c.why else ""
+    return (f'<li class="check c-{esc(c.status)}" id="ck-{i}"{_attrs(data)} '
+            f'tabindex="0"><span class="badge {esc(c.status)}">'
+            f'{esc(words.of("check_statuses", c.status))}</span> '
+            f'<b title="{esc(c.rule)}">{esc(words.of("rules", c.rule))}</b>: <span class="expl">'
+            f'{esc(c.explanation)}</span>{why}</li>')
 
 
 def check_items(checks: list[CheckView]) -> Markup:
     """The checks panel, failed first (the order of ``view.check_views``)."""
-    out = []
-    for i, c in enumerate(checks, 1):
-        data = {"facts": " ".join(c.facts), "sig": c.sig, "status": c.status}
-        out.append(f'<li class="check c-{esc(c.status)}" id="ck-{i}"{_attrs(data)} '
-                   f'tabindex="0"><span class="badge {esc(c.status)}">{esc(c.status)}'
-                   f'</span> <b>{esc(c.rule)}</b> <span class="expl">'
-                   f'{esc(c.explanation)}</span></li>')
-    return Markup("".join(out))
+    return Markup("".join(check_item(c, i) for i, c in enumerate(checks, 1)))

@@ -65,6 +65,7 @@ class FactView:
     confidence: float | None = None
     strategy: str | None = None
     flagged: bool = False
+    origin: str = "text"
     corrected_by: str | None = None
     reason: str | None = None
     html: str | None = field(default=None, repr=False, compare=False)  # cached list item
@@ -110,7 +111,7 @@ def fact_view(key: str, data: dict[str, Any], c: CorrectionRow | None,
         corrected=fields, page=loc.get("page"),
         bbox=",".join(f"{b:.1f}" for b in bbox) if bbox else "", block=loc.get("block"),
         section=loc.get("section"), confidence=data.get("confidence"),
-        strategy=data.get("strategy"),
+        strategy=data.get("strategy"), origin=loc.get("origin") or "text",
         corrected_by=users.get(c.user_id) if c is not None and c.user_id else None,
         reason=c.reason if c is not None else None)
 
@@ -135,6 +136,7 @@ class CheckView:
     actual: Any
     tolerance: Any
     sig: str
+    why: str | None = None
 
 
 @dataclass
@@ -153,6 +155,11 @@ class DocumentView:
     def failed(self) -> int:
         return sum(1 for c in self.checks if c.status == "fail")
 
+    @property
+    def decided(self) -> int:
+        """Facts with a reviewer's decision (accepted, corrected, rejected or added)."""
+        return sum(1 for f in self.facts if f.status != "extracted")
+
 
 _BASE: LRU[tuple[Any, ...], tuple[list[tuple[str, dict[str, Any]]], dict[str, FactView]]] = (
     LRU(8))
@@ -169,7 +176,8 @@ def shown_records(session: Session, extraction_id: int) -> list[tuple[str, dict[
         f.key, f.ordinal, f.kind, f.value, f.value_text, f.denominator, f.unit, f.label,
         f.indicator, f.period_text, f.subject, f.text, f.span_start, f.span_end, f.page,
         f.section, f.confidence, f.strategy, f.data["decimals"], f.data["location"]["bbox"],
-        f.data["location"]["block"]).where(f.extraction_id == extraction_id)
+        f.data["location"]["block"], f.data["location"]["origin"])
+        .where(f.extraction_id == extraction_id)
         .order_by(f.span_start, f.id))
     return [(r[0], {"id": r[1], "kind": r[2], "value": r[3] if r[3] is not None else r[4],
                     "denominator": r[5], "unit": r[6], "label": r[7], "indicator": r[8],
@@ -177,7 +185,7 @@ def shown_records(session: Session, extraction_id: int) -> list[tuple[str, dict[
                     "text": r[11], "span": [r[12], r[13]], "confidence": r[16],
                     "strategy": r[17], "decimals": r[18],
                     "location": {"page": r[14], "section": r[15], "bbox": r[19],
-                                 "block": r[20]}})
+                                 "block": r[20], "origin": r[21]}})
             for r in rows]
 
 
@@ -270,7 +278,8 @@ def check_views(checks: list[dict[str, Any]]) -> list[CheckView]:
     """Checks with failed ones first, then unverifiable, then passed (each in document order)."""
     order = {"fail": 0, "unverifiable": 1, "pass": 2}
     views = [CheckView(c["id"], c["rule"], c["status"], c["explanation"], list(c["facts"]),
-                       c.get("expected"), c.get("actual"), c.get("tolerance"), signature(c))
+                       c.get("expected"), c.get("actual"), c.get("tolerance"), signature(c),
+                       c.get("why"))
              for c in checks]
     return sorted(views, key=lambda c: order.get(c.status, 3))
 

@@ -94,7 +94,8 @@ def test_a_correction_reruns_the_checks_and_the_failed_check_passes(review_db: R
         assert session.scalar(select(ReviewRow.state).where(ReviewRow.document_id == doc)
                               ) == "in_review"
     queue = client.get("/?place=Đắk Song").text
-    assert f'<tr data-doc="{doc}" class="">' in queue  # no failed check left: sorted last
+    row = re.search(rf'<tr data-doc="{doc}" class="([^"]*)"', queue)
+    assert row is not None and "has-fail" not in row[1]  # no failed check left
 
 
 def test_the_second_concurrent_save_gets_409_with_the_other_change(review_db: ReviewDB
@@ -139,7 +140,8 @@ def test_reject_then_accept_keeps_every_state_in_the_history(review_db: ReviewDB
     assert history.count('data-action="correction.confirm"') == 1
     assert history.count('data-action="checks.rerun"') == 2
     fact_page = client.get(f"/doc/{doc}/fact/{key}").text
-    assert 'id="f-status">accepted' in fact_page and "correction.reject" in fact_page
+    assert 'id="f-status" data-status="accepted">đã chấp nhận' in fact_page
+    assert 'data-action="correction.reject"' in fact_page
     with session_scope(review_db.url) as session:
         n = session.scalar(select(func.count()).select_from(AuditRow))
         with pytest.raises(Exception, match="append-only"):
@@ -233,13 +235,12 @@ def test_mark_reviewed_with_versioning(review_db: ReviewDB) -> None:
     doc = review_db.doc_id("000_")
     client = review_db.client("an")
     page = client.get(f"/doc/{doc}").text
-    version = re.search(r'name="version" value="(\d+)">\s*<button type="submit" '
-                        r'id="mark-reviewed"', page)[1]
+    version = re.search(r'name="version" value="(\d+)" id="review-version"', page)[1]
     token = csrf_of(page)
     ok = client.post(f"/doc/{doc}/reviewed", data={"csrf": token, "version": version},
                      follow_redirects=False)
     assert ok.status_code == 303
-    assert 'id="review-state">reviewed' in client.get(f"/doc/{doc}").text
+    assert 'id="review-state" data-state="reviewed">đã rà soát' in client.get(f"/doc/{doc}").text
     stale = client.post(f"/doc/{doc}/reviewed", data={"csrf": token, "version": version})
     assert stale.status_code == 409
     assert ("review.reviewed", "an") in audit(review_db)

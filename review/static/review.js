@@ -1,7 +1,12 @@
 // baocao review: the document page's behaviour, and nothing else.
-// Select a fact (click, j/k), fill the one edit form with its fields, show its page image
-// with its box, highlight a check's facts, add a missed fact from a text selection.
-// No framework, no inline script (the CSP forbids it); every page works without this file.
+// Select a fact (click, j/k), fill the one edit form with its fields, decide with one key
+// (accept, save, reject: the decision is sent with fetch, the page updated in place and the
+// next undecided fact shown), skip, undo, accept the rest of a section, filter and search the
+// facts, comment on a fact, show its page image with its box, highlight a check's facts, add
+// a missed fact from a text selection. Typed input is never lost: a decision that would drop
+// unsaved edits is refused until the reviewer saves (Enter) or drops them (Esc, confirmed).
+// No framework, no inline script (the CSP forbids it); every page works without this file:
+// the forms post and the server answers with a page.
 "use strict";
 
 (function () {
@@ -10,26 +15,87 @@
   const docId = ws.dataset.doc;
   const scale = parseFloat(ws.dataset.scale || "1.5");
   const isPdf = ws.dataset.format === "pdf";
-  const items = Array.from(document.querySelectorAll("#facts-panel li.fi"));
-  const byId = new Map(items.map((li) => [li.dataset.f, li]));
-  const checks = Array.from(document.querySelectorAll("#checks li.check"));
-  const failed = checks.filter((c) => c.dataset.status === "fail");
-  const editor = document.getElementById("editor");
-  const form = document.getElementById("edit-form");
-  const adder = document.getElementById("adder");
+  const $ = (id) => document.getElementById(id);
+  const list = $("facts-list");
+  const checksList = $("checks");
+  const editor = $("editor");
+  const form = $("edit-form");
+  const adder = $("adder");
+  const csrf = form.querySelector("input[name=csrf]").value;
   const FIELDS = ["kind", "value", "denominator", "unit", "label", "indicator", "period", "subject"];
+  const LABEL = {};
+  $("f-status").querySelectorAll("option").forEach((o) => { LABEL[o.value] = o.textContent; });
+  let items = [];
+  let byId = new Map();
   let current = -1;
   let failedAt = -1;
-
-  const $ = (id) => document.getElementById(id);
+  let original = null;      // the selected fact's fields as shown: what "unsaved" compares with
+  let rejecting = false;    // x pressed: the reason field is the reject's, Enter rejects
+  let busy = false;         // a decision is on its way
+  let lastDecision = null;  // {key, version} of this page's last decision (undo sends it)
   const cp = (s) => Array.from(s).length; // Python counts code points, JS UTF-16 units
+
+  function refreshItems() {
+    items = Array.from(list.querySelectorAll("li.fi"));
+    byId = new Map(items.map((li) => [li.dataset.f, li]));
+  }
+  refreshItems();
 
   function clear(cls) {
     document.querySelectorAll("." + cls).forEach((el) => el.classList.remove(cls));
   }
 
-  function select(li, scroll) {
-    if (!li) return;
+  function visible(li) { return !li.hidden && !li.closest(".group[hidden]"); }
+
+  // ── unsaved input ─────────────────────────────────────────────────────────────────
+  function values() {
+    const out = {};
+    FIELDS.forEach((name) => { out[name] = $("e-" + name).value; });
+    return out;
+  }
+
+  function dirty() {
+    if (!original || editor.hidden) return false;
+    const now = values();
+    return FIELDS.some((name) => now[name].trim() !== original[name].trim());
+  }
+
+  function firstChanged() {
+    const now = values();
+    return FIELDS.find((name) => now[name].trim() !== original[name].trim());
+  }
+
+  function restore() {
+    if (!original) return;
+    FIELDS.forEach((name) => { $("e-" + name).value = original[name]; });
+  }
+
+  function say(text, kind) {
+    const box = $("e-error");
+    box.hidden = !text;
+    box.textContent = text || "";
+    box.className = "notice " + (kind || "error");
+  }
+
+  // Refuse what would drop typed edits; keep the edit open on the first changed field.
+  function guard() {
+    if (!dirty()) return true;
+    say("Có thay đổi chưa lưu: Enter để lưu, Esc để bỏ thay đổi.", "warn");
+    const name = firstChanged();
+    if (name) $("e-" + name).focus();
+    return false;
+  }
+
+  function setRejecting(on) {
+    rejecting = on;
+    editor.classList.toggle("rejecting", on);
+    $("e-reject").textContent = on ? "Loại (Enter)" : "Không phải số liệu (x)";
+  }
+
+  // ── selecting a fact ──────────────────────────────────────────────────────────────
+  function select(li, scroll, force) {
+    if (!li) return false;
+    if (!force && items[current] !== li && !guard()) return false;
     clear("sel");
     current = items.indexOf(li);
     li.classList.add("sel");
@@ -41,35 +107,52 @@
     li.scrollIntoView({ block: "nearest" });
     fill(li);
     showPage(li);
+    return true;
   }
 
   function fill(li) {
     adder.hidden = true;
     $("hint").hidden = true;
     editor.hidden = false;
-    form.action = "/doc/" + docId + "/fact/" + li.dataset.key;
+    say("");
+    setRejecting(false);
+    // setAttribute: form.action is the buttons named "action" (DOM named properties)
+    form.setAttribute("action", "/doc/" + docId + "/fact/" + li.dataset.key);
     $("e-version").value = li.dataset.v;
     $("e-id").textContent = li.dataset.f;
     $("e-text").textContent = li.dataset.text;
-    $("e-status").textContent = li.dataset.status;
+    $("e-status").textContent = LABEL[li.dataset.status] || li.dataset.status;
     $("e-link").href = "/doc/" + docId + "/fact/" + li.dataset.key;
     FIELDS.forEach((name) => { $("e-" + name).value = li.dataset[name] || ""; });
+    original = values();
     $("e-reason").value = "";
     const was = $("e-was");
     was.hidden = !li.dataset.was;
     was.textContent = li.dataset.was ? "Trích xuất ban đầu: " + li.dataset.was : "";
-    const list = $("e-checks");
-    list.replaceChildren();
-    checks.filter((c) => c.dataset.facts.split(" ").includes(li.dataset.f)).forEach((c) => {
+    miniChecks(li);
+    loadComments(li);
+  }
+
+  function miniChecks(li) {
+    const box = $("e-checks");
+    box.replaceChildren();
+    checksList.querySelectorAll("li.check").forEach((c) => {
+      if (!(c.dataset.facts || "").split(" ").includes(li.dataset.f)) return;
       const row = c.cloneNode(true);
       row.removeAttribute("id");
       row.classList.add("mini");
-      row.addEventListener("click", () => highlightCheck(c));
-      list.appendChild(row);
+      row.dataset.for = c.id;
+      box.appendChild(row);
     });
   }
+  $("e-checks").addEventListener("click", (ev) => {
+    const row = ev.target.closest("li.check");
+    if (row && $(row.dataset.for)) highlightCheck($(row.dataset.for));
+  });
 
+  // ── the page image ────────────────────────────────────────────────────────────────
   let shown = null; // the fact whose box the page image shows
+  let zoom = 1;
 
   function placeBox() {
     const img = $("pageimg"), box = $("factbox");
@@ -83,7 +166,17 @@
     box.style.height = (100 * (b[3] - b[1]) / h) + "%";
     const scroller = $("pagescroll");
     scroller.scrollTop = Math.max(0, box.offsetTop - scroller.clientHeight / 3);
+    scroller.scrollLeft = Math.max(0, box.offsetLeft - scroller.clientWidth / 4);
   }
+
+  function setZoom(z) {
+    zoom = Math.min(4, Math.max(1, z));
+    $("pagebox").style.width = (100 * zoom) + "%";
+    placeBox();
+  }
+  $("z-fit").addEventListener("click", () => setZoom(1));
+  $("z-in").addEventListener("click", () => setZoom(zoom + 0.5));
+  $("z-out").addEventListener("click", () => setZoom(zoom - 0.5));
 
   function showPage(li) {
     const panel = $("pageview");
@@ -119,15 +212,301 @@
   }
 
   // ── clicks ────────────────────────────────────────────────────────────────────────
-  items.forEach((li) => li.querySelector("a.fl").addEventListener("click", (ev) => {
+  list.addEventListener("click", (ev) => {
+    const link = ev.target.closest("a.fl");
+    if (!link) return;
     ev.preventDefault();
-    select(li);
-  }));
+    select(link.closest("li.fi"));
+  });
   $("doctext").addEventListener("click", (ev) => {
     const mark = ev.target.closest("mark.fact");
     if (mark && window.getSelection().isCollapsed) select(byId.get(mark.dataset.f), false);
   });
-  checks.forEach((c) => c.addEventListener("click", () => highlightCheck(c)));
+  checksList.addEventListener("click", (ev) => {
+    const c = ev.target.closest("li.check");
+    if (c) highlightCheck(c);
+  });
+
+  // ── decisions, sent with fetch; the page is updated in place ──────────────────────
+  async function post(url, fields) {
+    const body = new URLSearchParams();
+    Object.entries(fields).forEach(([k, v]) => body.append(k, v));
+    body.set("csrf", csrf);
+    const response = await fetch(url, {
+      method: "POST", body, credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    });
+    let data = null;
+    try { data = await response.json(); } catch (e) { data = null; }
+    if (!response.ok || !data || data.ok === false) {
+      let text = (data && data.error) || ("Lỗi " + response.status + ": hãy tải lại trang.");
+      if (data && data.other) {
+        text += " — " + data.other.actor + " đã sửa: " +
+          data.other.diffs.map((d) => d[0] + ": " + d[1] + " → " + d[2]).join("; ");
+      }
+      throw new Error(text);
+    }
+    return data;
+  }
+
+  function apply(data) {
+    (data.facts || []).forEach((f) => {
+      const old = list.querySelector("#fi-" + f.key);
+      const tmp = document.createElement("template");
+      tmp.innerHTML = f.html;
+      const li = tmp.content.firstElementChild;
+      if (old && li) {
+        if (old.classList.contains("sel")) li.classList.add("sel");
+        li.hidden = old.hidden;
+        old.replaceWith(li);
+      }
+      const mark = $("m-" + f.id);
+      if (mark) mark.className = f.mark + (mark.classList.contains("sel") ? " sel" : "");
+    });
+    refreshItems();
+    checksList.innerHTML = data.checks_html;
+    $("n-checks").textContent = data.n_checks;
+    $("n-failed").textContent = data.failed;
+    const failed = $("failed-count");
+    failed.textContent = data.failed + " kiểm tra sai";
+    failed.classList.toggle("bad", data.failed > 0);
+    $("n-decided").textContent = data.decided.toLocaleString("vi-VN");
+    $("progress-bar").value = data.decided;
+    const state = $("review-state");
+    state.textContent = data.state_label;
+    state.dataset.state = data.state;
+    state.className = "state st-" + data.state;
+    $("review-version").value = data.review_version;
+    notice(data);
+    updateCounts();
+    applyFilters();
+  }
+
+  function notice(data) {
+    const live = $("live");
+    live.replaceChildren();
+    if (!data.rechecked) return;
+    const box = document.createElement("div");
+    box.className = "notice ok";
+    box.id = "rerun";
+    box.append("Đã lưu; kiểm tra đã chạy lại: còn ");
+    const b = document.createElement("b");
+    b.textContent = data.failed;
+    box.append(b, " kiểm tra sai.");
+    if (data.changes && data.changes.length) {
+      const ul = document.createElement("ul");
+      data.changes.forEach((c) => {
+        const li = document.createElement("li");
+        li.className = "chg";
+        li.dataset.rule = c.rule;
+        li.dataset.before = c.before || "";
+        li.dataset.after = c.after || "";
+        li.textContent = (c.rule_label || c.rule) + ": " + (c.before_label || "—") + " → " +
+          (c.after_label || "—") + " " + c.explanation;
+        ul.appendChild(li);
+      });
+      box.appendChild(ul);
+    }
+    live.appendChild(box);
+  }
+
+  function nextUndecided(from) {
+    const n = items.length;
+    for (let i = 1; i <= n; i++) {
+      const li = items[(from + i + n) % n];
+      if (li && li.dataset.status === "extracted" && visible(li) && items.indexOf(li) !== from) {
+        return li;
+      }
+    }
+    return null;
+  }
+
+  async function decide(action) {
+    if (busy || current < 0) return;
+    const li = items[current];
+    const key = li.dataset.key;
+    const fields = { action, version: $("e-version").value, reason: $("e-reason").value };
+    FIELDS.forEach((name) => { fields[name] = $("e-" + name).value; });
+    busy = true;
+    try {
+      const data = await post(form.getAttribute("action"), fields);
+      if (data.unchanged) { say("Không có thay đổi nào để lưu.", "warn"); return; }
+      apply(data);
+      const done = list.querySelector("#fi-" + key);
+      lastDecision = { key, version: done ? done.dataset.v : "" };
+      refreshItems();
+      current = items.indexOf(done);
+      original = null;
+      const next = nextUndecided(current);
+      if (next) select(next, true, true);
+      else if (done) { select(done, false, true); say("Đã xử lý hết các số liệu đang hiện.", "ok"); }
+      if (document.activeElement && document.activeElement.closest("#edit-form")) {
+        document.activeElement.blur();
+      }
+    } catch (e) {
+      say(e.message);
+    } finally {
+      busy = false;
+    }
+  }
+
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const action = ev.submitter ? ev.submitter.value : "correct";
+    if (action === "correct") { if (!dirty()) { say("Không có thay đổi nào để lưu.", "warn"); return; } }
+    else if (action === "accept" && !guard()) return;
+    decide(action);
+  });
+
+  async function undo() {
+    if (busy) return;
+    busy = true;
+    try {
+      const fields = lastDecision ? { key: lastDecision.key, version: lastDecision.version } : {};
+      const data = await post("/doc/" + docId + "/undo", fields);
+      apply(data);
+      lastDecision = null;
+      const li = data.keys && data.keys.length ? list.querySelector("#fi-" + data.keys[0]) : null;
+      if (li) select(li, true, true);
+      say("Đã hoàn tác quyết định cuối.", "ok");
+    } catch (e) {
+      if (editor.hidden) window.alert(e.message); else say(e.message);
+    } finally {
+      busy = false;
+    }
+  }
+  $("undo-form").addEventListener("submit", (ev) => { ev.preventDefault(); if (guard()) undo(); });
+
+  // "accept the rest of this section": every undecided fact of the group, one batch
+  list.addEventListener("submit", async (ev) => {
+    const rest = ev.target.closest("form.rest");
+    if (!rest) return;
+    ev.preventDefault();
+    if (busy || !guard()) return;
+    const group = rest.closest(".group");
+    const keys = Array.from(group.querySelectorAll("li.fi"))
+      .filter((li) => li.dataset.status === "extracted").map((li) => li.dataset.key);
+    if (!keys.length) return;
+    if (!window.confirm("Chấp nhận " + keys.length + " số liệu chưa xử lý của mục này?")) return;
+    busy = true;
+    try {
+      const data = await post(rest.getAttribute("action"),
+        { section: group.dataset.section, keys: keys.join(" ") });
+      apply(data);
+      rest.remove();
+      lastDecision = null;
+      if (current >= 0 && items[current]) select(items[current], false, true);
+    } catch (e) {
+      window.alert(e.message);
+    } finally {
+      busy = false;
+    }
+  });
+
+  // ── comments on the selected fact ─────────────────────────────────────────────────
+  let commentsFor = null;
+
+  function showComment(c) {
+    const li = document.createElement("li");
+    const who = document.createElement("b");
+    who.textContent = c.author;
+    const when = document.createElement("small");
+    when.textContent = " " + c.at;
+    const body = document.createElement("p");
+    body.textContent = c.body;
+    li.append(who, when, body);
+    $("c-list").appendChild(li);
+    $("c-count").textContent = $("c-list").children.length;
+  }
+
+  async function loadComments(li) {
+    const key = li.dataset.key;
+    commentsFor = key;
+    $("c-list").replaceChildren();
+    $("c-count").textContent = "0";
+    $("comment-form").setAttribute("action", "/doc/" + docId + "/fact/" + key + "/comment");
+    try {
+      const r = await fetch("/doc/" + docId + "/fact/" + key + "/comments",
+        { credentials: "same-origin", headers: { Accept: "application/json" } });
+      const data = await r.json();
+      if (commentsFor !== key) return;
+      (data.comments || []).forEach(showComment);
+    } catch (e) { /* the fact page lists them too */ }
+  }
+
+  $("comment-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const text = $("c-body").value.trim();
+    if (!text || busy) return;
+    try {
+      const data = await post($("comment-form").getAttribute("action"), { body: text });
+      showComment(data.comment);
+      $("c-body").value = "";
+    } catch (e) { say(e.message); }
+  });
+
+  // ── filters and search over the facts list ────────────────────────────────────────
+  const fold = (s) => (s || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+    .replace(/đ/g, "d").replace(/Đ/g, "d").toLowerCase();
+  let haystack = new WeakMap();
+
+  function textOf(li) {
+    let t = haystack.get(li);
+    if (t === undefined) {
+      const d = li.dataset;
+      t = fold([d.f, d.text, d.value, d.unit, d.label, d.subject, d.indicator, d.period].join(" "));
+      haystack.set(li, t);
+    }
+    return t;
+  }
+
+  function applyFilters() {
+    const q = fold($("q").value.trim());
+    const status = $("f-status").value, kind = $("f-kind").value;
+    const low = $("f-low").checked, ocr = $("f-ocr").checked, flag = $("f-flag").checked;
+    let shownCount = 0;
+    items.forEach((li) => {
+      const d = li.dataset;
+      const ok = (!status || d.status === status) && (!kind || d.kind === kind) &&
+        (!low || d.low) && (!ocr || d.ocr) && (!flag || d.flag) && (!q || textOf(li).includes(q));
+      li.hidden = !ok;
+      if (ok) shownCount++;
+    });
+    list.querySelectorAll(".group").forEach((g) => {
+      g.hidden = !g.querySelector("li.fi:not([hidden])");
+    });
+    const filtered = q || status || kind || low || ocr || flag;
+    $("f-count").textContent = filtered ? shownCount + " / " + items.length + " số liệu" : "";
+    $("f-count").dataset.shown = shownCount;
+  }
+
+  function updateCounts() {
+    const by = {};
+    const kinds = {};
+    items.forEach((li) => {
+      by[li.dataset.status] = (by[li.dataset.status] || 0) + 1;
+      kinds[li.dataset.kind] = (kinds[li.dataset.kind] || 0) + 1;
+    });
+    $("f-status").querySelectorAll("option").forEach((o) => {
+      if (o.value) o.textContent = LABEL[o.value] + " (" + (by[o.value] || 0) + ")";
+    });
+    $("f-kind").querySelectorAll("option").forEach((o) => {
+      if (!o.dataset.name) o.dataset.name = o.textContent;
+      if (o.value) o.textContent = o.dataset.name + " (" + (kinds[o.value] || 0) + ")";
+    });
+    const count = (name) => items.filter((li) => li.dataset[name]).length;
+    [["f-low", "low"], ["f-ocr", "ocr"], ["f-flag", "flag"]].forEach(([id, name]) => {
+      const label = $(id).parentElement;
+      let n = label.querySelector(".n");
+      if (!n) { n = document.createElement("span"); n.className = "n"; label.appendChild(n); }
+      n.textContent = " (" + count(name) + ")";
+    });
+  }
+
+  $("filters").addEventListener("input", applyFilters);
+  $("filters").addEventListener("change", applyFilters);
+  $("filters").addEventListener("submit", (ev) => ev.preventDefault());
+  updateCounts();
 
   // ── adding a missed fact: the selection's span in the canonical text ──────────────
   function offsetIn(container, node, offset) {
@@ -156,10 +535,29 @@
     start += cp(text.slice(0, lead));
     text = text.trim();
     start += parseInt(box.dataset.o, 10);
-    openAdder(start, start + cp(text), text);
+    const block = box.closest("[id^='b-']");
+    openAdder(start, start + cp(text), text, block ? block.id.slice(2) : null);
   });
 
-  function openAdder(start, end, text) {
+  // The facts around a selection: of its block, nearest first (before it on a tie).
+  function neighbours(start, end, block) {
+    const near = items.filter((li) => li.dataset.status !== "rejected" &&
+      (block === null || li.dataset.b === block));
+    const dist = (li) => {
+      const s = +li.dataset.start, e = +li.dataset.end;
+      return e <= start ? start - e : s >= end ? s - end + 0.5 : 0;
+    };
+    return near.sort((x, y) => dist(x) - dist(y));
+  }
+
+  function sectionBefore(start) {
+    let found = "";
+    items.forEach((li) => { if (+li.dataset.start <= start) found = li.dataset.section || found; });
+    return found;
+  }
+
+  function openAdder(start, end, text, block) {
+    if (!guard()) return;
     editor.hidden = true;
     $("hint").hidden = true;
     adder.hidden = false;
@@ -167,30 +565,97 @@
     $("a-end").value = end;
     $("a-selected").value = text;
     $("a-text").textContent = text;
+    FIELDS.forEach((name) => { $("a-" + name).value = ""; });
     $("a-value").value = text;
+    $("a-kind").value = "count";
+    // a fact already there (even one set aside): offer to edit it rather than add a duplicate
+    const overlap = items.find((li) => +li.dataset.start < end && start < +li.dataset.end);
+    $("a-overlap").hidden = !overlap;
+    $("a-add").disabled = !!overlap;
+    if (overlap) {
+      $("a-overlap-id").textContent = overlap.dataset.f + " (" + overlap.dataset.text + ")";
+      $("a-edit").onclick = () => select(overlap, true, true);
+      $("a-edit").focus();
+      return;
+    }
+    // pre-fill from the facts around it: unit, period and kind of the nearest that has them
+    const around = neighbours(start, end, block);
+    const pick = (name) => { const li = around.find((x) => x.dataset[name]); return li ? li.dataset[name] : ""; };
+    if (/%\s*$/.test(text)) {
+      $("a-kind").value = "percentage";
+      $("a-unit").value = "%";
+    } else {
+      const kind = pick("kind");
+      if (kind && kind !== "date" && kind !== "deadline") $("a-kind").value = kind;
+      $("a-unit").value = pick("unit");
+    }
+    $("a-period").value = pick("period");
+    const section = (around[0] && around[0].dataset.section) || sectionBefore(start);
+    $("a-section").textContent = section ? "(mục " + section + ")" : "";
     $("a-label").focus();
   }
   $("a-cancel").addEventListener("click", () => { adder.hidden = true; });
 
   // ── keyboard ──────────────────────────────────────────────────────────────────────
   function step(delta) {
-    const next = Math.min(items.length - 1, Math.max(0, current + delta));
-    if (items[next]) select(items[next]);
+    const shownItems = items.filter(visible);
+    if (!shownItems.length) return;
+    const at = shownItems.indexOf(items[current]);
+    const next = at < 0 ? (delta > 0 ? 0 : shownItems.length - 1)
+      : Math.min(shownItems.length - 1, Math.max(0, at + delta));
+    select(shownItems[next]);
+  }
+
+  function escape(target) {
+    if (rejecting) { setRejecting(false); target.blur(); say(""); return; }
+    if (dirty()) {
+      if (!window.confirm("Bỏ các thay đổi chưa lưu của số liệu này?")) return; // keep editing
+      restore();
+      say("");
+    }
+    target.blur();
+  }
+
+  function enter(target) {
+    if (rejecting) { decide("reject"); return; }           // the reject's reason: reject
+    if (dirty()) { decide("correct"); return; }            // save, then the next fact
+    say(target.id === "e-reason" ? "Lý do chỉ được lưu cùng một quyết định: a, x hoặc sửa rồi Enter."
+      : "Không có thay đổi nào để lưu.", "warn");          // Enter without a change: nothing
   }
 
   document.addEventListener("keydown", (ev) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
-    const typing = ev.target.closest("input, select, textarea");
-    if (typing) {
-      if (ev.key === "Escape") ev.target.blur();
+    const t = ev.target;
+    if (t.closest && t.closest("input, select, textarea")) {
+      if (t.closest("#edit-form") && t.tagName !== "TEXTAREA") {
+        if (ev.key === "Escape") { ev.preventDefault(); escape(t); }
+        else if (ev.key === "Enter") { ev.preventDefault(); enter(t); }
+      } else if (ev.key === "Escape") {
+        t.blur();
+      } else if (ev.key === "Enter" && t.closest("#filters")) {
+        ev.preventDefault();
+      }
       return;
     }
     const keys = {
       j: () => step(1), ArrowDown: () => step(1), k: () => step(-1), ArrowUp: () => step(-1),
-      a: () => current >= 0 && $("e-accept").click(),
-      x: () => current >= 0 && $("e-reject").click(),
+      a: () => { if (current >= 0 && guard()) decide("accept"); },
+      x: () => {
+        if (current < 0 || !guard()) return;
+        setRejecting(true);
+        say("Gõ lý do loại rồi Enter; Esc để thôi.", "warn");
+        $("e-reason").focus();
+      },
       e: () => { if (current >= 0) { $("e-value").focus(); $("e-value").select(); } },
+      s: () => {
+        if (!guard()) return;
+        const next = nextUndecided(current);
+        if (next) select(next, true, true);
+      },
+      u: () => { if (guard()) undo(); },
+      "/": () => $("q").focus(),
       n: () => {
+        const failed = Array.from(checksList.querySelectorAll("li.check[data-status=fail]"));
         if (!failed.length) return;
         failedAt = (failedAt + 1) % failed.length;
         failed[failedAt].scrollIntoView({ block: "nearest" });
@@ -204,6 +669,10 @@
     }
   });
 
+  window.addEventListener("beforeunload", (ev) => {
+    if (dirty()) { ev.preventDefault(); ev.returnValue = ""; }
+  });
+
   const wanted = ws.dataset.selected && document.getElementById("fi-" + ws.dataset.selected);
-  if (wanted) select(wanted);
+  if (wanted) select(wanted, true, true);
 })();
