@@ -13,17 +13,31 @@ every worker (a shared mount), and so must a Parquet output folder. Results go:
   the hashes listed in markers and deletes part files of uncommitted batches (a killed run),
   so no row is ever duplicated or lost.
 
-No per-file time limit here: Dask runs tasks in threads that cannot be stopped; a worker
-that dies is restarted by its nanny and its tasks are retried elsewhere (``retries=1``).
+The per-file time limit (``timeout``, 120 s by default as for the local engine) is the local
+engine's: Dask runs tasks in threads that cannot be stopped, so each Dask worker thread reads
+its files in a child process of its own (``store.pool.WorkerPool`` of one, forked from a
+warmed fork server); a file past the limit has that child killed and is recorded as a
+``FileTimeoutError`` (BC202) row, a child that dies on a file (segfault, OOM killer) as a
+``WorkerCrashError`` (BC203), and the run goes on with a fresh child. Both are retried by
+the next run, as with the local engine. ``timeout=None`` (or 0) reads in the Dask thread
+itself, without a limit.
+
+A Dask worker that dies (killed, machine lost) is restarted by its nanny or not; either way
+the scheduler gives its tasks to other workers. A task whose worker died after committing
+its document runs again, finds the document stored (the unique constraints arbitrate) and
+counts it as skipped: every file is stored once (``benchmarks/dask_cluster.py`` proves it on
+10,000 documents with a worker killed mid-run).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +62,7 @@ from baocao.store.export import (
     typed_frame,
 )
 from baocao.store.ingest import (
+    DEFAULT_TIMEOUT,
     IngestReport,
     Progress,
     checked_listing,
@@ -55,7 +70,10 @@ from baocao.store.ingest import (
     plan,
     same_bytes,
 )
+from baocao.store.ingest import _crash_result as crash_result
+from baocao.store.ingest import _timeout_result as timeout_result
 from baocao.store.inputs import Selection
+from baocao.store.pool import WorkerPool
 from baocao.store.repository import Done, Saved, record_error, save_prepared
 from baocao.store.worker import Task, process, process_extraction
 
@@ -67,8 +85,10 @@ ERROR_COLUMNS = ["path", "sha256", "size", "code", "type", "message", "hint", "e
 def ingest_dask(inputs: Iterable[str | Path], *, scheduler: str | None = None,
                 output: str = "db", db: str | None = None, workers: int | None = None,
                 quiet: bool = False, limits: Limits | None = None,
-                batch_size: int = 8, select: Selection | None = None) -> IngestReport:
-    """Ingest on the cluster at ``scheduler`` (a local cluster of ``workers`` when None)."""
+                batch_size: int = 8, select: Selection | None = None,
+                timeout: float | None = DEFAULT_TIMEOUT) -> IngestReport:
+    """Ingest on the cluster at ``scheduler`` (a local cluster of ``workers`` when None);
+    a file not read within ``timeout`` seconds is recorded as a timeout (BC202)."""
     try:
         from distributed import Client, LocalCluster
     except ImportError as e:
@@ -88,31 +108,73 @@ def ingest_dask(inputs: Iterable[str | Path], *, scheduler: str | None = None,
             if output.startswith(PARQUET_PREFIX):
                 root = Path(output[len(PARQUET_PREFIX):])
                 return _to_parquet(client, names, root, n_workers, quiet, limits, batch_size,
-                                   select)
-            return _to_db(client, names, db, n_workers, quiet, limits, select)
+                                   select, timeout)
+            return _to_db(client, names, db, n_workers, quiet, limits, select, timeout)
     finally:
         if cluster is not None:
             cluster.close()
 
 
+# ── the per-file time limit ──────────────────────────────────────────────────────────────
+
+_pools = threading.local()  # one child process per Dask worker thread, kept between tasks
+
+
+def limited(func: Callable[[Task], dict[str, Any]], task: Task,
+            timeout: float | None) -> dict[str, Any]:
+    """``func(task)`` in this thread's child process, killed and replaced past ``timeout``
+    seconds (the result is then the local engine's timeout record); in this thread itself
+    when ``timeout`` is None or 0."""
+    if not timeout or timeout <= 0:
+        return func(task)
+    [(_, result)] = list(_pool(func, timeout).map_unordered([task]))
+    return result
+
+
+def _pool(func: Callable[[Task], dict[str, Any]], timeout: float) -> WorkerPool[Task, Any]:
+    pools: dict[tuple[str, float], WorkerPool[Task, Any]] = _pools.__dict__.setdefault("by", {})
+    key = (func.__name__, float(timeout))
+    if key not in pools:
+        _allow_children()
+        pools[key] = WorkerPool(1, func, timeout=timeout, on_timeout=timeout_result(timeout),
+                                on_crash=crash_result)
+    return pools[key]
+
+
+def _allow_children() -> None:
+    """Dask's nanny starts worker processes as daemons, which multiprocessing forbids to
+    start children. The flag only guards that; the children are daemons themselves (ended
+    with this process) and the pool's fork server exits when this process dies, even by
+    SIGKILL. Same as ``distributed.worker.daemon: false`` in the Dask configuration."""
+    me = multiprocessing.current_process()
+    if me.daemon:
+        me._config["daemon"] = False  # type: ignore[attr-defined]
+
+
+def read_file(task: Task, timeout: float | None = DEFAULT_TIMEOUT) -> dict[str, Any]:
+    """On a Dask worker: ``store.worker.process`` under the time limit."""
+    return limited(process, task, timeout)
+
+
 # ── database output ──────────────────────────────────────────────────────────────────────
 
 def _to_db(client: Any, inputs: Iterable[str | Path], db: str | None, n_workers: int,
-           quiet: bool, limits: Limits, select: Selection | None = None) -> IngestReport:
+           quiet: bool, limits: Limits, select: Selection | None = None,
+           timeout: float | None = DEFAULT_TIMEOUT) -> IngestReport:
     from distributed import as_completed
 
     with database_run(inputs, db, engine="dask", workers=n_workers, quiet=quiet,
                       limits=limits, select=select) as (writer, items):
         tasks = list(plan(items, writer.done, writer, limits))
         if is_sqlite(writer.url):  # one writer: workers extract, this process stores
-            futures = client.map(process, tasks, pure=False, retries=1)
+            futures = client.map(read_file, tasks, timeout=timeout, pure=False, retries=1)
             task_of = {future.key: task for future, task in zip(futures, tasks)}
             for future, result in as_completed(futures, with_results=True):
                 writer.stored(task_of[future.key], result)
         else:
             futures = client.map(store_on_worker, tasks, url=writer.url,
                                  ev=writer.extractor_version, run_id=writer.report.run_id,
-                                 pure=False, retries=1)
+                                 timeout=timeout, pure=False, retries=1)
             task_of = {future.key: task for future, task in zip(futures, tasks)}
             for future, outcome in as_completed(futures, with_results=True):
                 _tally(writer.report, writer.progress, outcome)
@@ -120,10 +182,11 @@ def _to_db(client: Any, inputs: Iterable[str | Path], db: str | None, n_workers:
     return writer.report
 
 
-def store_on_worker(task: Task, url: str, ev: str, run_id: int) -> dict[str, Any]:
-    """On a Dask worker: extract ``task`` and store it in its own transaction (retried while
-    the database is unreachable, like the local writer's)."""
-    result = process(task)
+def store_on_worker(task: Task, url: str, ev: str, run_id: int,
+                    timeout: float | None = DEFAULT_TIMEOUT) -> dict[str, Any]:
+    """On a Dask worker: extract ``task`` (under the time limit) and store it in its own
+    transaction (retried while the database is unreachable, like the local writer's)."""
+    result = read_file(task, timeout)
     with session_scope(url) as session:
         if not result["ok"]:
             record = {**result["error"], "path": task.path}
@@ -191,7 +254,8 @@ def remove_uncommitted(root: Path) -> int:
 
 def _to_parquet(client: Any, inputs: Iterable[str | Path], root: Path, n_workers: int,
                 quiet: bool, limits: Limits, batch_size: int,
-                select: Selection | None = None) -> IngestReport:
+                select: Selection | None = None,
+                timeout: float | None = DEFAULT_TIMEOUT) -> IngestReport:
     from distributed import as_completed
 
     root.mkdir(parents=True, exist_ok=True)
@@ -207,7 +271,8 @@ def _to_parquet(client: Any, inputs: Iterable[str | Path], root: Path, n_workers
     sink = _ListingErrors(report, progress, done)
     tasks = list(plan(items, done, sink, limits))
     batches = [tasks[i:i + batch_size] for i in range(0, len(tasks), batch_size)]
-    futures = client.map(write_batch, batches, root=str(root), ev=ev, pure=False, retries=1)
+    futures = client.map(write_batch, batches, root=str(root), ev=ev, timeout=timeout,
+                         pure=False, retries=1)
     try:
         batch_of = {future.key: batch for future, batch in zip(futures, batches)}
         for future, outcomes in as_completed(futures, with_results=True):
@@ -251,7 +316,8 @@ def _batch_key(keys: list[str], ev: str) -> str:
     return hashlib.sha1("\n".join([ev, *sorted(keys)]).encode()).hexdigest()[:20]
 
 
-def write_batch(tasks: list[Task], root: str, ev: str) -> list[dict[str, Any]]:
+def write_batch(tasks: list[Task], root: str, ev: str,
+                timeout: float | None = DEFAULT_TIMEOUT) -> list[dict[str, Any]]:
     """On a Dask worker: extract a batch, write its part files, then its commit marker."""
     facts: list[dict[str, Any]] = []
     checks: list[dict[str, Any]] = []
@@ -259,7 +325,7 @@ def write_batch(tasks: list[Task], root: str, ev: str) -> list[dict[str, Any]]:
     errors: list[dict[str, Any]] = []
     outcomes: list[dict[str, Any]] = []
     for task in tasks:
-        result = process_extraction(task)
+        result = limited(process_extraction, task, timeout)
         if not result["ok"]:
             errors.append({**result["error"], "path": task.path, "sha256": task.sha256,
                            "size": task.size})

@@ -3,8 +3,10 @@ a partitioned Parquet dataset and to PostgreSQL (and SQLite, stored by the clien
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from baocao.cli import main
 from baocao.store.dask_engine import ingest_dask, read_dataset
 from baocao.store.db import session_scope
 from baocao.store.models import DocumentRow, ExtractionRow, FactRow, VersionRow
-from tests.conftest import CORPUS, SEEDS, extraction_of
+from tests.conftest import CORPUS, ROOT, SEEDS, extraction_of
 
 pytest_plugins = ["tests.conftest_db"]
 distributed = pytest.importorskip("distributed", reason="the [dask] extra is not installed")
@@ -111,3 +113,81 @@ def test_cli_engine_dask(scheduler: str, inputs: list[Path], tmp_path: Path) -> 
     assert len(frame) == n_facts(inputs[:2])
     bad = CliRunner().invoke(main, ["ingest", str(inputs[0]), "--output", f"parquet:{out}"])
     assert bad.exit_code == 2 and "--engine dask" in bad.output
+
+
+# ── the per-file time limit ──────────────────────────────────────────────────────────────
+
+@pytest.fixture
+def with_slow_file(tmp_path: Path) -> Path:
+    """Two seeds and a real report 150 times as long (about 25 s to read here, the seeds
+    0.1 s): past a 3 s limit, the slow one only."""
+    folder = tmp_path / "slow-in"
+    folder.mkdir()
+    shutil.copy(SEEDS[0], folder / "a.txt")
+    shutil.copy(SEEDS[2], folder / "c.txt")
+    (folder / "slow.txt").write_text(SEEDS[3].read_text(encoding="utf-8") * 150,
+                                     encoding="utf-8")
+    return folder
+
+
+def test_dask_time_limit_records_a_timeout_and_goes_on(scheduler: str, with_slow_file: Path,
+                                                       db_url: str) -> None:
+    from baocao.store.repository import list_errors
+
+    started = time.monotonic()
+    report = ingest_dask([with_slow_file], scheduler=scheduler, db=db_url, quiet=True,
+                         timeout=3)
+    assert time.monotonic() - started < 60  # the slow file was stopped, not waited for
+    assert report.new == 2
+    assert [(Path(e["path"]).name, e["code"]) for e in report.errors] == [("slow.txt", "BC202")]
+    assert "not read within 3 s" in report.errors[0]["message"]
+    with session_scope(db_url) as session:
+        errors = list_errors(session)
+        assert [(Path(e["path"]).name, e["code"], e["attempts"]) for e in errors] == [
+            ("slow.txt", "BC202", 1)]
+    assert _stored(db_url)[0] == 2
+    again = ingest_dask([with_slow_file], scheduler=scheduler, db=db_url, quiet=True, timeout=3)
+    assert (again.new, again.skipped, again.failed) == (0, 2, 1)  # a timeout is tried again
+    with session_scope(db_url) as session:
+        assert [e["attempts"] for e in list_errors(session)] == [2]
+
+
+def test_dask_time_limit_in_parquet_output(scheduler: str, with_slow_file: Path,
+                                           tmp_path: Path) -> None:
+    out = tmp_path / "slow-dataset"
+    report = ingest_dask([with_slow_file], scheduler=scheduler, output=f"parquet:{out}",
+                         quiet=True, timeout=3, batch_size=1)
+    assert (report.new, report.failed) == (2, 1)
+    errors = read_dataset(out, "errors")
+    assert [(Path(p).name, c) for p, c in zip(errors["path"], errors["code"])] == [
+        ("slow.txt", "BC202")]
+    assert len(read_dataset(out, "documents")) == 2
+
+
+# ── a real cluster: separate scheduler and worker processes, one killed ──────────────────
+
+_spec = importlib.util.spec_from_file_location("bench_dask_cluster",
+                                               ROOT / "benchmarks" / "dask_cluster.py")
+assert _spec is not None and _spec.loader is not None
+bench = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench)
+
+
+@pytest.mark.timeout(900)
+def test_cluster_with_a_worker_killed_stores_every_document_once(
+        pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dask scheduler` and two `dask worker` processes; `baocao ingest --engine dask` of 150
+    generated documents into PostgreSQL; worker 1's whole process group killed with SIGKILL
+    once a quarter is stored, a replacement started: each file is stored exactly once."""
+    monkeypatch.setattr(bench.ingest_bench, "CACHE", tmp_path / "generated")
+    files = bench.generated(150)
+    result = bench.prove(files, pg_url, workers=2, kill_at=0.25, folder=tmp_path / "cluster",
+                         say=lambda s: None)
+    assert result["exit_code"] == 0, result["output"]
+    assert "stored_at_kill" in result and result["stored_at_kill"] < len(files)
+    v = result["verify"]
+    assert v["documents"] == v["versions"] == v["extractions"] == v["distinct_hashes"] == 150
+    assert (v["missing"], v["unexpected"], v["errors"]) == (0, 0, {})
+    assert v["documents_with_several_versions"] == v["versions_with_several_extractions"] == 0
+    assert bench.stored_once(v, 150)
+    assert result["rerun"]["exit_code"] == 0 and result["rerun"]["documents"] == 150
