@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import ColumnElement, exists, false, func, select, true
+from sqlalchemy import ColumnElement, exists, func, select, true
 from sqlalchemy.orm import Session
 
 from baocao.extractor.context import places as province_vocabulary
@@ -120,17 +120,6 @@ def may_see_document(session: Session, user: Principal, document_id: int,
         return True
     return session.scalar(select(exists().where(AssignmentRow.document_id == document_id,
                                                 AssignmentRow.user_id == user.id))) or False
-
-
-def unplaced_clause() -> ColumnElement[bool]:
-    """Documents whose effective place is missing or not a known place (SQL side of
-    ``plausible_place``: an exact match on the known spellings; the Python check folds)."""
-    place = effective_place()
-    return place.is_(None) | place.not_in(list(known_places()))
-
-
-def never() -> ColumnElement[bool]:
-    return false()
 
 
 # ── effective metadata ─────────────────────────────────────────────────────────────────

@@ -38,6 +38,7 @@ from baocao.store.models import (
     DocumentRow,
     ExtractionRow,
     FactRow,
+    FlagRow,
     RecheckRow,
     ReviewRow,
     VersionRow,
@@ -47,6 +48,7 @@ PAGE_SIZE = 50
 SORTS = ("state", "failed", "date", "place", "changed")
 STATE_ORDER = {"needs_review": 0, "in_review": 1, "unreviewed": 2, "reviewed": 3}
 MAX_SEARCH = 200
+MAX_RENDERINGS = 12  # listed under one report; the rest counted
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class Report:
 
     lead: dict[str, Any]
     renderings: list[dict[str, Any]] = field(default_factory=list)
+    size: int = 1        # renderings in all (only the first MAX_RENDERINGS are listed)
 
     @property
     def id(self) -> int:
@@ -112,6 +115,20 @@ def _decided() -> Any:
             .correlate(DocumentRow, ExtractionRow).scalar_subquery())
 
 
+def _open_flags() -> Any:
+    """Differences a re-ingest found against reviewers' corrections, not yet settled."""
+    return (select(func.count()).select_from(FlagRow)
+            .where(FlagRow.document_id == DocumentRow.id, FlagRow.resolved_at.is_(None))
+            .correlate(DocumentRow).scalar_subquery())
+
+
+def _stale() -> Any:
+    """Corrected, but the checks were not rerun on the current extraction (a re-ingest):
+    the failed count is the extraction's own until someone opens the document."""
+    corrected = exists().where(CorrectionRow.document_id == DocumentRow.id)
+    return case((and_(RecheckRow.extraction_id.is_(None), corrected), 1), else_=0)
+
+
 def _last_change() -> Any:
     """The latest of: a correction, the review state, a metadata correction, the ingest."""
     corrected = (select(func.max(CorrectionRow.updated_at))
@@ -140,39 +157,64 @@ def group_key() -> Any:
     return case((known, joined), else_=literal("d|") + cast(DocumentRow.id, String))
 
 
-def _rows(user: Principal, f: QueueFilters) -> Select[Any]:
-    """Every visible document matching the filters, with what the queue shows of it."""
+def _joined(columns: list[Any]) -> Select[Any]:
+    """``columns`` of every document's latest version and current extraction, with its
+    recheck, review state and metadata correction joined."""
     x, v, d, r, e = ExtractionRow, VersionRow, DocumentRow, ReviewRow, DocumentEditRow
+    return (select(*columns).select_from(d)
+            .join(v, and_(v.document_id == d.id, v.is_latest.is_(True)))
+            .join(x, and_(x.version_id == v.id, x.is_current.is_(True)))
+            .outerjoin(RecheckRow, RecheckRow.extraction_id == x.id)
+            .outerjoin(r, r.document_id == d.id)
+            .outerjoin(e, e.document_id == d.id))
+
+
+def _state() -> Any:
+    return func.coalesce(ReviewRow.state, "unreviewed")
+
+
+def _rank() -> Any:
+    return case(*((_state() == s, n) for s, n in STATE_ORDER.items()), else_=9)
+
+
+def _lean(user: Principal, f: QueueFilters) -> Select[Any]:
+    """What grouping and sorting need of every visible document matching the filters (the
+    costly columns of a row, such as progress or flags, are read for the shown page only)."""
     place = _meta("place")
-    state = func.coalesce(r.state, "unreviewed")
-    rank = case(*((state == s, n) for s, n in STATE_ORDER.items()), else_=9)
-    query = (select(
-        d.id, d.path, _meta("doc_type").label("doc_type"), _meta("number").label("number"),
-        case((e.number.is_not(None), None), else_=x.symbol).label("symbol"), x.issuer,
-        place.label("place"), _meta("date_value").label("date_value"), x.period_text,
-        _meta("title").label("title"), x.n_facts, _failed().label("failed"),
-        state.label("state"), rank.label("rank"), v.format, v.number.label("version"),
-        _decided().label("decided"), _last_change().label("changed"),
-        group_key().label("gkey"))
-        .join(v, and_(v.document_id == d.id, v.is_latest.is_(True)))
-        .join(x, and_(x.version_id == v.id, x.is_current.is_(True)))
-        .outerjoin(RecheckRow, RecheckRow.extraction_id == x.id)
-        .outerjoin(r, r.document_id == d.id)
-        .outerjoin(e, e.document_id == d.id)
-        .where(visible_clause(user, place)))
+    columns = [DocumentRow.id, group_key().label("gkey"), _rank().label("rank"),
+               _failed().label("failed"), _meta("date_value").label("date_value"),
+               place.label("place")]
+    if f.sort == "changed":
+        columns.append(_last_change().label("changed"))
+    query = _joined(columns).where(visible_clause(user, place))
     if f.place:
         query = query.where(place == f.place)
     if f.period:
         query = query.where(_period(f.period))
     if f.state in REVIEW_STATES:
-        query = query.where(state == f.state)
+        query = query.where(_state() == f.state)
     if f.indicator:
+        x, d = ExtractionRow, DocumentRow
         in_facts = exists().where(FactRow.extraction_id == x.id, FactRow.indicator == f.indicator)
         in_corrections = exists().where(CorrectionRow.document_id == d.id,
                                         CorrectionRow.indicator == f.indicator)
         query = query.where(or_(in_facts, in_corrections))
     if f.q.strip():
         query = query.where(_search(f.q))
+    return query
+
+
+def _details(ids: list[int]) -> Select[Any]:
+    """Everything a row shows, for the documents ``ids``."""
+    x, v, d, e = ExtractionRow, VersionRow, DocumentRow, DocumentEditRow
+    query = _joined([
+        d.id, d.path, _meta("doc_type").label("doc_type"), _meta("number").label("number"),
+        case((e.number.is_not(None), None), else_=x.symbol).label("symbol"), x.issuer,
+        _meta("place").label("place"), _meta("date_value").label("date_value"), x.period_text,
+        _meta("title").label("title"), x.n_facts, _failed().label("failed"),
+        _state().label("state"), _rank().label("rank"), v.format, v.number.label("version"),
+        _decided().label("decided"), _last_change().label("changed"),
+        _open_flags().label("flags"), _stale().label("stale")]).where(d.id.in_(ids))
     return query
 
 
@@ -199,35 +241,65 @@ def _order(sort: str, g: Any) -> list[Any]:
     keys = {"state": [g.c.rank.asc()], "failed": [],
             "date": [g.c.date_value.is_(None), g.c.date_value.desc()],
             "place": [g.c.place.is_(None), g.c.place.asc()],
-            "changed": [g.c.changed.desc()]}
+            "changed": [g.c.changed.desc()] if "changed" in g.c else []}
     return [*keys.get(sort, keys["state"]), g.c.failed.desc(), g.c.lead.asc()]
 
 
+def _id_list(session: Session, column: Any) -> Any:
+    """The ids of a group as one text (group_concat on SQLite, string_agg on PostgreSQL)."""
+    text = cast(column, String)
+    if session.get_bind().dialect.name == "postgresql":
+        return func.string_agg(text, literal(","))
+    return func.group_concat(text, literal(","))
+
+
 def queue_page(session: Session, user: Principal, f: QueueFilters) -> QueuePage:
-    """One page of the queue as ``user`` may see it."""
-    rows = _rows(user, f).subquery()
-    groups = (select(rows.c.gkey, func.min(rows.c.id).label("lead"),
-                     func.min(rows.c.rank).label("rank"), func.max(rows.c.failed).label("failed"),
-                     func.max(rows.c.date_value).label("date_value"),
-                     func.min(rows.c.place).label("place"),
-                     func.max(rows.c.changed).label("changed"),
-                     func.count().label("n"))
-              .group_by(rows.c.gkey).subquery())
-    total, documents = session.execute(
-        select(func.count(), func.coalesce(func.sum(groups.c.n), 0))).one()
+    """One page of the queue as ``user`` may see it: one grouped query over the matching
+    documents (the page of reports, their members' ids and the totals), then the shown
+    documents' rows by id."""
+    rows = _lean(user, f).subquery()
+    aggregates = [rows.c.gkey, func.min(rows.c.id).label("lead"),
+                  func.min(rows.c.rank).label("rank"), func.max(rows.c.failed).label("failed"),
+                  func.max(rows.c.date_value).label("date_value"),
+                  func.min(rows.c.place).label("place"), func.count().label("n"),
+                  _id_list(session, rows.c.id).label("ids")]
+    if f.sort == "changed":
+        aggregates.append(func.max(rows.c.changed).label("changed"))
+    groups = select(*aggregates).group_by(rows.c.gkey).subquery()
+    page = max(1, f.page)
+    found = _page_of(session, groups, f.sort, page)
+    if not found and page > 1:   # past the end: the last page
+        total = session.scalar(select(func.count()).select_from(groups)) or 0
+        page = max(1, -(-total // PAGE_SIZE))
+        found = _page_of(session, groups, f.sort, page)
+    total = int(found[0].total) if found else 0
+    documents = int(found[0].documents) if found else 0
+    members: dict[int, list[int]] = {}
+    for g in found:
+        ids = sorted(int(i) for i in str(g.ids).split(",") if i)
+        members[g.lead] = ids
+    wanted = [i for ids in members.values() for i in ids[:MAX_RENDERINGS * 4]]
+    details = {r["id"]: r for r in (dict(m) for m in session.execute(
+        _details(wanted)).mappings())} if wanted else {}
+    reports = []
+    for g in found:
+        shown = sorted((details[i] for i in members[g.lead] if i in details),
+                       key=lambda r: (r["rank"], -(r["failed"] or 0), r["id"]))
+        if shown:
+            reports.append(Report(shown[0], shown[:MAX_RENDERINGS], int(g.n)))
     pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, f.page), pages)
-    keys = list(session.scalars(select(groups.c.gkey).order_by(*_order(f.sort, groups))
-                                .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
-    members: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
-    if keys:
-        found = session.execute(select(rows).where(rows.c.gkey.in_(keys))
-                                .order_by(rows.c.rank, rows.c.failed.desc(), rows.c.id))
-        for row in found.mappings():
-            members[row["gkey"]].append(dict(row))
-    reports = [Report(m[0], m) for k in keys if (m := members[k])]
-    return QueuePage(reports, int(total), int(documents), page, pages,
+    return QueuePage(reports, total, documents, min(page, pages), pages,
                      *_choices(session, user))
+
+
+def _page_of(session: Session, groups: Any, sort: str, page: int) -> list[Any]:
+    """The reports of page ``page``, each with the totals of the whole list."""
+    query = (select(groups.c.lead, groups.c.n, groups.c.ids,
+                    func.count().over().label("total"),
+                    func.sum(groups.c.n).over().label("documents"))
+             .order_by(*_order(sort, groups)).limit(PAGE_SIZE)
+             .offset((page - 1) * PAGE_SIZE))
+    return list(session.execute(query))
 
 
 _CHOICES: LRU[tuple[Any, ...], tuple[list[str], list[int]]] = LRU(64)

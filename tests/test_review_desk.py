@@ -260,6 +260,10 @@ def test_flags_list_the_old_correction_and_the_new_value(review_db: ReviewDB) ->
     an = review_db.client("an")
     html = an.get(f"/doc/{doc}/flags").text
     assert "2 chưa xử lý" in html
+    queue = an.get("/").text      # the queue says so, and its checks were not rerun yet
+    assert f'<a class="flags-link" href="/doc/{doc}/flags">2 khác biệt' in queue
+    row = re.search(rf'<tr data-doc="{doc}".*?</tr>', queue, re.S)[0]
+    assert 'class="stale"' in row and "cần rà soát lại" in row
     section = re.search(rf'id="k-{edited}".*?</section>', html, re.S)[0]
     assert "nhãn của Bình" in section and "giá trị trích xuất mới khác bản đã sửa" in section
     assert "đã sửa" in section and "binh" in section and "nhãn sai" in section
