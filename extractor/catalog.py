@@ -94,6 +94,18 @@ def frameworks_for(text: str) -> list[Framework]:
         [fw for fw in frameworks() if not fw.applies_when]
 
 
+_ALIASES: dict[int, tuple[Framework, list[tuple[Indicator, str]]]] = {}
+
+
+def _folded_aliases(fw: Framework) -> list[tuple[Indicator, str]]:
+    """Every non-empty folded alias of the framework's indicators, in order, folded once."""
+    kept = _ALIASES.get(id(fw))
+    if kept is None or kept[0] is not fw:
+        kept = _ALIASES[id(fw)] = (fw, [(ind, a) for ind in fw.indicators
+                                        for a in map(_fold, ind.aliases) if a])
+    return kept[1]
+
+
 def match_indicator(label: str | None, context: str, candidates: list[Framework],
                     denominator: float | None = None) -> str | None:
     """``framework.indicator`` id whose alias the label (or its section context) names."""
@@ -103,13 +115,11 @@ def match_indicator(label: str | None, context: str, candidates: list[Framework]
             continue
         best: tuple[int, str] | None = None
         for fw in candidates:
-            for ind in fw.indicators:
-                for alias in ind.aliases:
-                    a = _fold(alias)
-                    if a and a in folded:
-                        score = len(a) + (50 if denominator is not None and ind.max == denominator else 0)
-                        if best is None or score > best[0]:
-                            best = (score, f"{fw.id}.{ind.id}")
+            for ind, a in _folded_aliases(fw):
+                if a in folded:
+                    score = len(a) + (50 if denominator is not None and ind.max == denominator else 0)
+                    if best is None or score > best[0]:
+                        best = (score, f"{fw.id}.{ind.id}")
         if best is not None:
             return best[1]
     return None

@@ -93,11 +93,14 @@ def find_cues(text: str) -> list[Cue]:
             k = len(tokens)
             if k == 1 or tuple(lowers[i:i + k]) == tokens:
                 for label in labels:
-                    found.append((i, i + k, label))
+                    found.append((spans[i][0], spans[i + k - 1][1], label))
+    return _cues(text, found)
+
+
+def _cues(text: str, found: list[tuple[int, int, str]]) -> list[Cue]:
     out: list[Cue] = []
-    for i, j, label in sorted(found, key=lambda x: (x[0], x[1])):
+    for start, end, label in sorted(found, key=lambda x: (x[0], x[1])):
         category, _, key = label.partition(":")
-        start, end = spans[i][0], spans[j - 1][1]
         out.append(Cue(category, key or category, start, end, text[start:end]))
     return out
 

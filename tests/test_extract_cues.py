@@ -79,6 +79,8 @@ def test_same_cues_as_spacy_on_corpus_and_devset() -> None:
     "TỶ LỆ  hồ sơ\nđúng   hạn\r\n(đạt) 12 điểm/100 điểm; xếp hạng 5/63 tỉnh, thành phố.",
     "chậm nhất ngày 31/12/2024,trước ngày 15/01/2025 ;  tối đa 30 ngày",
     "   đạt\tkhoảng 50 %  so với cùng kỳ\u00a0năm 2023 ",
+    "İSTANBUL tỷ lệ 5%, TỶ LỆ hồ sơ; Tỷ Lệ\u2028hồ sơ",
+    "(đạt)(tỷ lệ)%%/ .",
     "",
 ])
 def test_same_cues_as_spacy_on_edge_texts(text: str) -> None:

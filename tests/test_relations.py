@@ -358,3 +358,24 @@ def test_pair_count_counts_the_pairs_a_bare_share_tries() -> None:
                     if a is not b and _compatible(a, b) and a.value <= b.value])
         assert _pair_count(nodes) == want
     assert want > 1000
+
+
+def test_abbreviation_search_finds_what_the_whole_text_pattern_finds() -> None:
+    """_abbreviation_matches searches only before each "(AB)"; it must give the matches of the
+    pattern run over the whole text, on every corpus and devset text and on the hard cases."""
+    from baocao.extractor.relations import _ABBREVIATION, _abbreviation_matches
+    from baocao.parsers import parse
+
+    root = Path(__file__).resolve().parents[1]
+    texts = [parse(f).text for f in sorted((root / "corpus/seeds").glob("*.txt"))]
+    texts += [f.read_text(encoding="utf-8")
+              for f in sorted((root.parent / "shared/devset/texts").glob("*.txt"))]
+    texts += ["một hai ba bốn năm sáu bảy tám (BTT) hồ sơ (HS)(HS) x(AB) a, b c (BC)",
+              "Cổng Dịch vụ công quốc gia (DVCQG);  dịch vụ công\ntrực tuyến (DVCTT) và (ĐT)",
+              "(AB) đầu văn bản (VB) " + "từ " * 10 + "(TT)", "", "không có gì"]
+    found = 0
+    for text in texts:
+        want = [(m.span(), m.groups()) for m in _ABBREVIATION.finditer(text)]
+        assert [(m.span(), m.groups()) for m in _abbreviation_matches(text)] == want
+        found += len(want)
+    assert found >= 10
