@@ -57,11 +57,21 @@ router = APIRouter()
 META_FORM = ("place", "doc_type", "number", "date_value", "title")
 
 
+MAX_ID = 2**31 - 1   # ids and versions are 32-bit integers in the database
+
+
 def _int(form: dict[str, str], name: str) -> int:
     value = form.get(name, "")
-    if not value.isdigit() or len(value) > 12:
+    if not value.isascii() or not value.isdigit() or len(value) > 10 or int(value) > MAX_ID:
         raise HTTPException(400, f"{name}: số nguyên")
     return int(value)
+
+
+def _known_id(value: int) -> int:
+    """A path id that can name a row (anything else is a page that does not exist)."""
+    if not 0 < value <= MAX_ID:
+        raise HTTPException(404, "không có trang này")
+    return value
 
 
 def _reason(form: dict[str, str]) -> str | None:
@@ -70,7 +80,7 @@ def _reason(form: dict[str, str]) -> str | None:
 
 def _open(session: Session, user: Principal, document_id: int) -> Current:
     """The document's current extraction if it exists and ``user`` may see it (else 404)."""
-    cur = current(session, document_id) if 0 < document_id < 2**62 else None
+    cur = current(session, document_id) if 0 < document_id <= MAX_ID else None
     if cur is None or not may_see_document(session, user, document_id, cur.place):
         raise HTTPException(404, "không có văn bản này")
     return cur
@@ -93,8 +103,12 @@ def _page(request: Request, name: str, user: Principal, status: int = 200,
 def queue(request: Request, user: User, place: str = "", period: str = "",
           indicator: str = "", state: str = "", page: Annotated[int, Query(ge=1, le=10**6)] = 1,
           q: str = "", sort: str = "state") -> Response:
-    filters = QueueFilters(place[:200], period[:100], indicator[:64], state[:16], page,
-                           q.replace("\x00", "")[:200], sort if sort in SORTS else "state")
+    def text(value: str, size: int) -> str:   # NUL is refused by PostgreSQL: never a match
+        return value.replace("\x00", "")[:size]
+
+    filters = QueueFilters(text(place, 200), text(period, 100), text(indicator, 64),
+                           text(state, 16), page, text(q, 200),
+                           sort if sort in SORTS else "state")
     with scope(request) as session:
         found = queue_page(session, user, filters)
     return _page(request, "queue.html", user, q=found, f=filters)
@@ -195,7 +209,7 @@ def flag_decision(request: Request, p: Post, document_id: int, flag_id: int) -> 
     try:
         with scope(request) as session:
             cur = _open(session, p.user, document_id)
-            decide(session, p.user, cur, flag_id, p.form.get("decision", ""), expected,
+            decide(session, p.user, cur, _known_id(flag_id), p.form.get("decision", ""), expected,
                    _reason(p.form))
             _rerun_checks(session, sources, cur)
     except Conflict as e:
@@ -243,7 +257,8 @@ def second_verdict(request: Request, p: Post, correction_id: int) -> Response:
     reason = _reason(p.form)
     try:
         with scope(request) as session:
-            second_review(session, p.user, correction_id, expected, p.form.get("verdict", ""),
+            second_review(session, p.user, _known_id(correction_id), expected,
+                          p.form.get("verdict", ""),
                           reason)
     except Conflict as e:
         return _second_page(request, p.user, 409, error=str(e))

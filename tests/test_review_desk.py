@@ -379,3 +379,25 @@ def test_second_review_and_agreement_in_the_stats(review_db: ReviewDB) -> None:
     assert '<td class="num given">2</td>' in an_row and '<td class="num agreement">—' in an_row
     assert re.search(r'<tr data-day="[\d-]+" data-reviewer="binh">', stats)
     assert binh.get("/admin/stats").status_code == 403
+
+
+def test_hostile_input_on_the_desk_pages(review_db: ReviewDB) -> None:
+    """Huge ids, NUL bytes and out-of-range numbers: typed answers, never a 500."""
+    an = review_db.client("an")
+    doc = review_db.doc_id("000")
+    for path in ("/doc/99999999999999999999/meta", "/doc/0/flags", "/doc/-1/meta",
+                 "/doc/2147483648/flags"):
+        assert an.get(path).status_code == 404, path
+    for query in ("q=a%00b", "place=%00", "period=%00", "indicator=x%00", "sort=%00",
+                  "state=%00", "q=" + "x" * 5000):
+        assert an.get(f"/?{query}").status_code == 200, query
+    form = meta_form(an, doc)
+    assert an.post(f"/doc/{doc}/meta", data={**form, "version": "99999999999"}
+                   ).status_code == 400
+    assert an.post(f"/doc/{doc}/flags/99999999999", data={"csrf": form["csrf"],
+                                                          "version": "0"}).status_code == 404
+    assert an.post("/review/second/1", data={"csrf": form["csrf"], "version": "1",
+                                             "verdict": "agree", "reason": "a\x00b"}
+                   ).status_code == 422                       # no such correction
+    assert an.post(f"/doc/{doc}/meta", data={**form, "reason": "\x00"},
+                   follow_redirects=False).status_code == 303  # NUL dropped from a reason
