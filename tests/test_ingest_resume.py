@@ -1,9 +1,11 @@
 """Killed mid-run with ``kill -9``, a rerun finishes the job: every file exactly once, the
-same counts as a clean run (SQLite and PostgreSQL). Connections dropped by the server
+same counts as a clean run (SQLite and PostgreSQL), with the writer's commits batched by
+count or by time, and only the files whose batch was not committed read again. Connections dropped by the server
 mid-run are ridden out; a database gone for good is a typed error."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,10 +17,17 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from baocao.store.db import dispose, resolve_url, retrying, session_scope
-from baocao.store.errors import DatabaseUnavailableError
-from baocao.store.ingest import ingest
-from baocao.store.models import ExtractionRow, FactRow, RelationRow, Run, VersionRow
+from baocao.store.db import dispose, resolve_url, retrying, session_scope, upgrade
+from baocao.store.errors import DatabaseUnavailableError, StoreError
+from baocao.store.ingest import CommitEvery, ingest
+from baocao.store.models import (
+    ExtractionRow,
+    FactRow,
+    ParsedDocumentRow,
+    RelationRow,
+    Run,
+    VersionRow,
+)
 from tests.conftest import ROOT, SEEDS
 
 pytest_plugins = ["tests.conftest_db"]
@@ -37,7 +46,7 @@ def make_archive(folder: Path) -> None:
 def counts(url: str) -> dict[str, int]:
     with session_scope(url) as session:
         out = {m.__tablename__: session.scalar(select(func.count()).select_from(m)) or 0
-               for m in (VersionRow, ExtractionRow, FactRow, RelationRow)}
+               for m in (VersionRow, ExtractionRow, FactRow, RelationRow, ParsedDocumentRow)}
         out["distinct_sha"] = session.scalar(select(func.count(VersionRow.sha256.distinct()))) or 0
     return out
 
@@ -50,35 +59,109 @@ def stored_extractions(url: str) -> int:
         return 0
 
 
-def test_kill_9_midway_then_rerun_stores_every_file_once(db_url: str, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    # one version for the killed subprocess and the rerun here, even if the code is being edited
-    monkeypatch.setenv("BAOCAO_EXTRACTOR_VERSION", "resume-test")
-    folder = tmp_path / "archive"
-    make_archive(folder)
+def killed_midway(db_url: str, folder: Path, env: dict[str, str], at_least: int
+                  ) -> tuple[int, list[int]]:
+    """Run ``baocao ingest --workers 1`` on ``folder`` in a subprocess with ``env``, kill -9 it
+    once ``at_least`` extractions are committed; (committed then, every count seen before)."""
     command = [sys.executable, "-m", "baocao.cli", "ingest", str(folder), "--db", db_url,
                "--workers", "1", "--quiet"]
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+    seen: list[int] = []
     deadline = time.monotonic() + 120
-    while stored_extractions(db_url) < 5 and time.monotonic() < deadline:
+    while (not seen or seen[-1] < at_least) and time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()
+        seen.append(stored_extractions(db_url))
         time.sleep(0.02)
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     dispose(db_url)
     killed_at = stored_extractions(db_url)
-    assert 5 <= killed_at < N_FILES, "the run was not interrupted midway"
+    assert at_least <= killed_at < N_FILES, "the run was not interrupted midway"
+    return killed_at, seen
 
+
+def rerun_redoes_only_the_uncommitted(db_url: str, folder: Path, tmp_path: Path,
+                                      killed_at: int) -> None:
+    """The rerun reads exactly the files not committed when the run was killed, stores each
+    once, and the database is the same as after a clean run (Documents included)."""
     report = ingest([folder], db=db_url, workers=2, quiet=True)
-    assert report.skipped >= killed_at and report.new + report.skipped == N_FILES
-    assert report.failed == 0
+    assert (report.skipped, report.new, report.failed) == (killed_at, N_FILES - killed_at, 0)
 
     clean = f"sqlite:///{tmp_path / 'clean.db'}"
     ingest([folder], db=clean, workers=2, quiet=True)
     expected = counts(clean)
     assert expected["versions"] == N_FILES == expected["distinct_sha"]
+    assert expected["parsed_documents"] == N_FILES
     assert counts(db_url) == expected
+
+
+def test_kill_9_midway_then_rerun_stores_every_file_once(db_url: str, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commits batched by count (every 4 documents, no time limit): every count seen while
+    it runs is a whole number of batches, and the rerun redoes only what was not committed."""
+    # one version for the killed subprocess and the rerun here, even if the code is being edited
+    monkeypatch.setenv("BAOCAO_EXTRACTOR_VERSION", "resume-test")
+    folder = tmp_path / "archive"
+    make_archive(folder)
+    batch = {"BAOCAO_COMMIT_DOCS": "4", "BAOCAO_COMMIT_MS": "3600000"}
+    killed_at, seen = killed_midway(db_url, folder, batch, at_least=8)
+    assert all(n % 4 == 0 for n in [*seen, killed_at]), seen  # batches, never part of one
+    rerun_redoes_only_the_uncommitted(db_url, folder, tmp_path, killed_at)
+
+
+def test_kill_9_with_commits_batched_by_time(db_url: str, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches too large to fill (1,000 documents) are committed by age (50 ms): documents
+    reach the database while the run goes on, and a kill loses only what was not committed."""
+    monkeypatch.setenv("BAOCAO_EXTRACTOR_VERSION", "resume-test")
+    folder = tmp_path / "archive"
+    make_archive(folder)
+    batch = {"BAOCAO_COMMIT_DOCS": "1000", "BAOCAO_COMMIT_MS": "50"}
+    killed_at, _ = killed_midway(db_url, folder, batch, at_least=5)
+    rerun_redoes_only_the_uncommitted(db_url, folder, tmp_path, killed_at)
+
+
+RUN_AND_COUNT = ("import json, sys\n"
+                 "from baocao.store.ingest import ingest\n"
+                 "r = ingest([sys.argv[1]], db=sys.argv[2], workers=1, quiet=True)\n"
+                 "print(json.dumps([r.new, r.skipped, r.failed]))")
+
+
+def test_two_runs_at_once_store_every_file_once(db_url: str, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two writers batch the same files into one database at once: where one stored a
+    document first, the other's batch is replayed a document at a time and counts it as
+    skipped; every file is stored once, and counted new by one run only."""
+    folder = tmp_path / "archive"
+    make_archive(folder)
+    upgrade(db_url)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "BAOCAO_COMMIT_DOCS": "8",
+           "BAOCAO_EXTRACTOR_VERSION": "two-runs"}
+    runs = [subprocess.Popen([sys.executable, "-c", RUN_AND_COUNT, str(folder), db_url], cwd=ROOT,
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    results = []
+    for run in runs:
+        out, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    new, skipped, failed = (sum(r[i] for r in results) for i in range(3))
+    assert (new, skipped, failed) == (N_FILES, N_FILES, 0), results
+    stored = counts(db_url)
+    assert stored["versions"] == stored["distinct_sha"] == stored["extractions"] == N_FILES
+    assert stored["parsed_documents"] == N_FILES
+
+
+def test_commit_settings_are_read_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BAOCAO_COMMIT_DOCS", "7")
+    monkeypatch.setenv("BAOCAO_COMMIT_MS", "250")
+    assert CommitEvery.from_env() == CommitEvery(docs=7, seconds=0.25)
+    monkeypatch.setenv("BAOCAO_COMMIT_DOCS", "0")   # at least one document a transaction
+    assert CommitEvery.from_env().docs == 1
+    monkeypatch.setenv("BAOCAO_COMMIT_DOCS", "lots")
+    with pytest.raises(StoreError, match="BAOCAO_COMMIT_DOCS='lots' is not a whole number"):
+        CommitEvery.from_env()
 
 
 def _outage(url: str, application: str, seconds: float) -> int:
