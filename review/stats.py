@@ -1,9 +1,9 @@
 """Per-reviewer statistics (admins) and the second review of other reviewers' corrections.
 
 Decisions are read from the audit log (``correction.*`` rows: the log keeps every decision,
-also those a later one replaced), counted per reviewer and per day in Vietnam time, in four
-kinds: accept (``confirm``, ``accept`` of an added fact), edit (``edit``, ``correct``),
-reject, add.
+also those a later one replaced, but not those undone with ``correction.undo``), counted per
+reviewer and per day in Vietnam time, in four kinds: accept (``confirm``, ``accept`` of an
+added fact), edit (``edit``, ``correct``), reject, add.
 
 A second review is another reviewer's verdict on a correction as it stands (its version):
 ``agree``, or ``disagree`` with a reason. A reviewer is offered the corrections (edits,
@@ -89,9 +89,12 @@ def reviewer_stats(session: Session, days: int = DAYS, now: datetime | None = No
     def of(name: str) -> ReviewerStats:
         return stats.setdefault(name, ReviewerStats(name))
 
-    rows = session.execute(select(AuditRow.actor, AuditRow.at, AuditRow.action).where(
-        AuditRow.action.in_(list(KIND_OF)), AuditRow.at >= since))
-    for actor, at, action in rows:
+    undone = _undone(session, since)
+    rows = session.execute(select(AuditRow.id, AuditRow.actor, AuditRow.at, AuditRow.action)
+                           .where(AuditRow.action.in_(list(KIND_OF)), AuditRow.at >= since))
+    for audit_id, actor, at, action in rows:
+        if audit_id in undone:
+            continue
         s, day, kind = of(actor), local_day(at), KIND_OF[action]
         s.days.setdefault(day, dict.fromkeys(KINDS, 0))[kind] += 1
         s.totals[kind] += 1
@@ -107,6 +110,19 @@ def reviewer_stats(session: Session, days: int = DAYS, now: datetime | None = No
                 of(author).disagreed += 1
     shown = sorted({d for s in stats.values() for d in s.days}, reverse=True)
     return sorted(stats.values(), key=lambda s: s.name), shown
+
+
+def _undone(session: Session, since: datetime) -> set[int]:
+    """Audit ids of decisions undone (``correction.undo``; a batch undoes its members)."""
+    out: set[int] = set()
+    for after, in session.execute(select(AuditRow.after).where(
+            AuditRow.action == "correction.undo", AuditRow.at >= since)):
+        out.update(int(i) for i in (after or {}).get("undoes") or [] if str(i).isdigit())
+    if out:
+        for after, in session.execute(select(AuditRow.after).where(
+                AuditRow.action == "correction.batch", AuditRow.id.in_(out))):
+            out.update(int(i) for i in (after or {}).get("audits") or [] if str(i).isdigit())
+    return out
 
 
 # ── second review ──────────────────────────────────────────────────────────────────────

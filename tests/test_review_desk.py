@@ -379,6 +379,15 @@ def test_second_review_and_agreement_in_the_stats(review_db: ReviewDB) -> None:
     assert '<td class="num given">2</td>' in an_row and '<td class="num agreement">—' in an_row
     assert re.search(r'<tr data-day="[\d-]+" data-reviewer="binh">', stats)
     assert binh.get("/admin/stats").status_code == 403
+    # an undone decision is not counted (the audit row review.actions.undo_last writes)
+    with session_scope(review_db.url) as session:
+        confirm = session.scalar(select(AuditRow).where(AuditRow.action == "correction.confirm",
+                                                        AuditRow.actor == "binh"))
+        session.add(AuditRow(actor="binh", action="correction.undo", entity="fact",
+                             entity_id=confirm.entity_id, after={"undoes": [confirm.id]}))
+    row = re.search(r'<tr data-reviewer="binh">.*?</tr>', an.get("/admin/stats").text, re.S)[0]
+    cells = dict(re.findall(r'<td class="num ([\w-]+)">([^<]*)</td>', row))
+    assert cells["k-accept"] == "0" and cells["k-total"] == "2"
 
 
 def test_hostile_input_on_the_desk_pages(review_db: ReviewDB) -> None:
