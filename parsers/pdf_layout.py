@@ -177,7 +177,9 @@ def build_lines(glyphs: Iterable[Glyph], page: int) -> list[Line]:
     overlaps the line's box vertically by half its height and continues it to the right
     (or starts a word within ``_COLUMN_GAP`` font sizes); anything else starts a new line.
 
-    Written as one flat loop: it runs once per character, the reader's innermost loop.
+    Written as one flat loop: it runs once per character, the reader's innermost loop; the
+    comparisons stand for ``min``/``max`` (same results, NaN included: ``min(a, b)`` is ``b``
+    only when ``b < a``), which cost a call each.
     """
     lines: list[Line] = []
     current: list[Glyph] = []
@@ -186,11 +188,18 @@ def build_lines(glyphs: Iterable[Glyph], page: int) -> list[Line]:
         _, x0, g_top, x1, g_bottom, size, _ = g
         if current:
             size = size if size > 1.0 else 1.0
-            height = min(bottom - top, g_bottom - g_top)
-            if (right - 0.6 * size <= x0 <= right + _COLUMN_GAP * size
-                    and min(bottom, g_bottom) - max(top, g_top) >= 0.5 * height):
+            height = bottom - top
+            if g_bottom - g_top < height:
+                height = g_bottom - g_top
+            if right - 0.6 * size <= x0 <= right + _COLUMN_GAP * size and (
+                    (g_bottom if g_bottom < bottom else bottom)
+                    - (g_top if g_top > top else top) >= 0.5 * height):
                 current.append(g)
-                top, bottom, right = min(top, g_top), max(bottom, g_bottom), x1
+                if g_top < top:
+                    top = g_top
+                if g_bottom > bottom:
+                    bottom = g_bottom
+                right = x1
                 continue
             lines.append(_finish_line(current, page))
         current = [g]
@@ -213,7 +222,8 @@ def _finish_line(glyphs: list[Glyph], page: int) -> Line:
     hang, prev_x1, prev_size = first[1], first[3], first[5]
     for i, (ch, x0, g_top, x1, g_bottom, g_size, space) in enumerate(glyphs):
         sup = mixed and g_size < super_size and base - g_bottom > rise
-        if i and (space or x0 - prev_x1 > _SPACE_GAP * max(g_size, prev_size)):
+        if i and (space or x0 - prev_x1 > _SPACE_GAP * (prev_size if prev_size > g_size
+                                                         else g_size)):
             if run_sup:
                 parts.append(("".join(run), True))
                 run, run_sup = [], False
@@ -225,8 +235,14 @@ def _finish_line(glyphs: list[Glyph], page: int) -> Line:
                 parts.append(("".join(run), run_sup))
             run, run_sup = [], sup
         run.append(ch)
-        left, top = min(left, x0), min(top, g_top)
-        right, bottom = max(right, x1), max(bottom, g_bottom)
+        if x0 < left:                       # min/max, as comparisons (see build_lines)
+            left = x0
+        if g_top < top:
+            top = g_top
+        if x1 > right:
+            right = x1
+        if g_bottom > bottom:
+            bottom = g_bottom
         prev_x1, prev_size = x1, g_size
     parts.append(("".join(run), run_sup))
     return Line(_tidy(_markers(parts)), page, (left, top, right, bottom), size, hang)
