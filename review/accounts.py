@@ -12,7 +12,9 @@ admin can change every place's corrections and create accounts, so 2 more. A pas
 also refused when, once folded (lower case, no diacritics, letters and digits only), it is a
 common password of ``data/common_passwords.txt`` with or without digits around it
 (``Password2024!``), a run of a sequence (``123456789012``, ``abcdefghijkl``, a keyboard row),
-one or two characters repeated, or holds the user's own name.
+one or two characters repeated, or is mostly the user's own name (half of its letters and
+digits or more: ``lan-lan-lan-1`` for ``lan``; a phrase that merely contains a short name is
+fine).
 
 **Places.** A reviewer sees the places granted to them, or every place when granted so
 explicitly (``all_places``); none sees nothing. Places are chosen among the *known* ones (the
@@ -117,8 +119,9 @@ def check_password(password: str, name: str, role: str) -> None:
     if folded in common or cores & common:
         raise AccountError("this password is among the most common ones: choose a phrase")
     own = _alnum(name)
-    if len(own) >= 3 and (own in folded or own[::-1] in folded):
-        raise AccountError("a password must not hold the user's name")
+    if len(own) >= 3 and 2 * len(own) * max(folded.count(own), folded.count(own[::-1])) \
+            >= len(folded):
+        raise AccountError("a password must not be mostly the user's name")
 
 
 # ── places ─────────────────────────────────────────────────────────────────────────────────

@@ -80,10 +80,7 @@ async def login(request: Request) -> Response:
     if not await gate.enter():
         await run_in_threadpool(_record_busy, request, name, client)
         return _answer(request, form, SignIn(None, "busy"))
-    try:
-        outcome = await run_in_threadpool(_sign_in, request, name, password, client)
-    finally:
-        gate.leave()
+    outcome = await run_in_threadpool(_sign_in, request, name, password, client)
     if outcome.token is None:
         return _answer(request, form, outcome)
     response = RedirectResponse(safe_next(form.get("next")), 303)
@@ -109,14 +106,19 @@ def _record_busy(request: Request, name: str, client: str) -> None:
 
 
 def _sign_in(request: Request, name: str, password: str, client: str) -> SignIn:
+    """Inside a gate slot, released here when the check ends (even if the request was
+    cancelled meanwhile: the thread still runs the check to its end)."""
     settings = request.app.state.settings
-    with scope(request) as session:
-        outcome = sign_in(session, name, password, client, settings.throttle, settings.ttl)
-        if outcome.token is not None:
-            session.add(AuditRow(user_id=outcome.user_id, actor=name, action="session.login",
-                                 entity="user", entity_id=str(outcome.user_id),
-                                 after={"client": client}))
-        return outcome
+    try:
+        with scope(request) as session:
+            outcome = sign_in(session, name, password, client, settings.throttle, settings.ttl)
+            if outcome.token is not None:
+                session.add(AuditRow(user_id=outcome.user_id, actor=name,
+                                     action="session.login", entity="user",
+                                     entity_id=str(outcome.user_id), after={"client": client}))
+            return outcome
+    finally:
+        request.app.state.login_gate.leave()
 
 
 def _answer(request: Request, form: dict[str, str], outcome: SignIn) -> Response:

@@ -93,6 +93,9 @@ def login(db_url: str, name: str, password: str = GOOD) -> tuple[TestClient, int
     ("nguyenvanlan-99", "nguyenvanlan", "reviewer", "name"),
     ("NAL-nguoi-ra-soat", "lan.nguyen", "reviewer", None),
     ("xx-lan.nguyen-xx", "lan.nguyen", "reviewer", "name"),
+    ("lan-lan-lan-1", "lan", "reviewer", "name"),
+    ("lan-di-cho-mua-rau", "lan", "reviewer", None),  # a phrase holding a short name
+    ("benchmark-pass", "bench", "admin", None),
 ])
 def test_password_rules(password: str, name: str, role: str, why: str | None) -> None:
     if why is None:
