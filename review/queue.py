@@ -14,7 +14,8 @@ corrected, else the extraction's own. Progress is the number of the current extr
 facts a reviewer decided (accepted, corrected or rejected) out of its facts.
 
 Sorts (``SORTS``): by state (needs review first, reviewed last; the default), failed checks,
-date, place or last change, each then by failed checks and id. The filter choices (places,
+date, place (known places A→Z, then the unplaced ones) or last change, each then by failed
+checks and id. The filter choices (places,
 years) are cached per user and database, keyed on a stamp of the data (newest extraction,
 metadata corrections and assignments), so an ingest or a correction shows at once.
 """
@@ -27,7 +28,7 @@ from typing import Any
 from sqlalchemy import DateTime, Select, String, and_, case, cast, exists, func, literal, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
-from baocao.review.access import edited_place, visible_clause
+from baocao.review.access import edited_place, known_places, visible_clause
 from baocao.review.auth import Principal
 from baocao.review.sources import LRU, database_key
 from baocao.store.models import (
@@ -240,7 +241,8 @@ def _order(sort: str, g: Any) -> list[Any]:
     """The ORDER BY of the groups: the chosen key, then failed checks, then first id."""
     keys = {"state": [g.c.rank.asc()], "failed": [],
             "date": [g.c.date_value.is_(None), g.c.date_value.desc()],
-            "place": [g.c.place.is_(None), g.c.place.asc()],
+            "place": [case((g.c.place.in_(list(known_places())), 0), else_=1),
+                      g.c.place.asc()],
             "changed": [g.c.changed.desc()] if "changed" in g.c else []}
     return [*keys.get(sort, keys["state"]), g.c.failed.desc(), g.c.lead.asc()]
 

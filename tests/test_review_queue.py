@@ -91,8 +91,19 @@ def test_queue_sorts_needs_review_first_and_reviewed_last(review_db: ReviewDB) -
     # failed checks: descending whatever the state
     counts = failed(client.get("/?sort=failed").text)
     assert counts == sorted(counts, reverse=True) and counts[0] >= 1
-    # place: A→Z, documents without one last
+    # place: A→Z, documents without one, or with an implausible one, last
+    doc, ex = parsed(ROOT / "corpus" / "seeds" / "000_823effeef226c2f0.txt")
+    copy = ex.model_copy(deep=True)
+    copy.source.sha256, copy.meta.place = "a" * 64, "Số: 191/CĐ-TTg Hà Nội"
+    copy.meta.title = "Công điện"
+    with session_scope(review_db.url) as session:
+        ocr = save_extraction(session, copy, path="/archive/ocr.pdf",
+                              extractor_version="test").document_id
     html = client.get("/?sort=place").text
+    order = rows(html)
+    dak_song = next(i for i, d in enumerate(order) if d in {review_db.doc_id(TXT),
+                                                           review_db.doc_id(PDF)})
+    assert order.index(ocr) > dak_song
     places = re.findall(r'<tr data-doc.*?</td>\s*<td>.*?</td>\s*<td>(.*?)</td>', html, re.S)
     named = [p for p in places if "chưa rõ" not in p]
     assert named == sorted(named) and places[:len(named)] == named
