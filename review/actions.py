@@ -34,6 +34,7 @@ from baocao.store.models import (
     ExtractionRow,
     FactRow,
     FlagRow,
+    RecheckRow,
     ReviewRow,
     utcnow,
 )
@@ -43,6 +44,7 @@ from baocao.store.repository import (
     add_fact,
     correct_fact,
     correction_snapshot,
+    correction_value,
     fact_key,
 )
 
@@ -217,6 +219,7 @@ def fact_action(session: Session, user: Principal, cur: Current, doc: Document |
     row = correction_of(session, cur.document_id, key)
     _expect(row, expected, key)
     before = stored_checks(session, cur.extraction_id)
+    effect = _effect(row)
     try:
         if fact is not None:
             fid = fact.ordinal
@@ -232,7 +235,38 @@ def fact_action(session: Session, user: Principal, cur: Current, doc: Document |
     if not written:
         return Outcome(key, unchanged=True, keys=[key])
     _in_review(session, review, user)
+    if _effect(correction_of(session, cur.document_id, key)) == effect and _checks_current(
+            session, cur, before):
+        return Outcome(key, keys=[key])  # the checks see the same facts: nothing to rerun
     return _rerun(session, user, cur, doc, key, fid, before, [key])
+
+
+def _effect(row: CorrectionRow | None) -> tuple[Any, ...] | None:
+    """What a correction changes in the facts the checks see: nothing (none, or confirmed),
+    the fact gone (rejected), or its fields' values (edited, added). Accepting a fact as it
+    stands changes nothing, so its checks need no rerun (the common decision, and the rerun
+    is most of a decision's time on a long report)."""
+    if row is None or row.action == "confirm":
+        return None
+    if row.action == "reject":
+        return ("reject",)
+    return (row.action, *((n, correction_value(row, n)) for n in sorted(row.fields or [])))
+
+
+def _checks_current(session: Session, cur: Current, before: list[dict[str, Any]]) -> bool:
+    """The stored checks already reflect every correction of the document: a rerun of its
+    own was stored, or no correction changes a fact (then the extraction's checks are the
+    rerun's, and they are stored as such so the page does not rerun them)."""
+    if session.get(RecheckRow, cur.extraction_id) is not None:
+        return True
+    rows = session.scalars(select(CorrectionRow).where(
+        CorrectionRow.document_id == cur.document_id))
+    if any(_effect(r) is not None for r in rows):
+        return False
+    session.add(RecheckRow(extraction_id=cur.extraction_id, checks=before,
+                           n_failed=sum(c["status"] == "fail" for c in before)))
+    session.flush()
+    return True
 
 
 def _year(session: Session, cur: Current) -> int | None:
@@ -455,11 +489,12 @@ def _restore(row: CorrectionRow, snapshot: dict[str, Any], year: int | None) -> 
 
 
 def _undo_one(session: Session, user: Principal, cur: Current, decision: AuditRow,
-              year: int | None, expected: int | None = None) -> str:
+              year: int | None, effects: dict[str, Any], expected: int | None = None) -> str:
     """Restore the correction ``decision`` made to the state it had before; audits
     ``correction.undo``. Conflict when someone changed the fact since (its version moved)."""
     key = decision.entity_id.split(":", 1)[1]
     row = correction_of(session, cur.document_id, key)
+    effects[key] = _effect(row)
     made = (decision.after or {}).get("version")
     if row is None or row.version != made or (expected is not None and row.version != expected):
         raise Conflict("số liệu đã được sửa sau quyết định của bạn: không hoàn tác được", key)
@@ -492,12 +527,13 @@ def undo_last(session: Session, user: Principal, cur: Current, doc: Document | N
         raise InvalidInput("không có gì để hoàn tác: bạn chưa quyết định số liệu nào của văn bản này")
     before = stored_checks(session, cur.extraction_id)
     year = _year(session, cur)
+    effects: dict[str, Any] = {}  # each fact's effect on the checks before the undo
     try:
         if decision.action == "correction.batch":
             ids = [int(i) for i in (decision.after or {}).get("audits") or []]
             rows = list(session.scalars(select(AuditRow).where(AuditRow.id.in_(ids))
                                         .order_by(AuditRow.id.desc()))) if ids else []
-            keys = [_undo_one(session, user, cur, r, year) for r in rows]
+            keys = [_undo_one(session, user, cur, r, year, effects) for r in rows]
             session.add(AuditRow(user_id=user.id, actor=user.name, action="correction.undo",
                                  entity="review", entity_id=str(cur.document_id),
                                  before=None, after={"undoes": [decision.id], "keys": keys}))
@@ -505,11 +541,14 @@ def undo_last(session: Session, user: Principal, cur: Current, doc: Document | N
             target = decision.entity_id.split(":", 1)[1]
             if key is not None and key != target:
                 raise Conflict("quyết định cuối của bạn là ở số liệu khác: hãy tải lại trang", key)
-            keys = [_undo_one(session, user, cur, decision, year, expected)]
+            keys = [_undo_one(session, user, cur, decision, year, effects, expected)]
         session.flush()
     except (StaleDataError, IntegrityError) as e:
         raise Conflict("số liệu này vừa được người khác sửa cùng lúc", key) from e
     _in_review(session, review, user)
+    if all(_effect(correction_of(session, cur.document_id, k)) == effects.get(k) for k in keys
+           ) and _checks_current(session, cur, before):
+        return Outcome(keys[0] if keys else "", keys=keys)
     fid = _fact_id(session, cur, keys[0]) if keys else ""
     return _rerun(session, user, cur, doc, keys[0] if keys else "", fid, before, keys)
 
@@ -566,6 +605,8 @@ def accept_section(session: Session, user: Principal, cur: Current, doc: Documen
                          after={"section": section, "confirmed": len(done), "keys": done,
                                 "audits": audits}, reason=reason))
     _in_review(session, review, user)
+    if _checks_current(session, cur, before):  # confirming changes no fact the checks see
+        return Outcome(done[0], keys=done)
     return _rerun(session, user, cur, doc, done[0], facts[0].ordinal, before, done)
 
 

@@ -151,7 +151,9 @@ def decision_json(request: Request, user: Any, document_id: int, keys: list[str]
                            "after_label": words.of("check_statuses", c["after"])}
                           for c in outcome.get("changes") or []]
     return JSONResponse({
-        "ok": True, **outcome, "facts": facts, "checks_html": str(check_items(view.checks)),
+        "ok": True, **outcome, "facts": facts,
+        # the checks panel only when they ran again (an accept leaves them as they were)
+        **({"checks_html": str(check_items(view.checks))} if outcome.get("rechecked") else {}),
         "n_checks": len(view.checks), "failed": view.failed, "decided": view.decided,
         "total": len(view.facts), "state": view.review_state,
         "state_label": words.of("states", view.review_state),

@@ -148,7 +148,8 @@ def test_a_decision_sent_with_fetch_answers_json_to_update_the_page(review_db: R
     plain = client.post(f"/doc/{doc}/fact/{key}",
                         data={**fact_form(client, doc, key), "action": "accept"},
                         follow_redirects=False)
-    assert plain.status_code == 303 and "saved=" in plain.headers["location"]
+    assert plain.status_code == 303 and f"fact={key}" in plain.headers["location"]
+    assert "saved=" not in plain.headers["location"]  # accepting the correction: no rerun
 
 
 def test_a_save_that_changes_nothing_writes_nothing(review_db: ReviewDB) -> None:
@@ -387,3 +388,28 @@ def test_units_fold_to_the_extractor_vocabulary() -> None:
     assert not same_family("hồ sơ", "thủ tục")
     for family in cues().unit_families:  # every family of the data file, none repeated here
         assert len({unit_family(u) for u in family}) == 1
+
+
+def test_accepting_a_fact_as_it_stands_does_not_rerun_the_checks(review_db: ReviewDB) -> None:
+    from baocao.store.models import RecheckRow
+
+    doc = review_db.doc_id("004_1ab22aee8a00dbb0.txt")
+    key, _, _ = failed_sum(review_db, doc)
+    client = review_db.client("binh")
+    page = client.get(f"/doc/{doc}").text
+    failed = int(re.search(r'id="failed-count"[^>]*>(\d+)', page)[1])
+    form = {**fact_form(client, doc, key), "action": "accept"}
+    data = client.post(f"/doc/{doc}/fact/{key}", data=form, headers=JSON).json()
+    assert data["rechecked"] is False and "checks_html" not in data
+    assert data["facts"][0]["status"] == "accepted" and data["failed"] == failed
+    assert "checks.rerun" not in actions(review_db.url)
+    assert count(review_db.url, RecheckRow) == 1  # the extraction's checks, stored as current
+    assert re.search(r'id="failed-count"[^>]*>(\d+)', client.get(f"/doc/{doc}").text)[1] == str(
+        failed)
+    assert "checks.rerun" not in actions(review_db.url)  # nor on the next view
+    reject = {**fact_form(client, doc, key), "action": "reject"}
+    data = client.post(f"/doc/{doc}/fact/{key}", data=reject, headers=JSON).json()
+    assert data["rechecked"] is True and "checks_html" in data  # the fact left: checks rerun
+    back = {**fact_form(client, doc, key), "action": "accept"}
+    assert client.post(f"/doc/{doc}/fact/{key}", data=back, headers=JSON).json()["rechecked"]
+    assert actions(review_db.url).count("checks.rerun") == 2

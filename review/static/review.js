@@ -264,7 +264,7 @@
       if (mark) mark.className = f.mark + (mark.classList.contains("sel") ? " sel" : "");
     });
     refreshItems();
-    checksList.innerHTML = data.checks_html;
+    if (data.checks_html !== undefined) checksList.innerHTML = data.checks_html;
     $("n-checks").textContent = data.n_checks;
     $("n-failed").textContent = data.failed;
     const failed = $("failed-count");
@@ -279,7 +279,12 @@
     $("review-version").value = data.review_version;
     notice(data);
     updateCounts();
-    applyFilters();
+    if (filtering()) applyFilters();
+  }
+
+  function filtering() {
+    return $("q").value.trim() || $("f-status").value || $("f-kind").value ||
+      $("f-low").checked || $("f-ocr").checked || $("f-flag").checked;
   }
 
   function notice(data) {
@@ -314,39 +319,60 @@
     const n = items.length;
     for (let i = 1; i <= n; i++) {
       const li = items[(from + i + n) % n];
-      if (li && li.dataset.status === "extracted" && visible(li) && items.indexOf(li) !== from) {
+      if (li && li.dataset.status === "extracted" && !li.classList.contains("pending") &&
+          visible(li) && items.indexOf(li) !== from) {
         return li;
       }
     }
     return null;
   }
 
-  async function decide(action) {
-    if (busy || current < 0) return;
+  // Decisions go out one after another (the server locks the document anyway); the next
+  // undecided fact is shown at once, the decided one marked pending until the answer
+  // updates it, its checks and the counts. A refused decision brings its fact back with
+  // what was typed, unless the reviewer is typing in another one.
+  let chain = Promise.resolve();
+
+  function decide(action) {
+    if (current < 0) return chain;
     const li = items[current];
-    const key = li.dataset.key;
+    const key = li.dataset.key, fid = li.dataset.f;
+    const url = form.getAttribute("action");
     const fields = { action, version: $("e-version").value, reason: $("e-reason").value };
     FIELDS.forEach((name) => { fields[name] = $("e-" + name).value; });
-    busy = true;
+    li.classList.add("pending");
+    original = null;
+    const active = document.activeElement;
+    if (active && active.closest && active.closest("#edit-form")) active.blur();
+    const next = nextUndecided(current);
+    if (next) select(next, true, true);
+    else { fill(li); say("Đã xử lý hết các số liệu đang hiện.", "ok"); }
+    chain = chain.then(() => send(url, fields, key, fid));
+    return chain;
+  }
+
+  async function send(url, fields, key, fid) {
     try {
-      const data = await post(form.getAttribute("action"), fields);
-      if (data.unchanged) { say("Không có thay đổi nào để lưu.", "warn"); return; }
+      const data = await post(url, fields);
+      const li = list.querySelector("#fi-" + key);
+      if (data.unchanged) {
+        if (li) li.classList.remove("pending");
+        return;
+      }
       apply(data);
       const done = list.querySelector("#fi-" + key);
       lastDecision = { key, version: done ? done.dataset.v : "" };
-      refreshItems();
-      current = items.indexOf(done);
-      original = null;
-      const next = nextUndecided(current);
-      if (next) select(next, true, true);
-      else if (done) { select(done, false, true); say("Đã xử lý hết các số liệu đang hiện.", "ok"); }
-      if (document.activeElement && document.activeElement.closest("#edit-form")) {
-        document.activeElement.blur();
-      }
+      const sel = items[current];
+      if (sel && sel.dataset.key === key && !dirty()) fill(sel); // back on it: new version
     } catch (e) {
-      say(e.message);
-    } finally {
-      busy = false;
+      const li = list.querySelector("#fi-" + key);
+      if (li) { li.classList.remove("pending"); li.classList.add("refused"); }
+      if (li && !dirty()) {
+        select(li, true, true);
+        FIELDS.forEach((name) => { $("e-" + name).value = fields[name]; });
+        $("e-reason").value = fields.reason;
+      }
+      say(e.message + " (số liệu " + fid + ")");
     }
   }
 
@@ -358,7 +384,9 @@
     decide(action);
   });
 
-  async function undo() {
+  function undo() { chain = chain.then(undoNow); return chain; }
+
+  async function undoNow() {
     if (busy) return;
     busy = true;
     try {
@@ -388,6 +416,7 @@
       .filter((li) => li.dataset.status === "extracted").map((li) => li.dataset.key);
     if (!keys.length) return;
     if (!window.confirm("Chấp nhận " + keys.length + " số liệu chưa xử lý của mục này?")) return;
+    await chain;
     busy = true;
     try {
       const data = await post(rest.getAttribute("action"),
