@@ -158,7 +158,7 @@ class Sampler:
         self.cpu: dict[tuple[str, int], float] = {}
         self.rss: dict[str, float] = defaultdict(float)   # group → peak RSS of one process
         self.tree_uss: dict[str, float] = defaultdict(float)  # group → peak USS of the tree
-        self.role_rss: dict[str, float] = defaultdict(float)  # worker role → peak RSS
+        self.role_rss: dict[str, float] = defaultdict(float)  # process role → peak RSS
         self._stop = threading.Event()
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -184,27 +184,32 @@ class Sampler:
 
     def _run(self) -> None:
         while not self._stop.wait(self.period):
-            with self.lock:
-                groups = {name: self._tree(pid) for name, pid in self.roots.items()}
-            groups["postgresql"] = self._postgres()
-            for name, procs in groups.items():
-                uss = 0.0
-                for p in procs:
-                    try:
-                        times = p.cpu_times()
-                        self.cpu[(name, p.pid)] = times.user + times.system
-                        if name == "postgresql":
-                            continue
-                        full = p.memory_full_info()
-                    except self.psutil.Error:
+            try:
+                self._sample()
+            except Exception as e:  # noqa: BLE001 - a sampler that dies would under-count
+                print(f"sampler: {type(e).__name__}: {e}", file=sys.stderr)
+
+    def _sample(self) -> None:
+        with self.lock:
+            groups = {name: self._tree(pid) for name, pid in self.roots.items()}
+        groups["postgresql"] = self._postgres()
+        for name, procs in groups.items():
+            uss = 0.0
+            for p in procs:
+                try:
+                    times = p.cpu_times()
+                    self.cpu[(name, p.pid)] = times.user + times.system
+                    if name == "postgresql":
                         continue
-                    rss = full.rss / 2**20
-                    uss += full.uss / 2**20
-                    self.rss[name] = max(self.rss[name], rss)
-                    if name.startswith("worker"):
-                        role = _role(p)
-                        self.role_rss[role] = max(self.role_rss[role], rss)
-                self.tree_uss[name] = max(self.tree_uss[name], uss)
+                    full = p.memory_full_info()
+                    role = _role(p) if name.startswith("worker") else name
+                except self.psutil.Error:  # it just exited (or was killed)
+                    continue
+                rss = full.rss / 2**20
+                uss += full.uss / 2**20
+                self.rss[name] = max(self.rss[name], rss)
+                self.role_rss[role] = max(self.role_rss[role], rss)
+            self.tree_uss[name] = max(self.tree_uss[name], uss)
 
     def start(self) -> None:
         self.thread.start()

@@ -1,7 +1,9 @@
 """The same ingest on a Dask distributed cluster: ``--engine dask --scheduler tcp://HOST:8786``.
 
 The client lists and hashes the inputs and skips what is done, exactly as the local engine
-(``store.ingest.plan``); Dask workers parse and extract. Inputs must be at the same path on
+(``store.ingest.plan``), and submits the files as it goes, a few per worker in flight
+(``submitted``): hashing overlaps the work, and a million files never become a million
+futures at once. Dask workers parse and extract. Inputs must be at the same path on
 every worker (a shared mount), and so must a Parquet output folder. Results go:
 
 - to **PostgreSQL**: each worker stores its documents itself, one transaction per document
@@ -37,9 +39,9 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy.exc import IntegrityError
@@ -161,25 +163,65 @@ def read_file(task: Task, timeout: float | None = DEFAULT_TIMEOUT) -> dict[str, 
 def _to_db(client: Any, inputs: Iterable[str | Path], db: str | None, n_workers: int,
            quiet: bool, limits: Limits, select: Selection | None = None,
            timeout: float | None = DEFAULT_TIMEOUT) -> IngestReport:
-    from distributed import as_completed
-
     with database_run(inputs, db, engine="dask", workers=n_workers, quiet=quiet,
                       limits=limits, select=select) as (writer, items):
-        tasks = list(plan(items, writer.done, writer, limits))
+        tasks = plan(items, writer.done, writer, limits)
         if is_sqlite(writer.url):  # one writer: workers extract, this process stores
-            futures = client.map(read_file, tasks, timeout=timeout, pure=False, retries=1)
-            task_of = {future.key: task for future, task in zip(futures, tasks)}
-            for future, result in as_completed(futures, with_results=True):
-                writer.stored(task_of[future.key], result)
+            for task, result in submitted(client, tasks, read_file, timeout=timeout):
+                writer.stored(task, result)
         else:
-            futures = client.map(store_on_worker, tasks, url=writer.url,
-                                 ev=writer.extractor_version, run_id=writer.report.run_id,
-                                 timeout=timeout, pure=False, retries=1)
-            task_of = {future.key: task for future, task in zip(futures, tasks)}
-            for future, outcome in as_completed(futures, with_results=True):
+            for task, outcome in submitted(client, tasks, store_on_worker, url=writer.url,
+                                           ev=writer.extractor_version,
+                                           run_id=writer.report.run_id, timeout=timeout):
                 _tally(writer.report, writer.progress, outcome)
-                writer.settle(task_of[future.key], outcome.get("error"))
+                writer.settle(task, outcome.get("error"))
     return writer.report
+
+
+T = TypeVar("T")
+WINDOW_PER_WORKER = 8
+"""Tasks in flight per worker: enough to keep every worker busy while results come back,
+few enough that a run of a million files holds a few thousand futures, not a million."""
+
+
+def submitted(client: Any, tasks: Iterable[T], func: Callable[..., Any], **kwargs: Any
+              ) -> Iterator[tuple[T, Any]]:
+    """``(task, func(task, **kwargs))`` as the cluster finishes them, submitting lazily: at
+    most ``WINDOW_PER_WORKER`` tasks per worker are in flight (workers that join later count,
+    re-read every 100 submissions), so hashing the inputs (``plan``) overlaps the work and
+    the client's and scheduler's memory stay flat however many files there are."""
+    from distributed import as_completed
+
+    pending = iter(tasks)
+    flight: Any = as_completed()
+    task_of: dict[str, T] = {}
+    state = {"submitted": 0, "window": _window(client)}
+
+    def submit_one() -> bool:
+        task = next(pending, None)
+        if task is None:
+            return False
+        future = client.submit(func, task, pure=False, retries=1, **kwargs)
+        task_of[future.key] = task
+        flight.add(future)
+        state["submitted"] += 1
+        if state["submitted"] % 100 == 0:
+            state["window"] = _window(client)
+        return True
+
+    while len(task_of) < state["window"] and submit_one():
+        pass
+    for future in flight:
+        result = future.result()
+        task = task_of.pop(future.key)
+        future.release()
+        while len(task_of) < state["window"] and submit_one():
+            pass
+        yield task, result
+
+
+def _window(client: Any) -> int:
+    return max(16, WINDOW_PER_WORKER * len(client.scheduler_info().get("workers", {})))
 
 
 def store_on_worker(task: Task, url: str, ev: str, run_id: int,
@@ -256,8 +298,6 @@ def _to_parquet(client: Any, inputs: Iterable[str | Path], root: Path, n_workers
                 quiet: bool, limits: Limits, batch_size: int,
                 select: Selection | None = None,
                 timeout: float | None = DEFAULT_TIMEOUT) -> IngestReport:
-    from distributed import as_completed
-
     root.mkdir(parents=True, exist_ok=True)
     remove_uncommitted(root)
     listing = checked_listing([str(i) for i in inputs], limits, select)
@@ -269,14 +309,11 @@ def _to_parquet(client: Any, inputs: Iterable[str | Path], root: Path, n_workers
     progress = Progress(len(items), quiet)
     done = committed_keys(root)
     sink = _ListingErrors(report, progress, done)
-    tasks = list(plan(items, done, sink, limits))
-    batches = [tasks[i:i + batch_size] for i in range(0, len(tasks), batch_size)]
-    futures = client.map(write_batch, batches, root=str(root), ev=ev, timeout=timeout,
-                         pure=False, retries=1)
+    batches = _batched(plan(items, done, sink, limits), batch_size)
     try:
-        batch_of = {future.key: batch for future, batch in zip(futures, batches)}
-        for future, outcomes in as_completed(futures, with_results=True):
-            for task, outcome in zip(batch_of[future.key], outcomes):
+        for batch, outcomes in submitted(client, batches, write_batch, root=str(root), ev=ev,
+                                         timeout=timeout):
+            for task, outcome in zip(batch, outcomes):
                 _tally(report, progress, outcome)
                 sink.settle(task, outcome.get("error"))
         if sink.records:
@@ -286,6 +323,17 @@ def _to_parquet(client: Any, inputs: Iterable[str | Path], root: Path, n_workers
         progress.close()
         report.seconds = time.perf_counter() - started
     return report
+
+
+def _batched(tasks: Iterable[Task], size: int) -> Iterator[list[Task]]:
+    batch: list[Task] = []
+    for task in tasks:
+        batch.append(task)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 class _ListingErrors:
