@@ -27,13 +27,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from baocao.extractor.numbers import parse_date
-from baocao.review.access import (
-    META_FIELDS,
-    canonical_place,
-    effective_meta,
-    effective_place,
-    known_places,
-)
+from baocao.review.access import META_FIELDS, canonical_place, effective_meta
 from baocao.review.actions import Conflict, InvalidInput, lock_review
 from baocao.review.auth import Principal
 from baocao.store.models import (
@@ -223,21 +217,19 @@ UNPLACED_LIMIT = 500
 
 def unplaced(session: Session) -> list[Unplaced]:
     """Documents whose effective place is missing or not a known place (admins' view)."""
-    d, v, x = DocumentRow, VersionRow, ExtractionRow
-    place = effective_place()
-    known = {p.casefold() for p in known_places()}
-    places = session.scalars(select(place).select_from(d)
-                             .join(v, and_(v.document_id == d.id, v.is_latest.is_(True)))
-                             .join(x, and_(x.version_id == v.id, x.is_current.is_(True)))
-                             .distinct())
-    odd = [p for p in places if p is not None and canonical_place(p) is None
-           and p.casefold() not in known]
+    d, v, x, e = DocumentRow, VersionRow, ExtractionRow, DocumentEditRow
+    place = func.coalesce(e.place, x.place)
+
+    def joined(*columns: Any) -> Any:
+        return (select(*columns).select_from(d)
+                .join(v, and_(v.document_id == d.id, v.is_latest.is_(True)))
+                .join(x, and_(x.version_id == v.id, x.is_current.is_(True)))
+                .outerjoin(e, e.document_id == d.id))
+
+    odd = [p for p in session.scalars(joined(place).distinct())
+           if p is not None and canonical_place(p) is None]
     rows = session.execute(
-        select(d.id, d.path, func.coalesce(select(DocumentEditRow.title).where(
-            DocumentEditRow.document_id == d.id).scalar_subquery(), x.title), x.doc_type,
-            x.place, place).select_from(d)
-        .join(v, and_(v.document_id == d.id, v.is_latest.is_(True)))
-        .join(x, and_(x.version_id == v.id, x.is_current.is_(True)))
+        joined(d.id, d.path, func.coalesce(e.title, x.title), x.doc_type, x.place, place)
         .where(place.is_(None) | place.in_(odd)).order_by(d.id).limit(UNPLACED_LIMIT)).all()
     given = assignees(session, [r[0] for r in rows])
     return [Unplaced(r[0], r[1], r[2], r[3], r[4], r[5], r[5] != r[4], given[r[0]])

@@ -130,12 +130,14 @@ def _stale() -> Any:
     return case((and_(RecheckRow.extraction_id.is_(None), corrected), 1), else_=0)
 
 
-def _last_change() -> Any:
-    """The latest of: a correction, the review state, a metadata correction, the ingest."""
-    corrected = (select(func.max(CorrectionRow.updated_at))
-                 .where(CorrectionRow.document_id == DocumentRow.id)
-                 .correlate(DocumentRow).scalar_subquery())
-    times = [corrected, ReviewRow.updated_at, DocumentEditRow.updated_at, ExtractionRow.created_at]
+def _last_change(corrected: Any = None) -> Any:
+    """The latest of: a correction, the review state, a metadata correction, the ingest
+    (``corrected``: the latest correction's time when the query joins it already)."""
+    if corrected is None:
+        corrected = (select(func.max(CorrectionRow.updated_at))
+                     .where(CorrectionRow.document_id == DocumentRow.id)
+                     .correlate(DocumentRow).scalar_subquery())
+    times = [corrected, ReviewRow.updated_at, DocumentEditRow.updated_at, VersionRow.created_at]
     latest: Any = times[0]
     for other in times[1:]:
         latest = case((latest.is_(None), other), (other.is_(None), latest),
@@ -185,9 +187,14 @@ def _lean(user: Principal, f: QueueFilters) -> Select[Any]:
     columns = [DocumentRow.id, group_key().label("gkey"), _rank().label("rank"),
                _failed().label("failed"), _meta("date_value").label("date_value"),
                place.label("place")]
-    if f.sort == "changed":
-        columns.append(_last_change().label("changed"))
+    latest = None
+    if f.sort == "changed":    # one pass over corrections, not one subquery a document
+        latest = (select(CorrectionRow.document_id, func.max(CorrectionRow.updated_at)
+                         .label("at")).group_by(CorrectionRow.document_id).subquery())
+        columns.append(_last_change(latest.c.at).label("changed"))
     query = _joined(columns).where(visible_clause(user, place))
+    if latest is not None:
+        query = query.outerjoin(latest, latest.c.document_id == DocumentRow.id)
     if f.place:
         query = query.where(place == f.place)
     if f.period:

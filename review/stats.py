@@ -163,12 +163,11 @@ def pending(session: Session, user: Principal, limit: int = LIMIT) -> list[Pendi
         .where(c.user_id != user.id, c.action.in_(SECOND_ACTIONS), ~judged,
                visible_clause(user))
         .order_by(c.updated_at.desc(), c.id.desc()).limit(limit)).all()
+    facts = _facts(session, [(r[4], r[0].fact_key) for r in rows],
+                   [r[0].base_fact_id for r in rows if r[0].base_fact_id])
     out = []
     for row, author, title, path, extraction_id in rows:
-        fact = session.scalar(select(FactRow.data).where(FactRow.extraction_id == extraction_id,
-                                                         FactRow.key == row.fact_key))
-        if fact is None and row.base_fact_id:
-            fact = session.scalar(select(FactRow.data).where(FactRow.id == row.base_fact_id))
+        fact = facts.get((extraction_id, row.fact_key)) or facts.get(row.base_fact_id or -1)
         names = [n for n in row.fields or [] if n in COMPARED_FIELDS] if row.action != "reject" \
             else []
         rows_ = [(n, shown_value(n, _plain(n, fact)), shown_value(n, correction_value(row, n)))
@@ -177,6 +176,23 @@ def pending(session: Session, user: Principal, limit: int = LIMIT) -> list[Pendi
                            title or path.rsplit("/", 1)[-1], row.fact_key, row.action, author,
                            row.updated_at, row.label or (fact or {}).get("label"),
                            row.text or (fact or {}).get("text"), rows_, row.reason))
+    return out
+
+
+def _facts(session: Session, pairs: list[tuple[int, str]], ids: list[int]
+           ) -> dict[Any, dict[str, Any]]:
+    """Fact records by (extraction, key) and by id, in two queries for the whole page."""
+    out: dict[Any, dict[str, Any]] = {}
+    if pairs:
+        for x_id, key, data in session.execute(select(
+                FactRow.extraction_id, FactRow.key, FactRow.data).where(
+                FactRow.extraction_id.in_({p[0] for p in pairs}),
+                FactRow.key.in_({p[1] for p in pairs}))):
+            out[(x_id, key)] = data
+    if ids:
+        for fact_id, data in session.execute(select(FactRow.id, FactRow.data)
+                                             .where(FactRow.id.in_(set(ids)))):
+            out[fact_id] = data
     return out
 
 
