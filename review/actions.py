@@ -536,7 +536,8 @@ def undo_last(session: Session, user: Principal, cur: Current, doc: Document | N
             keys = [_undo_one(session, user, cur, r, year, effects) for r in rows]
             session.add(AuditRow(user_id=user.id, actor=user.name, action="correction.undo",
                                  entity="review", entity_id=str(cur.document_id),
-                                 before=None, after={"undoes": [decision.id], "keys": keys}))
+                                 before=None, after={"action": "extracted", "fields": [],
+                                                     "undoes": [decision.id], "keys": keys}))
         else:
             target = decision.entity_id.split(":", 1)[1]
             if key is not None and key != target:
@@ -602,8 +603,9 @@ def accept_section(session: Session, user: Principal, cur: Current, doc: Documen
         .order_by(AuditRow.id.desc()).limit(len(done))))
     session.add(AuditRow(user_id=user.id, actor=user.name, action="correction.batch",
                          entity="review", entity_id=str(cur.document_id), before=None,
-                         after={"section": section, "confirmed": len(done), "keys": done,
-                                "audits": audits}, reason=reason))
+                         after={"action": "confirm", "fields": [], "section": section,
+                                "confirmed": len(done), "keys": done, "audits": audits},
+                         reason=reason))
     _in_review(session, review, user)
     if _checks_current(session, cur, before):  # confirming changes no fact the checks see
         return Outcome(done[0], keys=done)

@@ -227,6 +227,9 @@ def test_undo_of_a_first_decision_puts_the_fact_back_as_extracted(review_db: Rev
     assert actions(review_db.url)[-2:] == ["correction.undo", "checks.rerun"]
     history = client.get(f"/doc/{doc}/history").text
     assert 'data-action="correction.undo"' in history and "hoàn tác" in history
+    for page in (history, client.get(f"/doc/{doc}/fact/{key}").text):
+        shown = re.sub(r"<[^>]+>", " ", page)  # what a reviewer reads: no hash of the fact
+        assert key[:6] not in shown and re.search(r"số liệu f\d+: ", shown)
 
 
 # ── accept the rest of a section ───────────────────────────────────────────────────────
