@@ -126,6 +126,32 @@ def comment_json(c: dict[str, Any]) -> dict[str, Any]:
             "at": local_time(c["at"], "%H:%M %d/%m/%Y")}
 
 
+def facts_json(facts: list[Any], document_id: int, keys: list[str]) -> list[dict[str, Any]]:
+    """The facts ``keys`` as the page replaces them: list item, mark, status, version."""
+    wanted = set(keys)
+    out = []
+    for f in facts:
+        if f.key in wanted:
+            if f.html is None:
+                f.html = fact_item(f, document_id)
+            out.append({"key": f.key, "id": f.id, "status": f.status, "version": f.version,
+                        "mark": f.mark.classes, "html": f.html})
+    return out
+
+
+def current_facts_json(request: Request, user: Any, document_id: int, keys: list[str]
+                       ) -> list[dict[str, Any]]:
+    """``facts_json`` of the document as stored now (a 409 sends the fact as the other
+    reviewer left it, so saving again is a deliberate decision over their change)."""
+    sources = request.app.state.sources
+    with scope(request) as session:
+        cur = may_open(session, user, document_id)
+        x = extraction(session, cur)
+        doc = sources.document(session, cur, x.text)
+        view = document_view(session, x.id, cur.document_id, doc)
+    return facts_json(view.facts, cur.document_id, keys)
+
+
 def decision_json(request: Request, user: Any, document_id: int, keys: list[str],
                   outcome: dict[str, Any]) -> JSONResponse:
     """What the document page needs after a decision sent with fetch, to update in place:
@@ -137,14 +163,7 @@ def decision_json(request: Request, user: Any, document_id: int, keys: list[str]
         x = extraction(session, cur)
         doc = sources.document(session, cur, x.text)
         view = document_view(session, x.id, cur.document_id, doc)
-    wanted = set(keys)
-    facts = []
-    for f in view.facts:
-        if f.key in wanted:
-            if f.html is None:
-                f.html = fact_item(f, cur.document_id)
-            facts.append({"key": f.key, "id": f.id, "status": f.status, "version": f.version,
-                          "mark": f.mark.classes, "html": f.html})
+    facts = facts_json(view.facts, cur.document_id, keys)
     words = labels()
     outcome["changes"] = [{**c, "rule_label": words.of("rules", c["rule"]),
                            "before_label": words.of("check_statuses", c["before"]),

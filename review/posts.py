@@ -29,7 +29,13 @@ from baocao.review.actions import (
 from baocao.review.app import render, scope
 from baocao.review.deps import Post, extraction, may_open
 from baocao.review.history import fact_history
-from baocao.review.pages import comment_json, decision_json, fact_key_param, render_fact
+from baocao.review.pages import (
+    comment_json,
+    current_facts_json,
+    decision_json,
+    fact_key_param,
+    render_fact,
+)
 
 router = APIRouter()
 FIELDS = ("kind", "value", "denominator", "unit", "label", "indicator", "period", "subject")
@@ -77,7 +83,7 @@ def act(request: Request, p: Post, document_id: int, key: str) -> Response:
                                   _reason(p.form))
     except Conflict as e:
         if wants_json(request):
-            return _conflict_json(request, document_id, key, str(e))
+            return _conflict_json(request, document_id, key, str(e), p.user)
         return _conflict(request, p, document_id, key, fields)
     except InvalidInput as e:
         if wants_json(request):
@@ -107,11 +113,13 @@ def _conflict(request: Request, p: Post, document_id: int, key: str,
                        form=_kept(fields), reason=_reason(p.form) or "")
 
 
-def _conflict_json(request: Request, document_id: int, key: str | None, message: str
-                   ) -> JSONResponse:
+def _conflict_json(request: Request, document_id: int, key: str | None, message: str,
+                   user: Any = None) -> JSONResponse:
     """409 for the script: who changed the fact and what, so the page can say it and keep
-    the reviewer's input in the form."""
+    the reviewer's input in the form; with ``user``, the fact as now stored (its new
+    version: saving again is a deliberate decision over the other's change)."""
     other: dict[str, Any] | None = None
+    facts = current_facts_json(request, user, document_id, [key]) if key and user else []
     if key:
         with scope(request) as session:
             changes = [e for e in fact_history(session, document_id, key)
@@ -120,7 +128,7 @@ def _conflict_json(request: Request, document_id: int, key: str | None, message:
             e = changes[0]
             other = {"actor": e.actor, "diffs": [[n, _text(b), _text(a)]
                                                  for n, b, a in e.diffs]}
-    return _json_error(409, message, key=key, other=other)
+    return _json_error(409, message, key=key, other=other, facts=facts)
 
 
 def _text(value: Any) -> str:

@@ -220,3 +220,34 @@ def test_the_action_buttons_stay_visible_on_a_pdf_at_1366x768(browser: Any,  # n
     assert page.locator("#pageimg").bounding_box()["width"] >= 1.9 * fit  # zoomed to read
     page.click("#z-fit")
     assert abs(page.locator("#pageimg").bounding_box()["width"] - fit) < 2
+
+
+def test_a_conflicting_edit_is_refused_and_keeps_what_was_typed(browser: Any,  # noqa: F811
+                                                                site: Any) -> None:
+    from playwright.sync_api import expect
+
+    base, ids, url = site
+    binh, an = new_page(browser), new_page(browser)
+    log_in(binh, base, "binh")
+    log_in(an, base, "an")
+    for page in (binh, an):
+        page.goto(f"{base}/doc/{ids[DEMO]}")
+        page.locator("#m-f7").click()
+    an.keyboard.press("e")
+    an.keyboard.type("150")
+    an.keyboard.press("Enter")
+    expect(an.locator('#facts-panel li.fi[data-f="f7"]')).to_have_attribute(
+        "data-status", "corrected")
+    binh.keyboard.press("e")  # binh's page still shows version 0
+    binh.keyboard.type("160")
+    binh.keyboard.press("Enter")
+    expect(binh.locator("#e-error")).to_contain_text("an đã sửa")
+    expect(binh.locator("#e-id")).to_have_text("f7")  # back on the refused fact
+    expect(binh.locator("#e-value")).to_have_value("160")  # with what binh typed
+    expect(binh.locator('#facts-panel li.fi[data-f="f7"]')).to_have_class(re.compile("refused"))
+    assert corrections(url) == [("edit", None, 150.0)]
+    expect(binh.locator("#e-version")).to_have_value("1")  # the fact as an left it
+    binh.focus("#e-value")
+    binh.keyboard.press("Enter")  # saving again is a deliberate decision over an's change
+    expect(binh.locator('#facts-panel li.fi[data-f="f7"]')).to_have_attribute("data-v", "2")
+    assert corrections(url) == [("edit", None, 160.0)]

@@ -244,26 +244,15 @@
         text += " — " + data.other.actor + " đã sửa: " +
           data.other.diffs.map((d) => d[0] + ": " + d[1] + " → " + d[2]).join("; ");
       }
-      throw new Error(text);
+      const error = new Error(text);
+      error.data = data;
+      throw error;
     }
     return data;
   }
 
   function apply(data) {
-    (data.facts || []).forEach((f) => {
-      const old = list.querySelector("#fi-" + f.key);
-      const tmp = document.createElement("template");
-      tmp.innerHTML = f.html;
-      const li = tmp.content.firstElementChild;
-      if (old && li) {
-        if (old.classList.contains("sel")) li.classList.add("sel");
-        li.hidden = old.hidden;
-        old.replaceWith(li);
-      }
-      const mark = $("m-" + f.id);
-      if (mark) mark.className = f.mark + (mark.classList.contains("sel") ? " sel" : "");
-    });
-    refreshItems();
+    replaceFacts(data.facts || []);
     if (data.checks_html !== undefined) checksList.innerHTML = data.checks_html;
     $("n-checks").textContent = data.n_checks;
     $("n-failed").textContent = data.failed;
@@ -285,6 +274,23 @@
   function filtering() {
     return $("q").value.trim() || $("f-status").value || $("f-kind").value ||
       $("f-low").checked || $("f-ocr").checked || $("f-flag").checked;
+  }
+
+  function replaceFacts(facts) {
+    facts.forEach((f) => {
+      const old = list.querySelector("#fi-" + f.key);
+      const tmp = document.createElement("template");
+      tmp.innerHTML = f.html;
+      const li = tmp.content.firstElementChild;
+      if (old && li) {
+        if (old.classList.contains("sel")) li.classList.add("sel");
+        li.hidden = old.hidden;
+        old.replaceWith(li);
+      }
+      const mark = $("m-" + f.id);
+      if (mark) mark.className = f.mark + (mark.classList.contains("sel") ? " sel" : "");
+    });
+    refreshItems();
   }
 
   function notice(data) {
@@ -365,6 +371,8 @@
       const sel = items[current];
       if (sel && sel.dataset.key === key && !dirty()) fill(sel); // back on it: new version
     } catch (e) {
+      // a conflict sends the fact as stored now (the other's change, its new version)
+      if (e.data && e.data.facts) replaceFacts(e.data.facts);
       const li = list.querySelector("#fi-" + key);
       if (li) { li.classList.remove("pending"); li.classList.add("refused"); }
       if (li && !dirty()) {
