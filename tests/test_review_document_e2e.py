@@ -251,3 +251,67 @@ def test_a_conflicting_edit_is_refused_and_keeps_what_was_typed(browser: Any,  #
     binh.keyboard.press("Enter")  # saving again is a deliberate decision over an's change
     expect(binh.locator('#facts-panel li.fi[data-f="f7"]')).to_have_attribute("data-v", "2")
     assert corrections(url) == [("edit", None, 160.0)]
+
+
+SELECT = """([needle, from, to]) => {
+    const walker = document.createTreeWalker(document.getElementById('doctext'),
+                                             NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+        const node = walker.currentNode, at = node.data.indexOf(needle);
+        if (at < 0) continue;
+        const range = document.createRange();
+        range.setStart(node, at + from);
+        range.setEnd(node, at + to);
+        getSelection().removeAllRanges();
+        getSelection().addRange(range);
+        node.parentElement.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+        return;
+    }
+    throw new Error('text not found: ' + needle);
+}"""
+
+
+def test_adding_prefills_from_the_neighbours_and_never_duplicates(browser: Any,  # noqa: F811
+                                                                  site: Any) -> None:
+    from playwright.sync_api import expect
+
+    base, ids, url = site
+    page = new_page(browser)
+    log_in(page, base, "binh")
+    page.goto(f"{base}/doc/{ids[DEMO]}")
+    page.evaluate("""() => {  // "4" of the extracted "48" (f9), inside its mark
+        const node = document.getElementById('m-f9').firstChild, range = document.createRange();
+        range.setStart(node, 0);
+        range.setEnd(node, 1);
+        getSelection().removeAllRanges();
+        getSelection().addRange(range);
+        node.parentElement.dispatchEvent(new MouseEvent('mouseup', {bubbles: true}));
+    }""")
+    expect(page.locator("#a-overlap")).to_be_visible()
+    expect(page.locator("#a-overlap-id")).to_contain_text("f9")
+    expect(page.locator("#a-add")).to_be_disabled()
+    page.click("#a-edit")  # edit that fact instead
+    expect(page.locator("#editor")).to_be_visible()
+    expect(page.locator("#e-id")).to_have_text("f9")
+    for needle, value in (("xong 30", "30"), ("đang xử lý 12", "12")):
+        page.evaluate(SELECT, [needle, len(needle) - 2, len(needle)])
+        expect(page.locator("#a-text")).to_have_text(value)
+        expect(page.locator("#a-overlap")).to_be_hidden()
+        # the unit and period of the fact beside it (f9: 48 phản ánh, kiến nghị), its section
+        expect(page.locator("#a-unit")).to_have_value("phản ánh, kiến nghị")
+        expect(page.locator("#a-period")).to_have_value("9 tháng đầu năm 2023")
+        expect(page.locator("#a-kind")).to_have_value("count")
+        expect(page.locator("#a-section")).to_have_text("(mục I. > 3.)")
+        page.fill("#a-label", "phản ánh, kiến nghị " + needle.split()[0])
+        page.click("#a-add")
+        page.wait_for_url(re.compile(r"saved="))
+    added = page.locator('#facts-panel li.fi[data-status="added"]')
+    expect(added).to_have_count(2)
+    for i in range(2):
+        expect(added.nth(i)).to_have_attribute("data-section", "I. > 3.")
+    # both join the total's sum (same unit, same section), which shows the report's own
+    # error (the demo report says 48 = 30 + 12)
+    sums = page.locator('#checks li.check[data-sig^="sum|"][data-facts^="f9 a"]')
+    expect(sums).to_have_count(1)
+    expect(sums).to_have_attribute("data-status", "fail")
+    expect(sums).to_contain_text("30 + 12 = 42 ≠ 48")
