@@ -27,6 +27,7 @@ from __future__ import annotations
 import ctypes
 import functools
 from collections.abc import Sequence
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,7 @@ _FORM_DEPTH = 8         # nested form XObjects followed when looking for legacy 
 _LINE_END_HYPHEN = frozenset((0x02, 0xFFFE))
 _SKIP = frozenset((0x0A, 0x0D, 0xFFFF))
 _SPACES = frozenset((0x20, 0xA0, 0x09, 0x3000))
+_CHAR = itemgetter(0)   # a Glyph's character
 # U+F000-F0FF is where Symbol/Wingdings glyphs land without a Unicode mapping; in these
 # documents they are list bullets (Word's U+F0B7, U+F0A7, U+F0D8), read as "•".
 
@@ -157,7 +159,7 @@ def _read_page(pdf: pdfium.PdfDocument, index: int, limits: Limits, where: str) 
     legacy_lines: dict[legacy.SchemeName, int] = {}
     if runs:
         glyphs, legacy_lines = legacy.convert_glyph_runs(glyphs, runs)
-    chars = sum(1 for g in glyphs if not g[0].isspace())
+    chars = len(glyphs) - sum(map(str.isspace, map(_CHAR, glyphs)))   # non-space, in C
     lines = build_lines(glyphs, index + 1)
     tables = find_tables(edges, glyphs, index + 1, (width, height), limits, where)
     return PageText(index + 1, width, height, lines, chars, paths, len(pictures), tables,

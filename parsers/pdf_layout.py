@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
+from itertools import repeat
+from operator import itemgetter, ne
 from typing import TYPE_CHECKING
 
 import yaml
@@ -84,6 +86,7 @@ def _page_number_re() -> re.Pattern[str]:
 _RULE_LINE = re.compile(r"^[_\-–—=.…*·\s]{3,}$")   # "_________" drawn with characters
 _TERMINAL = (".", ":", ";", "!", "?", "…", "./.")
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SIZE = itemgetter(5)          # a Glyph's font size
 
 
 @dataclass(slots=True)
@@ -212,7 +215,7 @@ def build_lines(glyphs: Iterable[Glyph], page: int) -> list[Line]:
 def _finish_line(glyphs: list[Glyph], page: int) -> Line:
     """A Line from its glyphs: words spaced, superscript runs flagged, box and hang measured."""
     first = glyphs[0]
-    mixed = any(g[5] != first[5] for g in glyphs)
+    mixed = any(map(ne, repeat(first[5]), map(_SIZE, glyphs)))   # any(g[5] != first[5]), in C
     size, base = _dominant(glyphs) if mixed else (first[5], first[4])
     super_size, rise = _SUPER_SIZE * size, _SUPER_RISE * size
     parts: list[tuple[str, bool]] = []
