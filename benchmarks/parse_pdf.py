@@ -8,7 +8,12 @@ whole process doing one job (interpreter, imports and one pass):
 
 - ``pdfplumber``: bare ``page.extract_text()`` with ``page.close()`` — the baseline;
 - ``pypdfium2``: bare ``textpage.get_text_bounded()`` — the floor;
-- ``read_pdf``: the whole reader (lines, paragraphs, tables, footnotes, a Document).
+- ``read_pdf``: the whole reader (lines, paragraphs, tables, footnotes, a Document);
+- ``extract``: the reader and then the extraction (facts, metadata, checks): what ingest does
+  to a PDF before storing it (issue 14's goal: at least 4x pdfplumber's bare extract_text).
+
+Each row also gives the CPU seconds of the pass and its speed beside pdfplumber's: on a busy
+shared machine the CPU ratio is the one to trust.
 
 Throughput is in-process (imports excluded), the median of ``--repeat`` runs; peak RSS is
 the median ``ru_maxrss`` of the same runs. Run from the repository root:
@@ -33,7 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = Path(tempfile.gettempdir()) / "baocao-bench-pdf"
-METHODS = ("pdfplumber", "pypdfium2", "read_pdf")
+METHODS = ("pdfplumber", "pypdfium2", "read_pdf", "extract")
 
 
 def build(pages: int, tables_only: bool = False) -> Path:
@@ -70,7 +75,7 @@ def run_one(method: str, path: Path) -> dict[str, float]:
     if method == "pdfplumber":
         import pdfplumber
 
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         chars = 0
         with pdfplumber.open(path) as pdf:
             for page in pdf.pages:
@@ -79,7 +84,7 @@ def run_one(method: str, path: Path) -> dict[str, float]:
     elif method == "pypdfium2":
         import pypdfium2 as pdfium
 
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         chars = 0
         pdf = pdfium.PdfDocument(str(path))
         for i in range(len(pdf)):
@@ -89,15 +94,24 @@ def run_one(method: str, path: Path) -> dict[str, float]:
             textpage.close()
             page.close()
         pdf.close()
-    else:
+    elif method == "read_pdf":
         sys.path.insert(0, str(ROOT))
         from baocao.parsers import parse
 
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         chars = len(parse(path).text)
+    else:
+        sys.path.insert(0, str(ROOT))
+        from baocao.extractor.pipeline import extract_document
+        from baocao.parsers import parse
+
+        extract_document(parse(ROOT / "corpus" / "seeds" / "000_823effeef226c2f0.txt"))  # models
+        start, start_cpu = time.perf_counter(), time.process_time()
+        chars = len(extract_document(parse(path)).text)
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - start_cpu
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "chars": chars, "rss_mb": rss_mb}
+    return {"seconds": seconds, "cpu": cpu, "chars": chars, "rss_mb": rss_mb}
 
 
 def measure(method: str, path: Path, pages: int, repeat: int) -> dict[str, float]:
@@ -107,7 +121,8 @@ def measure(method: str, path: Path, pages: int, repeat: int) -> dict[str, float
                               check=True, capture_output=True, text=True)
         runs.append(json.loads(done.stdout))
     seconds = statistics.median(r["seconds"] for r in runs)
-    return {"pages_s": pages / seconds, "seconds": seconds,
+    cpu = statistics.median(r["cpu"] for r in runs)
+    return {"pages_s": pages / seconds, "seconds": seconds, "cpu": cpu,
             "rss_mb": statistics.median(r["rss_mb"] for r in runs), "chars": runs[0]["chars"]}
 
 
@@ -122,14 +137,18 @@ def main() -> None:
     if args.one:
         print(json.dumps(run_one(args.one[0], Path(args.one[1]))))
         return
-    print(f"{'pages':>5}  {'method':<10} {'pages/s':>8} {'seconds':>8} {'peak RSS':>9} "
-          f"{'chars':>9}")
+    print(f"{'pages':>5}  {'method':<10} {'pages/s':>8} {'seconds':>8} {'CPU s':>7} "
+          f"{'x plumber':>9} {'CPU x':>6} {'peak RSS':>9} {'chars':>9}")
     for pages in args.pages:
         path = build(pages, args.tables_only)
+        base: dict[str, float] = {}
         for method in METHODS:
             m = measure(method, path, pages, args.repeat)
+            base = base or m
             print(f"{pages:>5}  {method:<10} {m['pages_s']:>8.1f} {m['seconds']:>8.2f} "
-                  f"{m['rss_mb']:>6.0f} MB {m['chars']:>9,}", flush=True)
+                  f"{m['cpu']:>7.2f} {base['seconds'] / m['seconds']:>8.2f}x "
+                  f"{base['cpu'] / m['cpu']:>5.2f}x {m['rss_mb']:>6.0f} MB {m['chars']:>9,}",
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -239,8 +239,9 @@ class Checker:
                     self.sum_check(total, parts, parts, strict=strict)
 
     def _total_before_marker(self, pos: int) -> Fact | None:
+        block = self.doc.block_at(pos)           # once, not once per fact
         before = [f for f in self.facts if f.span[1] <= pos and f.kind in _TOTALS
-                  and f.location.block == self.doc.block_at(pos).id]  # type: ignore[union-attr]
+                  and f.location.block == block.id]  # type: ignore[union-attr]
         if not before:
             return None
         last = before[-1]
