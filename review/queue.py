@@ -130,18 +130,20 @@ def _stale() -> Any:
     return case((and_(RecheckRow.extraction_id.is_(None), corrected), 1), else_=0)
 
 
-def _last_change(corrected: Any = None) -> Any:
+def _last_change(dialect: str, corrected: Any = None) -> Any:
     """The latest of: a correction, the review state, a metadata correction, the ingest
-    (``corrected``: the latest correction's time when the query joins it already)."""
+    (``corrected``: the latest correction's time when the query joins it already).
+
+    GREATEST on PostgreSQL (it skips nulls); on SQLite, whose timestamps are ISO text,
+    the many-argument max() over the texts with nulls as '' (the ingest time never is)."""
     if corrected is None:
         corrected = (select(func.max(CorrectionRow.updated_at))
                      .where(CorrectionRow.document_id == DocumentRow.id)
                      .correlate(DocumentRow).scalar_subquery())
     times = [corrected, ReviewRow.updated_at, DocumentEditRow.updated_at, VersionRow.created_at]
-    latest: Any = times[0]
-    for other in times[1:]:
-        latest = case((latest.is_(None), other), (other.is_(None), latest),
-                      (other > latest, other), else_=latest)
+    if dialect == "postgresql":
+        return func.greatest(*times)
+    latest = func.max(*(func.coalesce(cast(t, String), "") for t in times))
     return type_coerce(latest, DateTime(timezone=True))
 
 
@@ -180,7 +182,7 @@ def _rank() -> Any:
     return case(*((_state() == s, n) for s, n in STATE_ORDER.items()), else_=9)
 
 
-def _lean(user: Principal, f: QueueFilters) -> Select[Any]:
+def _lean(user: Principal, f: QueueFilters, dialect: str) -> Select[Any]:
     """What grouping and sorting need of every visible document matching the filters (the
     costly columns of a row, such as progress or flags, are read for the shown page only)."""
     place = _meta("place")
@@ -191,7 +193,7 @@ def _lean(user: Principal, f: QueueFilters) -> Select[Any]:
     if f.sort == "changed":    # one pass over corrections, not one subquery a document
         latest = (select(CorrectionRow.document_id, func.max(CorrectionRow.updated_at)
                          .label("at")).group_by(CorrectionRow.document_id).subquery())
-        columns.append(_last_change(latest.c.at).label("changed"))
+        columns.append(_last_change(dialect, latest.c.at).label("changed"))
     query = _joined(columns).where(visible_clause(user, place))
     if latest is not None:
         query = query.outerjoin(latest, latest.c.document_id == DocumentRow.id)
@@ -212,7 +214,7 @@ def _lean(user: Principal, f: QueueFilters) -> Select[Any]:
     return query
 
 
-def _details(ids: list[int]) -> Select[Any]:
+def _details(ids: list[int], dialect: str) -> Select[Any]:
     """Everything a row shows, for the documents ``ids``."""
     x, v, d, e = ExtractionRow, VersionRow, DocumentRow, DocumentEditRow
     query = _joined([
@@ -221,7 +223,7 @@ def _details(ids: list[int]) -> Select[Any]:
         _meta("place").label("place"), _meta("date_value").label("date_value"), x.period_text,
         _meta("title").label("title"), x.n_facts, _failed().label("failed"),
         _state().label("state"), _rank().label("rank"), v.format, v.number.label("version"),
-        _decided().label("decided"), _last_change().label("changed"),
+        _decided().label("decided"), _last_change(dialect).label("changed"),
         _open_flags().label("flags"), _stale().label("stale")]).where(d.id.in_(ids))
     return query
 
@@ -266,7 +268,8 @@ def queue_page(session: Session, user: Principal, f: QueueFilters) -> QueuePage:
     """One page of the queue as ``user`` may see it: one grouped query over the matching
     documents (the page of reports, their members' ids and the totals), then the shown
     documents' rows by id."""
-    rows = _lean(user, f).subquery()
+    dialect = session.get_bind().dialect.name
+    rows = _lean(user, f, dialect).subquery()
     aggregates = [rows.c.gkey, func.min(rows.c.id).label("lead"),
                   func.min(rows.c.rank).label("rank"), func.max(rows.c.failed).label("failed"),
                   func.max(rows.c.date_value).label("date_value"),
@@ -289,7 +292,7 @@ def queue_page(session: Session, user: Principal, f: QueueFilters) -> QueuePage:
         members[g.lead] = ids
     wanted = [i for ids in members.values() for i in ids[:MAX_RENDERINGS * 4]]
     details = {r["id"]: r for r in (dict(m) for m in session.execute(
-        _details(wanted)).mappings())} if wanted else {}
+        _details(wanted, dialect)).mappings())} if wanted else {}
     reports = []
     for g in found:
         shown = sorted((details[i] for i in members[g.lead] if i in details),
