@@ -22,6 +22,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -195,9 +196,13 @@ def same_token(a: str | None, b: str | None) -> bool:
 # client address with ``client_limit`` failures within ``window`` is refused whatever the
 # name. A refused attempt costs no argon2 work. The argon2 work itself (64 MiB and ~0.1 s of a
 # core a try) goes through ``LoginGate``: as many at once as the machine has cores, a short
-# wait for a slot, then "busy" rather than an unbounded queue of 64 MiB hashes.
+# wait for a slot, then "busy" rather than an unbounded queue of 64 MiB hashes; the checks run
+# in threads of lower CPU priority, so the pages of signed-in reviewers keep the cores.
 
-FAILURES = ("password", "unknown", "inactive")  # reasons that count towards a lock
+FAILURES = ("password", "unknown", "inactive")  # reasons that count towards a name's lock
+# an address is throttled on those and on attempts turned away busy (a flood's mark), while a
+# name is never locked because the server was busy
+CLIENT_FAILURES = (*FAILURES, "busy")
 
 
 @dataclass(frozen=True)
@@ -226,8 +231,8 @@ def refusal(session: Session, name: str, client: str, throttle: Throttle) -> Ref
     since = now - throttle.window
     a = LoginAttemptRow
     failed = (a.ok.is_(False), a.reason.in_(FAILURES), a.at >= since)
-    count, oldest = session.execute(select(func.count(), func.min(a.at))
-                                    .where(a.client == client, *failed)).one()
+    count, oldest = session.execute(select(func.count(), func.min(a.at)).where(
+        a.client == client, a.ok.is_(False), a.reason.in_(CLIENT_FAILURES), a.at >= since)).one()
     if count >= throttle.client_limit:
         return Refusal("throttled", aware(oldest) + throttle.window)
     user = session.scalar(select(UserRow).where(UserRow.name == name))
@@ -322,20 +327,46 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted_proxy: b
     return (peer or "?")[:64]
 
 
+LOGIN_NICE = 10  # how much lower the password checks' threads run than the pages'
+
+
+def _lower_priority() -> None:
+    """Run this thread (and the threads argon2 starts from it) at a lower CPU priority: on
+    Linux the nice value is per thread, so pages keep the cores during a login flood."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LOGIN_NICE)
+    except (AttributeError, OSError):  # not Linux, or not allowed: same priority
+        pass
+
+
 class LoginGate:
-    """At most ``slots`` password checks at once; a request waits up to ``wait`` seconds for a
-    slot (polling, so no thread of the pool is held while waiting) and at most ``queue`` wait
-    at once; else ``enter`` is False and the caller answers "busy". ``peak``: the most checks
-    ever run at once; ``refused``: attempts turned away."""
+    """At most ``slots`` password checks at once, in threads of their own at a lower CPU
+    priority (``run``); a request waits up to ``wait`` seconds for a slot (polling, so no
+    thread is held while waiting) and at most ``queue`` wait at once; else ``enter`` is False
+    and the caller answers "busy". ``peak``: the most checks ever run at once; ``refused``:
+    attempts turned away."""
 
     def __init__(self, slots: int | None = None, wait: float = 2.0,
                  queue: int | None = None) -> None:
-        self.slots = max(1, slots or os.cpu_count() or 1)
+        from concurrent.futures import ThreadPoolExecutor
+
+        # each check also holds a database connection (the pool has 15): at most 8 by default
+        self.slots = max(1, slots or min(os.cpu_count() or 1, 8))
         self.wait = wait
         self.queue = queue if queue is not None else 8 * self.slots
         self._free = threading.BoundedSemaphore(self.slots)
         self._lock = threading.Lock()
         self.active = self.peak = self.waiting = self.refused = 0
+        self.executor = ThreadPoolExecutor(self.slots, thread_name_prefix="login",
+                                           initializer=_lower_priority)
+
+    async def run(self, fn: Any, *args: Any) -> Any:
+        """``fn(*args)`` in one of the gate's low-priority threads (after ``enter``)."""
+        import asyncio
+        import functools
+
+        return await asyncio.get_running_loop().run_in_executor(
+            self.executor, functools.partial(fn, *args))
 
     async def enter(self) -> bool:
         import anyio

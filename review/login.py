@@ -4,7 +4,8 @@ The login form carries its own CSRF token (a cookie scoped to ``/login``), since
 session yet. Every attempt is a row of ``login_attempts`` with its client address (the TCP
 peer; ``X-Forwarded-For`` only with ``--trusted-proxy``), shown to admins at
 ``/admin/logins``; successful logins and logouts are also in the audit. Lockout, per-address
-throttling and the cap on concurrent password checks are in ``review.auth``.
+throttling and the cap on concurrent password checks (in low-priority threads of their own,
+so pages keep the CPU during a flood of logins) are in ``review.auth``.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ async def login(request: Request) -> Response:
     if not await gate.enter():
         await run_in_threadpool(_record_busy, request, name, client)
         return _answer(request, form, SignIn(None, "busy"))
-    outcome = await run_in_threadpool(_sign_in, request, name, password, client)
+    outcome: SignIn = await gate.run(_sign_in, request, name, password, client)
     if outcome.token is None:
         return _answer(request, form, outcome)
     response = RedirectResponse(safe_next(form.get("next")), 303)

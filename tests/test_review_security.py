@@ -360,6 +360,7 @@ def test_password_checks_run_at_most_slots_at_once(review_db: ReviewDB,
     """40 parallel wrong logins against a real server: the argon2 checks actually running at
     once (counted around the real verify) never exceed the gate's slots; the rest wait, and
     those that find no slot in time get a Vietnamese 503 page."""
+    import os
     import threading
 
     import httpx
@@ -369,13 +370,14 @@ def test_password_checks_run_at_most_slots_at_once(review_db: ReviewDB,
     from baocao.review.auth import Throttle
     from baocao.review.demo import Server
 
-    lock, running, most = threading.Lock(), [0], [0]
+    lock, running, most, nice = threading.Lock(), [0], [0], set()
     real = auth.verify_password
 
     def counted(password_hash: str, password: str) -> bool:
         with lock:
             running[0] += 1
             most[0] = max(most[0], running[0])
+            nice.add(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
         try:
             return real(password_hash, password)
         finally:
@@ -405,6 +407,8 @@ def test_password_checks_run_at_most_slots_at_once(review_db: ReviewDB,
             t.join(120)
     assert len(statuses) == 40 and set(statuses) <= {401, 503}
     assert 1 <= most[0] <= 2  # never more argon2 work at once than slots
+    # ... and it runs below the pages' priority (Linux: nice is per thread)
+    assert nice == {min(19, os.getpriority(os.PRIO_PROCESS, 0) + auth.LOGIN_NICE)}
     gate = app.state.login_gate
     assert gate.peak <= 2 and statuses.count(503) == gate.refused
     assert statuses.count(401) >= 2
@@ -429,6 +433,27 @@ def test_a_full_gate_answers_busy_then_lets_logins_through(review_db: ReviewDB) 
     assert "Máy chủ đang bận" in busy.text and busy.headers["x-frame-options"] == "DENY"
     gate.leave()
     assert _try(client, "an", PASSWORD).status_code == 303
+
+
+def test_an_address_turned_away_busy_is_throttled_but_no_name_is_locked(
+        review_db: ReviewDB) -> None:
+    import anyio
+
+    from baocao.review.app import create_app
+    from baocao.review.auth import Throttle
+
+    review_db.app = create_app(review_db.url, login_slots=1, login_wait=0.05,
+                               throttle=Throttle(client_limit=2))
+    gate = review_db.app.state.login_gate
+    assert anyio.run(gate.enter)
+    client = review_db.client()
+    assert [_try(client, "an", PASSWORD).status_code for _ in range(2)] == [503, 503]
+    gate.leave()
+    throttled = _try(client, "an", PASSWORD)
+    assert throttled.status_code == 429 and "từ địa chỉ này" in throttled.text
+    with session_scope(review_db.url) as session:
+        an = session.scalar(select(UserRow).where(UserRow.name == "an"))
+        assert an is not None and an.failed_logins == 0 and an.locked_until is None
 
 
 def test_admin_login_log_pages_and_filters(review_db: ReviewDB) -> None:
