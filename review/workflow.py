@@ -175,14 +175,17 @@ def meta_save(request: Request, p: Post, document_id: int) -> Response:
     reason = _reason(p.form)
     try:
         with scope(request) as session:
-            _open(session, p.user, document_id)
+            cur = _open(session, p.user, document_id)
             save_meta(session, p.user, document_id, read_meta(typed), expected, reason)
+            still = may_see_document(session, p.user, document_id, cur.place)
     except Conflict as e:
         return _meta_page(request, p.user, document_id, 409, form=typed, reason=reason,
                           conflict=str(e))
     except InvalidInput as e:
         return _meta_page(request, p.user, document_id, 422, form=typed, reason=reason,
                           error=str(e))
+    if not still:   # moved to a place of someone else: back to the queue
+        return RedirectResponse("/", 303)
     return RedirectResponse(f"/doc/{document_id}/meta?saved=1", 303)
 
 

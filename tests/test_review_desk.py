@@ -145,6 +145,12 @@ def test_metadata_correction_moves_the_document_to_a_place(review_db: ReviewDB) 
     other = review_db.doc_id("002")
     assert chi.post(f"/doc/{other}/meta", data={**form, "version": "0"},
                     follow_redirects=False).status_code == 404
+    # a reviewer who moves a document to a place not hers is sent back to her queue
+    form = meta_form(chi, doc)
+    moved = chi.post(f"/doc/{doc}/meta", data={**form, "place": "Gia Lai"},
+                     follow_redirects=False)
+    assert moved.status_code == 303 and moved.headers["location"] == "/"
+    assert doc not in rows(chi.get("/").text) and doc in rows(an.get("/?place=Gia Lai").text)
 
 
 def test_metadata_is_checked(review_db: ReviewDB) -> None:
