@@ -139,6 +139,8 @@ def read_fields(form: dict[str, str], shown: dict[str, Any], year: int | None
             value = form[name].strip()
             if len(value) > (64 if name == "indicator" else MAX_TEXT):
                 raise InvalidInput(f"{labels().of('fields', name)}: quá dài")
+            if name == "unit" and value and value != (shown.get("unit") or ""):
+                value = canonical_unit(value)  # a unit typed anew: the vocabulary's spelling
             out[name] = value or None
     _consistent(out)
     return out

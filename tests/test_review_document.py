@@ -416,3 +416,18 @@ def test_accepting_a_fact_as_it_stands_does_not_rerun_the_checks(review_db: Revi
     back = {**fact_form(client, doc, key), "action": "accept"}
     assert client.post(f"/doc/{doc}/fact/{key}", data=back, headers=JSON).json()["rechecked"]
     assert actions(review_db.url).count("checks.rerun") == 2
+
+
+def test_a_unit_typed_in_a_correction_takes_the_vocabulary_spelling(review_db: ReviewDB
+                                                                     ) -> None:
+    doc = review_db.doc_id("004_1ab22aee8a00dbb0.txt")
+    key, _, _ = failed_sum(review_db, doc)
+    client = review_db.client("binh")
+    shown = fact_form(client, doc, key)
+    assert client.post(f"/doc/{doc}/fact/{key}", data={**shown, "action": "correct"},
+                       headers=JSON).json()["unchanged"]  # the shown unit is left as it is
+    form = {**shown, "unit": "  Thu tuc  HANH chinh ", "action": "correct"}
+    assert client.post(f"/doc/{doc}/fact/{key}", data=form, headers=JSON).status_code == 200
+    with session_scope(review_db.url) as session:
+        row = session.scalar(select(CorrectionRow).where(CorrectionRow.fact_key == key))
+        assert (row.unit, row.fields) == ("thủ tục hành chính", ["unit"])
