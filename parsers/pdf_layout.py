@@ -86,7 +86,7 @@ def _page_number_re() -> re.Pattern[str]:
 _RULE_LINE = re.compile(r"^[_\-–—=.…*·\s]{3,}$")   # "_________" drawn with characters
 _TERMINAL = (".", ":", ";", "!", "?", "…", "./.")
 _SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
-_SIZE = itemgetter(5)          # a Glyph's font size
+_X0, _TOP, _X1, _BOTTOM, _SIZE = (itemgetter(i) for i in range(1, 6))   # a Glyph's fields
 
 
 @dataclass(slots=True)
@@ -221,7 +221,9 @@ def _finish_line(glyphs: list[Glyph], page: int) -> Line:
     parts: list[tuple[str, bool]] = []
     run: list[str] = []
     run_sup = False
-    left, top, right, bottom = first[1], first[2], first[3], first[4]
+    # the box: min/max over the glyphs in C (builtins keep the same element as pairwise calls)
+    left, top = min(map(_X0, glyphs)), min(map(_TOP, glyphs))
+    right, bottom = max(map(_X1, glyphs)), max(map(_BOTTOM, glyphs))
     hang, prev_x1, prev_size = first[1], first[3], first[5]
     for i, (ch, x0, g_top, x1, g_bottom, g_size, space) in enumerate(glyphs):
         sup = mixed and g_size < super_size and base - g_bottom > rise
@@ -238,14 +240,6 @@ def _finish_line(glyphs: list[Glyph], page: int) -> Line:
                 parts.append(("".join(run), run_sup))
             run, run_sup = [], sup
         run.append(ch)
-        if x0 < left:                       # min/max, as comparisons (see build_lines)
-            left = x0
-        if g_top < top:
-            top = g_top
-        if x1 > right:
-            right = x1
-        if g_bottom > bottom:
-            bottom = g_bottom
         prev_x1, prev_size = x1, g_size
     parts.append(("".join(run), run_sup))
     return Line(_tidy(_markers(parts)), page, (left, top, right, bottom), size, hang)
