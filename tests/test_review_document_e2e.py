@@ -122,6 +122,9 @@ def test_save_and_next_without_a_page_load_then_undo(browser: Any,  # noqa: F811
     nxt = selected.get_attribute("data-f")
     page.keyboard.press("s")  # skip: the next undecided one, nothing saved
     expect(page.locator("#facts-panel li.fi.sel")).not_to_have_attribute("data-f", nxt)
+    after_key = page.locator("#facts-panel li.fi.sel").get_attribute("data-f")
+    page.click("#e-skip")  # the button does the same
+    expect(page.locator("#facts-panel li.fi.sel")).not_to_have_attribute("data-f", after_key)
     page.keyboard.press("u")  # undo the last decision: f7 back as extracted
     expect(f7).to_have_attribute("data-status", "extracted")
     expect(f7).to_have_class(re.compile(r"\bsel\b"))
@@ -214,12 +217,18 @@ def test_the_action_buttons_stay_visible_on_a_pdf_at_1366x768(browser: Any,  # n
     for button in ("#e-save", "#e-accept", "#e-reject"):
         box = page.locator(button).bounding_box()
         assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 768, button
-    fit = page.locator("#pageimg").bounding_box()["width"]
-    page.click("#z-in")
-    page.click("#z-in")
-    assert page.locator("#pageimg").bounding_box()["width"] >= 1.9 * fit  # zoomed to read
+    column = page.locator("#pagescroll").bounding_box()["width"]
+    shown = page.locator("#pageimg").bounding_box()["width"]
+    assert shown >= 1.9 * column  # zoomed to read by default, the fact's box scrolled to
+    box = page.locator("#factbox").bounding_box()
+    scroller = page.locator("#pagescroll").bounding_box()
+    assert scroller["x"] <= box["x"] <= scroller["x"] + scroller["width"]
     page.click("#z-fit")
-    assert abs(page.locator("#pageimg").bounding_box()["width"] - fit) < 2
+    fit = page.locator("#pageimg").bounding_box()["width"]
+    assert abs(fit - column) < 20  # the page's width in the column
+    page.click("#z-in")
+    page.click("#z-in")
+    assert page.locator("#pageimg").bounding_box()["width"] >= 1.9 * fit
 
 
 def test_a_conflicting_edit_is_refused_and_keeps_what_was_typed(browser: Any,  # noqa: F811

@@ -152,7 +152,9 @@
 
   // ── the page image ────────────────────────────────────────────────────────────────
   let shown = null; // the fact whose box the page image shows
-  let zoom = 1;
+  // twice the column's width by default: a page at fit width is too small to read; the
+  // reviewer's choice is kept for the tab (sessionStorage)
+  let zoom = parseFloat(sessionStorage.getItem("baocao-zoom") || "2") || 2;
 
   function placeBox() {
     const img = $("pageimg"), box = $("factbox");
@@ -171,9 +173,11 @@
 
   function setZoom(z) {
     zoom = Math.min(4, Math.max(1, z));
+    sessionStorage.setItem("baocao-zoom", String(zoom));
     $("pagebox").style.width = (100 * zoom) + "%";
     placeBox();
   }
+  $("pagebox").style.width = (100 * zoom) + "%";
   $("z-fit").addEventListener("click", () => setZoom(1));
   $("z-in").addEventListener("click", () => setZoom(zoom + 0.5));
   $("z-out").addEventListener("click", () => setZoom(zoom - 0.5));
@@ -633,6 +637,14 @@
   }
   $("a-cancel").addEventListener("click", () => { adder.hidden = true; });
 
+  function skip() {
+    if (!guard()) return;
+    const next = nextUndecided(current);
+    if (next) select(next, true, true);
+    else say("Không còn số liệu chưa xử lý nào đang hiện.", "ok");
+  }
+  $("e-skip").addEventListener("click", skip);
+
   // ── keyboard ──────────────────────────────────────────────────────────────────────
   function step(delta) {
     const shownItems = items.filter(visible);
@@ -684,11 +696,7 @@
         $("e-reason").focus();
       },
       e: () => { if (current >= 0) { $("e-value").focus(); $("e-value").select(); } },
-      s: () => {
-        if (!guard()) return;
-        const next = nextUndecided(current);
-        if (next) select(next, true, true);
-      },
+      s: skip,
       u: () => { if (guard()) undo(); },
       "/": () => $("q").focus(),
       n: () => {
