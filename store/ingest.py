@@ -43,7 +43,7 @@ from baocao.store.errors import (
 )
 from baocao.store.inputs import Hasher, Item, Selection, list_inputs
 from baocao.store.models import Run, utcnow
-from baocao.store.pool import WorkerPool
+from baocao.store.pool import WorkerPool, start_fork_server
 from baocao.store.repository import (
     Done,
     Saved,
@@ -398,6 +398,8 @@ def ingest(inputs: Iterable[str | Path], *, db: str | None = None, workers: int 
     ``commit``: how often the writer commits (``CommitEvery.from_env()`` by default)."""
     limits = limits or Limits()
     workers = default_workers() if workers is None else workers
+    if workers > 0:
+        start_fork_server()  # warms up while the inputs are listed and the database migrated
     with database_run(inputs, db, engine="local", workers=workers, quiet=quiet,
                       limits=limits, select=select, reprocess=reprocess,
                       commit=commit) as (writer, items):
