@@ -21,6 +21,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cache
+from operator import attrgetter
 
 from baocao.extractor.vocab import Cues, cues
 
@@ -40,22 +41,19 @@ class Cue:
     text: str
 
 
+# A token as ``token_spans`` cuts them: leading whitespace whole, a syllable, a punctuation mark,
+# the whitespace after a token less the one space that token owns (group 1; nothing when that
+# space is all there is), or a run of whitespace that opens with another space character.
+_SPACY_TOKEN = re.compile(r"^\s+|\w+|[^\w\s]| (\s+)|[^\S ]\s*")
+
+
 def token_spans(text: str) -> list[tuple[int, int]]:
     """The tokens of ``text`` as (start, end): syllables, punctuation marks, and the runs of
     whitespace that are more than one space after a token (a line break, a double space), as
     spaCy's ``get_words_and_spaces`` would align our syllable tokens; a phrase never matches
-    across such a whitespace token."""
-    out: list[tuple[int, int]] = []
-    pos, n = 0, len(text)
-    for m in _TOKEN.finditer(text):
-        start, end = m.span()
-        if start > pos:
-            out.append((pos, start))
-        out.append((start, end))
-        pos = end + 1 if end < n and text[end] == " " else end
-    if pos < n:
-        out.append((pos, n))
-    return out
+    across such a whitespace token. One regex pass (tests/test_extract_cues.py checks it
+    against spaCy)."""
+    return [m.span(1) if m.lastindex else m.span() for m in _SPACY_TOKEN.finditer(text)]
 
 
 # phrase → its lower-cased tokens; (first token) → [(tokens, labels)], longest phrases first
@@ -85,7 +83,12 @@ def find_cues(text: str) -> list[Cue]:
     """Every occurrence of every cue phrase in ``text`` (overlapping ones too), matched
     token by token on lower-cased tokens, in order of start, then of length."""
     spans = token_spans(text)
-    lowers = [text[a:b].lower() for a, b in spans]
+    if "\u0130" in text or "\u03a3" in text:
+        # "İ" lower-cases to two characters, "Σ" by its context: each token on its own
+        lowers = [text[a:b].lower() for a, b in spans]
+    else:
+        low = text.lower()
+        lowers = [low[a:b] for a, b in spans]
     index = _phrases()
     found: list[tuple[int, int, str]] = []
     for i, token in enumerate(lowers):
@@ -105,6 +108,9 @@ def _cues(text: str, found: list[tuple[int, int, str]]) -> list[Cue]:
     return out
 
 
+_END_START = attrgetter("end", "start")
+
+
 class CueIndex:
     """Every cue phrase of the text, by category, searchable by position."""
 
@@ -112,7 +118,7 @@ class CueIndex:
         found: dict[str, list[Cue]] = {}
         for cue in find_cues(text):
             found.setdefault(cue.category, []).append(cue)
-        self._by_end = {c: sorted(v, key=lambda x: (x.end, x.start)) for c, v in found.items()}
+        self._by_end = {c: sorted(v, key=_END_START) for c, v in found.items()}
         self._ends = {c: [x.end for x in v] for c, v in self._by_end.items()}
         self._by_start = {c: sorted(v, key=lambda x: (x.start, -x.end)) for c, v in found.items()}
         self._starts = {c: [x.start for x in v] for c, v in self._by_start.items()}

@@ -94,3 +94,19 @@ def test_tokens_cover_the_text_and_whitespace_breaks_phrases() -> None:
     index = CueIndex("Điểm số đạt 25,5 điểm")
     assert index.within("score_units", 0, 100) or index.within("units", 0, 100) \
         or index.within("score_cues", 0, 100)
+
+
+def test_token_spans_are_spacys_tokens_on_random_texts() -> None:
+    """token_spans (one regex) cuts text as get_words_and_spaces aligned our syllable tokens:
+    every whitespace pattern around words, punctuation, line breaks and no-break spaces."""
+    import random
+
+    from spacy.util import get_words_and_spaces
+
+    rng = random.Random(14)
+    pieces = ["tỷ", "lệ", "5", " ", "  ", "\n", "\t", ",", "%", "\u00a0", " \n", "(", "Đạt"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        words, spaces = get_words_and_spaces(_TOKEN.findall(text), text)
+        assert [text[a:b] for a, b in token_spans(text)] == words, repr(text)
+        assert "".join(w + " " * s for w, s in zip(words, spaces)) == text
