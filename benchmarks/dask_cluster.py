@@ -511,14 +511,28 @@ def main() -> None:
     ap.add_argument("--no-replace", action="store_true", help="start no replacement worker")
     ap.add_argument("--stage-sample", type=int, default=20,
                     help="files per format for the per-stage CPU costs (0: skip)")
+    ap.add_argument("--keep-db", action="store_true",
+                    help="keep the database (e.g. for benchmarks/export.py --url)")
     ap.add_argument("--record", type=Path, default=None,
                     help=f"also write the report here (the full run: {DEFAULT_RECORD.name})")
     args = ap.parse_args()
     files = generated(args.docs)
     print(f"{len(files)} distinct documents in {files[0].parent}", flush=True)
-    with FreshPostgres(PG_SERVER, "baocao_dask") as url:
+    # one extractor version for the run and its rerun, even if the sources change meanwhile
+    # (a shared working tree): otherwise the rerun would rightly read every file again
+    from baocao.store.version import extractor_version
+    os.environ.setdefault("BAOCAO_EXTRACTOR_VERSION", extractor_version())
+    fresh = FreshPostgres(PG_SERVER, "baocao_dask")
+    url = fresh.__enter__()
+    try:
         r = prove(files, url, workers=args.workers, kill_at=args.kill_at,
                   replace=not args.no_replace, say=lambda s: print(s, flush=True))
+    finally:
+        if args.keep_db:
+            fresh.admin.dispose()
+            print(f"database kept: {url}", flush=True)
+        else:
+            fresh.__exit__(None, None, None)
     stages = None
     if args.stage_sample:
         with FreshPostgres(PG_SERVER, "baocao_stages") as url:

@@ -5,6 +5,8 @@ Run from the repository root:
 
     .venv/bin/python benchmarks/export.py                       # 2,000 documents, SQLite
     .venv/bin/python benchmarks/export.py --docs 500 --postgresql
+    .venv/bin/python benchmarks/export.py --url postgresql://…/baocao_dask_…   # kept by
+                                               # benchmarks/dask_cluster.py --keep-db
 
 Builds (once, then reused) a database of ``--docs`` documents generated from the corpus by
 ``benchmarks/ingest.py``'s generator and ingested by ``baocao.store.ingest`` (2 workers),
@@ -181,15 +183,18 @@ def main() -> None:
     ap.add_argument("--postgresql", action="store_true", help="PostgreSQL instead of SQLite")
     ap.add_argument("--runs", type=int, default=3, help="runs per case (median)")
     ap.add_argument("--before", default=BEFORE, help="the commit to compare with")
+    ap.add_argument("--url", help="an existing database, as it is (e.g. the 10,000 documents "
+                                   "of benchmarks/dask_cluster.py --keep-db)")
     ap.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         url, case, which, rev = args.one
         print(json.dumps(run_case(url, case, which, rev)))
         return
-    url = database(args.docs, args.postgresql)
-    facts = _count(url, "facts")
-    print(f"{args.docs} documents, {facts} facts ({'PostgreSQL' if args.postgresql else 'SQLite'})"
+    url = args.url or database(args.docs, args.postgresql)
+    facts, docs = _count(url, "facts"), _count(url, "documents")
+    backend = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+    print(f"{docs} documents, {facts} facts, {_count(url, 'corrections')} corrections ({backend})"
           f"; machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     print(f"{'case':<28} {'rows':>7}  {'pandas s':>9} {'SQL s':>8} {'speed-up':>8}  "
           f"{'pandas MB':>9} {'SQL MB':>7}   (MB: peak RSS added by the call)")
