@@ -97,7 +97,9 @@ class Checker:
     def facts_in(self, start: int, end: int) -> list[Fact]:
         """Facts lying inside [start, end), by bisection over the sorted starts."""
         out: list[Fact] = []
-        for f in self.facts[bisect_left(self._starts, start):]:
+        facts = self.facts
+        for i in range(bisect_left(self._starts, start), len(facts)):   # no copy of the tail
+            f = facts[i]
             if f.span[0] >= end:
                 break
             if f.span[1] <= end:
