@@ -153,16 +153,23 @@ def current_facts_json(request: Request, user: Any, document_id: int, keys: list
 
 
 def decision_json(request: Request, user: Any, document_id: int, keys: list[str],
-                  outcome: dict[str, Any]) -> JSONResponse:
+                  outcome: dict[str, Any], within: tuple[Any, Any, Any] | None = None
+                  ) -> JSONResponse:
     """What the document page needs after a decision sent with fetch, to update in place:
     the decided facts' list items and marks, the checks panel, the failed count, the
-    progress and the statuses that moved (``outcome``)."""
-    sources = request.app.state.sources
-    with scope(request) as session:
-        cur = may_open(session, user, document_id)
-        x = extraction(session, cur)
-        doc = sources.document(session, cur, x.text)
-        view = document_view(session, x.id, cur.document_id, doc)
+    progress and the statuses that moved (``outcome``). ``within``: (session, current
+    extraction, Document) of the decision's own transaction, read before it commits (one
+    session a decision instead of two)."""
+    if within is not None:
+        session, cur, doc = within
+        view = document_view(session, cur.extraction_id, cur.document_id, doc)
+    else:
+        sources = request.app.state.sources
+        with scope(request) as session:
+            cur = may_open(session, user, document_id)
+            x = extraction(session, cur)
+            doc = sources.document(session, cur, x.text)
+            view = document_view(session, x.id, cur.document_id, doc)
     facts = facts_json(view.facts, cur.document_id, keys)
     words = labels()
     outcome["changes"] = [{**c, "rule_label": words.of("rules", c["rule"]),

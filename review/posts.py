@@ -81,6 +81,9 @@ def act(request: Request, p: Post, document_id: int, key: str) -> Response:
             doc = sources.document(session, cur, extraction(session, cur).text)
             outcome = fact_action(session, p.user, cur, doc, key, action, fields, expected,
                                   _reason(p.form))
+            answer = decision_json(request, p.user, document_id, outcome.keys,
+                                   _outcome(outcome), (session, cur, doc)
+                                   ) if wants_json(request) else None
     except Conflict as e:
         if wants_json(request):
             return _conflict_json(request, document_id, key, str(e), p.user)
@@ -90,8 +93,8 @@ def act(request: Request, p: Post, document_id: int, key: str) -> Response:
             return _json_error(422, str(e))
         return render_fact(request, p.user, document_id, key, 422, error=str(e),
                            form=_kept(fields), reason=_reason(p.form) or "")
-    if wants_json(request):
-        return decision_json(request, p.user, document_id, outcome.keys, _outcome(outcome))
+    if answer is not None:
+        return answer
     target = f"/doc/{document_id}?fact={key}"
     if outcome.audit_id is not None:
         target += f"&saved={outcome.audit_id}"
@@ -189,6 +192,9 @@ def undo(request: Request, p: Post, document_id: int) -> Response:
             cur = may_open(session, p.user, document_id)
             doc = sources.document(session, cur, extraction(session, cur).text)
             outcome = undo_last(session, p.user, cur, doc, key, expected)
+            answer = decision_json(request, p.user, document_id, outcome.keys,
+                                   _outcome(outcome), (session, cur, doc)
+                                   ) if wants_json(request) else None
     except Conflict as e:
         if wants_json(request):
             return _conflict_json(request, document_id, e.key, str(e))
@@ -199,8 +205,8 @@ def undo(request: Request, p: Post, document_id: int) -> Response:
             return _json_error(422, str(e))
         return render(request, "error.html", 422, code=422, message=str(e), user=p.user,
                       back=f"/doc/{document_id}")
-    if wants_json(request):
-        return decision_json(request, p.user, document_id, outcome.keys, _outcome(outcome))
+    if answer is not None:
+        return answer
     return _back(document_id, outcome)
 
 
@@ -226,14 +232,17 @@ def accept_rest(request: Request, p: Post, document_id: int) -> Response:
             cur = may_open(session, p.user, document_id)
             doc = sources.document(session, cur, extraction(session, cur).text)
             outcome = accept_section(session, p.user, cur, doc, section, keys, _reason(p.form))
+            answer = decision_json(request, p.user, document_id, outcome.keys,
+                                   _outcome(outcome), (session, cur, doc)
+                                   ) if wants_json(request) else None
     except (Conflict, InvalidInput) as e:
         code = 409 if isinstance(e, Conflict) else 422
         if wants_json(request):
             return _json_error(code, str(e))
         return render(request, "error.html", code, code=code, message=str(e), user=p.user,
                       back=f"/doc/{document_id}")
-    if wants_json(request):
-        return decision_json(request, p.user, document_id, outcome.keys, _outcome(outcome))
+    if answer is not None:
+        return answer
     return _back(document_id, outcome)
 
 
