@@ -179,3 +179,34 @@ def test_summary_counts(db_url: str, tmp_path: Path) -> None:
         totals = summary(session)
     assert totals["documents"] == 2 and totals["versions"] == 2
     assert totals["facts"] == sum(len(extraction_of(s).facts) for s in SEEDS[:2])
+
+
+def test_the_parsed_document_is_stored_with_the_extraction_and_replaced_by_a_new_one(
+        db_url: str) -> None:
+    """What the worker parsed goes in with the extraction, every fact's JSON and check intact
+    (PostgreSQL writes facts with COPY), and a new extractor version's reading replaces it."""
+    from baocao.extractor.pipeline import extract_document
+    from baocao.parsers import parse
+    from baocao.store.models import ParsedDocumentRow
+    from baocao.store.rows import decode_document
+
+    upgrade(db_url)
+    doc = parse(SEED)
+    ex = extract_document(doc)
+    with session_scope(db_url) as session:
+        saved = save_extraction(session, ex, path="/r/004.txt", extractor_version="v1",
+                                document=doc)
+    with session_scope(db_url) as session:
+        row = session.get(ParsedDocumentRow, saved.version_id)
+        assert row is not None and decode_document(row.data) == doc
+        stored = {f.ordinal: f.data for f in session.scalars(select(FactRow))}
+        assert stored == {f.id: f.model_dump(mode="json") for f in ex.facts}
+        checks = {c.ordinal: c.data for c in session.scalars(select(CheckRow))}
+        assert checks == {c.id: c.model_dump(mode="json") for c in ex.checks}
+    changed = doc.model_copy(update={"warnings": [*doc.warnings, "read again by v2"]})
+    with session_scope(db_url) as session:
+        save_extraction(session, ex, path="/r/004.txt", extractor_version="v2",
+                        document=changed)
+    with session_scope(db_url) as session:
+        rows = list(session.scalars(select(ParsedDocumentRow)))
+        assert len(rows) == 1 and decode_document(rows[0].data).warnings[-1] == "read again by v2"
