@@ -317,10 +317,17 @@ def test_comments_on_a_fact_are_stored_audited_and_escaped(review_db: ReviewDB) 
                        headers=JSON).status_code == 422
     assert client.post(f"/doc/{doc}/fact/{key}/comment",
                        data={"body": "no csrf"}).status_code == 403
-    chi = review_db.client("chi")  # a reviewer of another place sees nothing of it
-    pdf = review_db.doc_id("004_1ab22aee8a00dbb0.pdf")
-    if chi.get(f"/doc/{pdf}").status_code == 403:
-        assert chi.get(f"/doc/{pdf}/fact/{key}/comments").status_code == 403
+    # a reviewer who may not open a document reads and writes no comment on it
+    hidden = review_db.ids["script.html"]  # no place: only reviewers of every place see it
+    with session_scope(review_db.url) as session:
+        hidden_key = session.scalar(select(FactRow.key).where(FactRow.document_id == hidden))
+    chi = review_db.client("chi")
+    assert chi.get(f"/doc/{hidden}").status_code in (403, 404)
+    assert chi.get(f"/doc/{hidden}/fact/{hidden_key}/comments").status_code in (403, 404)
+    refused = chi.post(f"/doc/{hidden}/fact/{hidden_key}/comment", headers=JSON,
+                       data={"csrf": review_db.csrf(chi), "body": "xem"})
+    assert refused.status_code in (403, 404)
+    assert count(review_db.url, CommentRow, CommentRow.document_id == hidden) == 0
 
 
 # ── adding a missed fact: unit family, no duplicate ────────────────────────────────────
