@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import ColumnElement, exists, func, select, true
+from sqlalchemy import ColumnElement, and_, exists, func, select, true
 from sqlalchemy.orm import Session
 
 from baocao.extractor.context import places as province_vocabulary
@@ -32,6 +32,7 @@ from baocao.store.models import (
     DocumentEditRow,
     DocumentRow,
     ExtractionRow,
+    VersionRow,
 )
 
 LOCAL_PLACES = Path(__file__).resolve().parent / "data" / "places_local.yaml"
@@ -120,6 +121,18 @@ def may_see_document(session: Session, user: Principal, document_id: int,
         return True
     return session.scalar(select(exists().where(AssignmentRow.document_id == document_id,
                                                 AssignmentRow.user_id == user.id))) or False
+
+
+def visible_document_ids(session: Session, user: Principal) -> list[int] | None:
+    """The ids of the documents ``user`` may see (``visible_clause`` over current
+    extractions), or None when they see every document (the exports' document filter)."""
+    if user.sees_every_place:
+        return None
+    d, v, x = DocumentRow, VersionRow, ExtractionRow
+    query = (select(d.id).join(v, and_(v.document_id == d.id, v.is_latest.is_(True)))
+             .join(x, and_(x.version_id == v.id, x.is_current.is_(True)))
+             .where(visible_clause(user)))
+    return sorted(set(session.scalars(query)))
 
 
 # ── effective metadata ─────────────────────────────────────────────────────────────────

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -429,16 +429,19 @@ def _rerun(session: Session, user: Principal, cur: Current, doc: Document | None
 
 def mark_reviewed(session: Session, user: Principal, document_id: int, expected: int,
                   reason: str | None) -> None:
-    """The document is reviewed: state, reviewer, open flags resolved; all audited."""
+    """The document is reviewed: state and reviewer, audited. Refused while a re-ingest's
+    differences with reviewers' corrections (flags) are open: each is seen and decided on the
+    flags page (apply again / drop), never resolved unseen by this button."""
     review = lock_review(session, document_id)
     if review.version != expected:
         raise Conflict("trạng thái rà soát đã được người khác đổi từ khi bạn mở trang")
+    open_flags = session.scalar(select(func.count()).select_from(FlagRow).where(
+        FlagRow.document_id == document_id, FlagRow.resolved_at.is_(None))) or 0
+    if open_flags:
+        raise InvalidInput(f"còn {open_flags} khác biệt sau khi nhập lại chưa xử lý: hãy xem "
+                           f"và quyết định từng khác biệt ở /doc/{document_id}/flags trước")
     before = {"state": review.state, "reviewer_id": review.reviewer_id}
-    flags = list(session.scalars(select(FlagRow).where(FlagRow.document_id == document_id,
-                                                       FlagRow.resolved_at.is_(None))))
     now = utcnow()
-    for flag in flags:
-        flag.resolved_by, flag.resolved_at = user.id, now
     review.state, review.reviewer_id, review.updated_at = "reviewed", user.id, now
     try:
         session.flush()
@@ -446,8 +449,7 @@ def mark_reviewed(session: Session, user: Principal, document_id: int, expected:
         raise Conflict("trạng thái rà soát vừa được người khác đổi cùng lúc") from e
     session.add(AuditRow(user_id=user.id, actor=user.name, action="review.reviewed",
                          entity="review", entity_id=str(document_id), before=before,
-                         after={"state": "reviewed", "reviewer_id": user.id,
-                                "flags_resolved": [f.id for f in flags]}, reason=reason))
+                         after={"state": "reviewed", "reviewer_id": user.id}, reason=reason))
 
 
 # ── undo, a section at once, comments ──────────────────────────────────────────────────

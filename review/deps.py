@@ -14,6 +14,7 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from baocao.review.access import may_see_document
 from baocao.review.app import LoginRequired, scope
 from baocao.review.auth import Principal, resume_session, same_token
 from baocao.review.security import SESSION_COOKIE, foreign_origin
@@ -77,7 +78,7 @@ def may_open(session: Session, user: Principal, document_id: int) -> Current:
     ``user`` may not see answers exactly as one that does not exist (404, same message), so
     the answer never tells that it exists; an id no column can hold is a 404 too."""
     cur = current(session, document_id) if 0 < document_id <= MAX_ID else None
-    if cur is None or not user.may_see(cur.place):
+    if cur is None or not may_see_document(session, user, cur.document_id, cur.place):
         raise HTTPException(404, "không có văn bản này")
     return cur
 

@@ -43,6 +43,7 @@ class Entry:
     checks: list[dict[str, Any]]
     reason: str | None
     link: str | None = None
+    fact_name: str | None = None  # "f7: 150 hồ sơ" for a fact of the current extraction
 
     @property
     def what(self) -> str:
@@ -191,8 +192,14 @@ def _link(session: Session, entries: list[Entry]) -> None:
         cur = current(session, doc)
         if cur is None:
             continue
-        found = set(session.scalars(select(FactRow.key).where(
-            FactRow.extraction_id == cur.extraction_id, FactRow.key.in_(keys))))
+        named = {k: (o, t, u) for k, o, t, u in session.execute(
+            select(FactRow.key, FactRow.ordinal, FactRow.value_text, FactRow.unit).where(
+                FactRow.extraction_id == cur.extraction_id, FactRow.key.in_(keys)))}
+        for e in entries:
+            if e.document_id == doc and e.fact_key in named:
+                ordinal, value, unit = named[e.fact_key]
+                e.fact_name = f"{ordinal}: {' '.join(p for p in (value, unit) if p)}"[:80]
+        found = set(named)
         found |= set(session.scalars(select(CorrectionRow.fact_key).where(
             CorrectionRow.document_id == doc, CorrectionRow.fact_key.in_(keys),
             CorrectionRow.span_start.is_not(None))))

@@ -14,6 +14,7 @@ from fastapi import APIRouter, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import exists, select
 
+from baocao.review.access import effective_meta, visible_document_ids
 from baocao.review.actions import comments_of
 from baocao.review.app import local_time, render, scope
 from baocao.review.deps import User, extraction, may_open
@@ -23,6 +24,7 @@ from baocao.review.recheck import recheck
 from baocao.review.render import check_items, fact_item, fact_items, snippet
 from baocao.review.sources import PAGE_SCALE, SourceUnavailable
 from baocao.review.view import KINDS, document_html, document_view, group_facts
+from baocao.review.words import label
 from baocao.store.models import CorrectionRow, RecheckRow
 
 router = APIRouter()
@@ -50,7 +52,8 @@ def document(request: Request, user: User, document_id: int, fact: str = "",
         view = document_view(session, x.id, cur.document_id, doc)
         notice = audit_row(session, saved, cur.document_id) if saved else None
         context: dict[str, Any] = {
-            "cur": cur, "x": x, "view": view,
+            "cur": cur, "x": x, "view": view, "meta": effective_meta(session, cur.document_id),
+            "field_word": lambda name: label("field", name),
             "facts_html": fact_items(group_facts(view.facts, doc), cur.document_id, user.csrf),
             "checks_html": check_items(view.checks), "L": labels(),
             "body": document_html(session, x.id, x.text, doc, view.facts),
@@ -198,7 +201,7 @@ def page_image(request: Request, user: User, document_id: int,
     except SourceUnavailable as e:
         raise HTTPException(404, f"không mở được tệp gốc: {e}") from e
     return Response(png, media_type="image/png",
-                    headers={"Cache-Control": "private, max-age=3600"})
+                    headers={"Cache-Control": "no-store"})
 
 
 @router.get("/export.csv")
@@ -208,12 +211,12 @@ def export(request: Request, user: User, document: int | None = None) -> Respons
 
     with scope(request) as session:
         if document is not None:
-            may_open(session, user, document)
-        frame = facts_frame(session)
-    if document is not None:
-        frame = frame[frame["document_id"] == document]
-    if not user.sees_every_place:
-        frame = frame[frame["place"].isin(list(user.places)).fillna(False).astype(bool)]
+            may_open(session, user, document)   # 404 unless the user may see it
+            frame = facts_frame(session, document_id=document)
+        else:  # the same visibility rule as the queue: places, corrected places, assignments
+            ids = visible_document_ids(session, user)
+            # an empty list is no filter to facts_frame; no document has id 0: selects nothing
+            frame = facts_frame(session, document_id=ids if ids != [] else (0,))
     name = f"baocao-facts-{document}.csv" if document is not None else "baocao-facts.csv"
     out = io.StringIO()
     write_frame(frame, "csv", out)   # text cells that would run as formulas are neutralised

@@ -176,6 +176,9 @@ def reviewed(request: Request, p: Post, document_id: int) -> Response:
     except Conflict as e:
         return render(request, "error.html", 409, code=409, message=str(e), user=p.user,
                       back=f"/doc/{document_id}")
+    except InvalidInput as e:  # open flags: decided one by one on the flags page first
+        return render(request, "error.html", 422, code=422, message=str(e), user=p.user,
+                      back=f"/doc/{document_id}/flags")
     return RedirectResponse(f"/doc/{document_id}", 303)
 
 

@@ -31,6 +31,9 @@ def test_the_wheel_holds_only_the_baocao_namespace(tmp_path: Path) -> None:
         assert f"baocao/extractor/data/frameworks/{path.name}" in names
     assert "baocao/store/migrations/env.py" in names
     assert any(n.startswith("baocao/review/templates/") for n in names)
+    for path in sorted((ROOT / "review/data").iterdir()):   # vocabulary, places, passwords
+        if path.suffix in (".yaml", ".txt"):
+            assert f"baocao/review/data/{path.name}" in names
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
 
 

@@ -5,6 +5,8 @@ again, drop), per-reviewer statistics and the second review with its agreement r
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from typing import Any
 
@@ -26,11 +28,19 @@ from baocao.store.models import (
     CorrectionRow,
     FactRow,
     FlagRow,
+    ReviewRow,
     SecondReviewRow,
     UserRow,
 )
 from baocao.store.repository import correct_fact, save_extraction
-from tests.review_support import ROOT, ReviewDB, csrf_of, parsed, review_db  # noqa: F401
+from tests.review_support import (  # noqa: F401
+    ROOT,
+    ReviewDB,
+    csrf_of,
+    parsed,
+    password_hash,
+    review_db,
+)
 
 pytest_plugins = ["tests.conftest_db"]
 
@@ -133,6 +143,10 @@ def test_metadata_correction_moves_the_document_to_a_place(review_db: ReviewDB) 
     assert doc in rows(chi.get("/").text)
     assert chi.get(f"/doc/{doc}/meta").status_code == 200
     assert doc not in rows(an.get("/admin/unplaced").text)
+    header = re.search(r'<p class="meta" id="doc-meta-line">(.*?)</p>', chi.get(f"/doc/{doc}").text,
+                       re.S)[1]                     # the document page shows the corrected place
+    assert '<span id="doc-place">Đắk Song</span>' in header and "2024-06-30" in header
+    assert "đã sửa:" in header and "ngày văn bản" in header
     history = an.get(f"/doc/{doc}/history").text
     assert 'data-action="document.edit"' in history
     assert "Đắk Song" in history and "2024-05-06" in history
@@ -229,8 +243,30 @@ def test_list_and_page_apply_the_same_rule(review_db: ReviewDB) -> None:
             allowed = {d for d in review_db.ids.values()
                        if may_see_document(session, user, d, current(session, d).place)}
         assert listed == allowed, name
+        exported = {int(r["document_id"]) for r in csv.DictReader(io.StringIO(
+            review_db.client(name).get("/export.csv").text))}
+        assert exported == {d for d in allowed if has_facts(review_db, d)}, name
+        for d in review_db.ids.values():    # one document: 404 exactly when it is not visible
+            answer = review_db.client(name).get(f"/export.csv?document={d}").status_code
+            assert answer == (200 if d in allowed else 404), (name, d)
     assert rows(review_db.client("chi").get("/").text) == {
         doc, review_db.doc_id("002"), review_db.doc_id("004_1ab22aee8a00dbb0.txt")}
+
+
+def has_facts(db: ReviewDB, document_id: int) -> bool:
+    with session_scope(db.url) as session:
+        return bool(session.scalar(select(func.count()).select_from(FactRow).where(
+            FactRow.document_id == document_id)))
+
+
+def test_a_reviewer_with_nothing_granted_exports_nothing(review_db: ReviewDB) -> None:
+    with session_scope(review_db.url) as session:
+        session.add(UserRow(name="dung", role="reviewer", password_hash=password_hash(),
+                            allowed_places=[], all_places=False, active=True))
+    dung = review_db.client("dung")
+    assert rows(dung.get("/").text) == set()
+    lines = dung.get("/export.csv").text.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("document_id")    # the header only
 
 
 # ── flags of a re-ingest ───────────────────────────────────────────────────────────────
@@ -323,6 +359,32 @@ def test_flags_apply_again_and_drop(review_db: ReviewDB) -> None:
     history = an.get("/history").text
     assert "áp dụng lại bản sửa" in history and "bỏ bản sửa" in history
     assert 'data-action="flag.drop"' in an.get(f"/doc/{doc}/history").text
+
+
+def test_mark_reviewed_never_resolves_flags_unseen(review_db: ReviewDB) -> None:
+    doc, edited, gone = reingest_with_flags(review_db)
+    an = review_db.client("an")
+    page = an.get(f"/doc/{doc}").text
+    version = re.search(r'name="version" value="(\d+)" id="review-version"', page)[1]
+    refused = an.post(f"/doc/{doc}/reviewed", data={"csrf": csrf_of(page), "version": version})
+    assert refused.status_code == 422
+    assert "2 khác biệt" in refused.text and f"/doc/{doc}/flags" in refused.text
+    with session_scope(review_db.url) as session:
+        assert all(f.resolved_at is None for f in session.scalars(select(FlagRow)))
+        assert session.scalar(select(ReviewRow.state).where(ReviewRow.document_id == doc)) \
+            != "reviewed"
+        flags = {f.fact_key: f.id for f in session.scalars(select(FlagRow))}
+        versions = {c.fact_key: c.version for c in session.scalars(select(CorrectionRow))}
+    csrf = csrf_of(an.get(f"/doc/{doc}/flags").text)
+    for key in (edited, gone):
+        settled = an.post(f"/doc/{doc}/flags/{flags[key]}", follow_redirects=False,
+                          data={"csrf": csrf, "version": str(versions[key]), "decision": "apply"})
+        assert settled.status_code == 303
+    page = an.get(f"/doc/{doc}").text
+    version = re.search(r'name="version" value="(\d+)" id="review-version"', page)[1]
+    done = an.post(f"/doc/{doc}/reviewed", data={"csrf": csrf_of(page), "version": version},
+                   follow_redirects=False)
+    assert done.status_code == 303
 
 
 # ── statistics and second review ───────────────────────────────────────────────────────
