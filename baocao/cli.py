@@ -333,7 +333,8 @@ def _ingest_and_report(inputs: list[str], *, db: str | None, workers: int | None
         if engine == "dask":
             from baocao.store.dask_engine import ingest_dask
             report = ingest_dask(inputs, scheduler=scheduler, output=output, db=db,
-                                 workers=workers, quiet=quiet, select=select)
+                                 workers=workers, quiet=quiet, select=select,
+                                 timeout=timeout or DEFAULT_TIMEOUT)
         else:
             report = ingest(inputs, db=db, workers=workers, quiet=quiet,
                             timeout=timeout or DEFAULT_TIMEOUT, select=select,

@@ -152,6 +152,18 @@ def test_dask_time_limit_records_a_timeout_and_goes_on(scheduler: str, with_slow
         assert [e["attempts"] for e in list_errors(session)] == [2]
 
 
+def test_cli_time_limit_reaches_the_dask_engine(scheduler: str, with_slow_file: Path,
+                                               tmp_path: Path) -> None:
+    out = tmp_path / "cli-slow"
+    result = CliRunner().invoke(main, ["ingest", str(with_slow_file), "--engine", "dask",
+                                       "--scheduler", scheduler, "--output", f"parquet:{out}",
+                                       "--timeout", "3"])
+    assert result.exit_code == 1, result.output           # some files unreadable
+    errors = read_dataset(out, "errors")
+    assert [(Path(p).name, c) for p, c in zip(errors["path"], errors["code"])] == [
+        ("slow.txt", "BC202")]
+
+
 def test_dask_time_limit_in_parquet_output(scheduler: str, with_slow_file: Path,
                                            tmp_path: Path) -> None:
     out = tmp_path / "slow-dataset"
