@@ -111,6 +111,13 @@ def _cues(text: str, found: list[tuple[int, int, str]]) -> list[Cue]:
 _END_START = attrgetter("end", "start")
 
 
+@cache
+def _gap_re(gap: str) -> re.Pattern[str]:
+    """What may stand between a cue and a figure, compiled once (``before``/``after`` run for
+    every figure)."""
+    return re.compile(gap)
+
+
 class CueIndex:
     """Every cue phrase of the text, by category, searchable by position."""
 
@@ -131,7 +138,7 @@ class CueIndex:
         while i > 0:
             i -= 1
             cue = self._by_end[category][i]
-            if not re.fullmatch(gap, text[cue.end:pos]):
+            if not _gap_re(gap).fullmatch(text[cue.end:pos]):
                 if pos - cue.end > 40:
                     break
                 continue
@@ -149,7 +156,7 @@ class CueIndex:
             cue = by_start[k]
             if cue.start - pos > 40:
                 break
-            if re.fullmatch(gap, text[pos:cue.start]) and (best is None or cue.end > best.end):
+            if _gap_re(gap).fullmatch(text[pos:cue.start]) and (best is None or cue.end > best.end):
                 best = cue
         return best
 
