@@ -1,5 +1,5 @@
 """A reviewer's and an admin's whole day (issue 15, "Also"), as one story in a real headless
-Chromium against a real uvicorn server over SQLite. Fixtures and skip rules:
+Chromium against a real uvicorn server, over SQLite and over PostgreSQL (``db_url``). Fixtures and skip rules:
 tests/test_review_e2e.py (``browser``).
 
 Nothing is seeded behind the app's back: the corpus seeds, the demo report, a corpus PDF and a
@@ -41,6 +41,8 @@ from baocao.store.db import session_scope
 from baocao.store.models import DocumentRow
 from tests.review_support import PDF, SEEDS
 from tests.test_review_e2e import browser  # noqa: F401
+
+pytest_plugins = ["tests.conftest_db"]
 
 PASSWORD = "Rà-soát-cả-ngày-2026"
 HOSTILE_NAME = "bao\"cao<img src=x onerror=alert(7)>'.html"
@@ -117,7 +119,7 @@ class Day:
 
 
 @pytest.fixture
-def day(browser: Any, tmp_path: Path) -> Iterator[Day]:  # noqa: F811
+def day(browser: Any, tmp_path: Path, db_url: str) -> Iterator[Day]:  # noqa: F811
     folder = tmp_path / "inbox"
     folder.mkdir()
     for seed in SEEDS:
@@ -125,7 +127,7 @@ def day(browser: Any, tmp_path: Path) -> Iterator[Day]:  # noqa: F811
     shutil.copy(PDF, folder / PDF.name)
     write_demo_report(folder)
     (folder / HOSTILE_NAME).write_text(HOSTILE, encoding="utf-8")
-    url = f"sqlite:///{tmp_path / 'review.db'}"
+    url = db_url
 
     done = baocao("ingest", str(folder), "--db", url, "--workers", "0", "--quiet")
     assert done.returncode == 0, done.stderr
