@@ -1,12 +1,12 @@
 """The NLP layer, aligned to the canonical text at every step.
 
-- Cue phrases: the canonical text is cut into syllable and punctuation tokens kept as
-  character offsets (so offsets never drift), and every cue phrase of ``data/cues.yaml`` is
-  found in one pass over them, on lower-cased tokens, by a table of phrases keyed by their
-  first token. This is what spaCy's ``PhraseMatcher`` (attr LOWER) over a ``Doc`` of the same
-  tokens finds (tests/test_extract_cues.py compares the two on every corpus and devset text),
-  at a fraction of the cost: building the ``Doc`` alone (``get_words_and_spaces``) was a
-  quarter of a long report's extraction.
+- Cue phrases: spaCy is the span container. The canonical text is cut into syllable and
+  punctuation tokens by one regex that keeps character offsets (``token_spans``), a spaCy
+  ``Doc`` is built straight from them (``doc.text`` is the canonical text, character for
+  character), and a ``PhraseMatcher`` (attr LOWER) finds every cue phrase of
+  ``data/cues.yaml`` in one pass. The Doc used to be aligned with spaCy's
+  ``get_words_and_spaces``, a quarter of a long report's extraction; tests/test_extract_cues.py
+  checks that the direct build gives the same cues on every corpus and devset text.
 - underthesea gives sentence boundaries (``sent_tokenize``, re-aligned to offsets because it
   returns bare strings) and word segmentation (``word_tokenize``) of the short label windows,
   so a label is cut at word boundaries ("tỷ lệ", "hồ sơ" are one word each), never mid-word.
@@ -22,6 +22,11 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cache
 from operator import attrgetter
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
 
 from baocao.extractor.vocab import Cues, cues
 
@@ -56,47 +61,40 @@ def token_spans(text: str) -> list[tuple[int, int]]:
     return [m.span(1) if m.lastindex else m.span() for m in _SPACY_TOKEN.finditer(text)]
 
 
-# phrase → its lower-cased tokens; (first token) → [(tokens, labels)], longest phrases first
-_Phrases = dict[str, list[tuple[tuple[str, ...], tuple[str, ...]]]]
-
-
 @cache
-def _phrases() -> _Phrases:
-    """Every cue phrase of ``data/cues.yaml`` as its lower-cased tokens, with the labels
-    (``category`` or ``qualifier:name``) it stands for, indexed by its first token."""
+def _matcher() -> tuple[Language, PhraseMatcher]:
+    """A blank Vietnamese spaCy pipeline (no pyvi, nothing downloaded) and a
+    ``PhraseMatcher(attr="LOWER")`` holding every cue phrase of ``data/cues.yaml``, labelled
+    ``category`` or ``qualifier:name``."""
+    nlp = spacy.blank("vi", config={"nlp": {"tokenizer": {"use_pyvi": False}}})
+    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     vocab: Cues = cues()
-    labelled: list[tuple[str, list[str]]] = [(c, list(getattr(vocab, c))) for c in _CATEGORIES]
-    labelled += [(f"qualifier:{q.value}", list(p)) for q, p in vocab.qualifiers.items()]
-    by_tokens: dict[tuple[str, ...], list[str]] = {}
-    for label, phrases in labelled:
-        for phrase in phrases:
-            tokens = tuple(phrase[a:b].lower() for a, b in token_spans(phrase))
-            if tokens and label not in by_tokens.setdefault(tokens, []):
-                by_tokens[tokens].append(label)
-    index: _Phrases = {}
-    for tokens, labels in by_tokens.items():
-        index.setdefault(tokens[0], []).append((tokens, tuple(labels)))
-    return index
+    for category in _CATEGORIES:
+        matcher.add(category, [_doc(nlp, p) for p in getattr(vocab, category)])
+    for qualifier, phrases in vocab.qualifiers.items():
+        matcher.add(f"qualifier:{qualifier.value}", [_doc(nlp, p) for p in phrases])
+    return nlp, matcher
+
+
+def _doc(nlp: Language, text: str) -> Doc:
+    """``text`` as a spaCy ``Doc`` of the tokens of ``token_spans``, built directly from their
+    offsets (what ``get_words_and_spaces`` would align, at a fraction of its cost): a token
+    owns the one space after it, so ``doc.text == text`` character for character."""
+    spans = token_spans(text)
+    words = [text[a:b] for a, b in spans]
+    nexts = [a for a, _ in spans[1:]] + [len(text)]
+    return Doc(nlp.vocab, words=words, spaces=[n > b for (_, b), n in zip(spans, nexts)])
 
 
 def find_cues(text: str) -> list[Cue]:
-    """Every occurrence of every cue phrase in ``text`` (overlapping ones too), matched
-    token by token on lower-cased tokens, in order of start, then of length."""
-    spans = token_spans(text)
-    if "\u0130" in text or "\u03a3" in text:
-        # "İ" lower-cases to two characters, "Σ" by its context: each token on its own
-        lowers = [text[a:b].lower() for a, b in spans]
-    else:
-        low = text.lower()
-        lowers = [low[a:b] for a, b in spans]
-    index = _phrases()
-    found: list[tuple[int, int, str]] = []
-    for i, token in enumerate(lowers):
-        for tokens, labels in index.get(token, ()):
-            k = len(tokens)
-            if k == 1 or tuple(lowers[i:i + k]) == tokens:
-                for label in labels:
-                    found.append((spans[i][0], spans[i + k - 1][1], label))
+    """Every occurrence of every cue phrase in ``text`` (overlapping ones too): spaCy's
+    ``PhraseMatcher`` over the text's ``Doc``, on lower-cased tokens, in order of start, then
+    of length."""
+    nlp, matcher = _matcher()
+    doc = _doc(nlp, text)
+    strings = nlp.vocab.strings
+    found = [(doc[s].idx, doc[e - 1].idx + len(doc[e - 1]), strings[m])
+             for m, s, e in matcher(doc)]
     return _cues(text, found)
 
 

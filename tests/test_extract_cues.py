@@ -1,9 +1,10 @@
-"""The cue finder of extractor/nlp.py finds exactly what spaCy's PhraseMatcher finds.
+"""The cue finder of extractor/nlp.py finds what the original alignment found.
 
-``find_cues`` replaced a spaCy ``Doc`` (our syllable tokens re-aligned with
-``get_words_and_spaces``) and a ``PhraseMatcher(attr="LOWER")`` for speed; here both run on
-every corpus text and devset text, and on made-up texts with the whitespace, case and
-punctuation cases that decide whether a phrase matches, and must agree cue for cue.
+``find_cues`` builds its spaCy ``Doc`` straight from our token offsets, for speed, instead of
+aligning the tokens with ``get_words_and_spaces`` as before; here both run a
+``PhraseMatcher(attr="LOWER")`` on every corpus text and devset text, and on made-up texts with
+the whitespace, case and punctuation cases that decide whether a phrase matches, and must agree
+cue for cue.
 """
 
 from __future__ import annotations
