@@ -61,7 +61,7 @@ hạn 1.100 hồ sơ, quá hạn 100 hồ sơ.</p>
 </body></html>
 """
 DEMO = "bao_cao_thu_tuc_hanh_chinh.txt"
-HASH = re.compile(r"\b[0-9a-f]{8,}\b")   # a hash prefix (hex run); ids and figures are shorter
+HASH = re.compile(r"\b(?=[0-9]*[a-f])[0-9a-f]{7,}\b")   # a hash prefix: hex with a letter
 REFUSED = re.compile(r"^Failed to load resource: the server responded with a status of (4\d\d)")
 CSP_WATCH = """window.__csp = [];
 document.addEventListener('securitypolicyviolation',
