@@ -75,6 +75,10 @@ def shown_value(name: str, value: Any) -> Any:
         return label("correction", value) if value != "extracted" else "như trích xuất"
     if name == "verdict":
         return label("verdict", value)
+    if name == "kind":
+        from baocao.review.doc_labels import labels
+
+        return labels().of("kinds", value)
     if name == "period" and isinstance(value, dict):
         return value.get("text")
     if name in ("value", "denominator", "failed checks") and isinstance(value, int | float):

@@ -478,3 +478,11 @@ def test_hostile_input_on_the_desk_pages(review_db: ReviewDB) -> None:
                    ).status_code == 422                       # no such correction
     assert an.post(f"/doc/{doc}/meta", data={**form, "reason": "\x00"},
                    follow_redirects=False).status_code == 303  # NUL dropped from a reason
+
+
+def test_field_values_read_in_vietnamese() -> None:
+    from baocao.review.history import shown_value
+
+    assert shown_value("kind", "percentage") == "tỷ lệ (%)"       # never the code
+    assert shown_value("state", "needs_review") != "needs_review"
+    assert shown_value("value", 17604.0) == "17.604"

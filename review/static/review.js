@@ -272,7 +272,19 @@
     $("review-version").value = data.review_version;
     notice(data);
     updateCounts();
+    refreshRest();
     if (filtering()) applyFilters();
+  }
+
+  // each section's "accept the rest" button counts the facts still undecided in it
+  function refreshRest() {
+    list.querySelectorAll("div.group").forEach((g) => {
+      const form = g.querySelector("form.rest");
+      if (!form) return;
+      const n = g.querySelectorAll('li.fi[data-status="extracted"]').length;
+      if (n === 0) form.remove();
+      else form.querySelector("button.rest-btn").textContent = "Chấp nhận " + n + " còn lại";
+    });
   }
 
   function filtering() {
@@ -423,7 +435,7 @@
     if (!rest) return;
     ev.preventDefault();
     if (busy || !guard()) return;
-    const group = rest.closest(".group");
+    const group = rest.closest("div.group");   // not the h4.group the button sits in
     const keys = Array.from(group.querySelectorAll("li.fi"))
       .filter((li) => li.dataset.status === "extracted").map((li) => li.dataset.key);
     if (!keys.length) return;
@@ -513,7 +525,7 @@
       li.hidden = !ok;
       if (ok) shownCount++;
     });
-    list.querySelectorAll(".group").forEach((g) => {
+    list.querySelectorAll("div.group").forEach((g) => {
       g.hidden = !g.querySelector("li.fi:not([hidden])");
     });
     const filtered = q || status || kind || low || ocr || flag;
