@@ -30,7 +30,15 @@ from baocao.review.actions import Conflict, InvalidInput, lock_review
 from baocao.review.auth import Principal
 from baocao.review.history import shown_value
 from baocao.review.sources import Current
-from baocao.store.models import AuditRow, CorrectionRow, FactRow, FlagRow, UserRow, utcnow
+from baocao.store.models import (
+    AuditRow,
+    CorrectionRow,
+    ExtractionRow,
+    FactRow,
+    FlagRow,
+    UserRow,
+    utcnow,
+)
 from baocao.store.repository import (
     COMPARED_FIELDS,
     StaleCorrectionError,
@@ -38,6 +46,7 @@ from baocao.store.repository import (
     correction_snapshot,
     correction_value,
 )
+from baocao.store.rows import _SPACES, CONTEXT_CHARS
 
 DECISIONS = ("apply", "drop")
 
@@ -57,6 +66,7 @@ class FlagView:
     resolved_at: Any = None
     resolved_by: str | None = None
     in_extraction: bool = False
+    successor: tuple[str, str] | None = None  # (key, ordinal) of the fact that took its place
 
 
 def _compared(name: str, data: dict[str, Any] | None) -> Any:
@@ -86,6 +96,9 @@ def flag_views(session: Session, cur: Current) -> list[FlagView]:
         c = corrections[flag.correction_id]
         now = facts.get(flag.fact_key)
         old = session.get(FactRow, c.base_fact_id) if c.base_fact_id else None
+        after = successor(session, old, cur) if now is None and old is not None else None
+        if after is not None:
+            now = after.data
         if c.action in ("edit", "add"):
             names = [n for n in c.fields or [] if n in COMPARED_FIELDS]
             wanted = {n: correction_value(c, n) for n in names}
@@ -99,8 +112,41 @@ def flag_views(session: Session, cur: Current) -> list[FlagView]:
                             users.get(c.user_id) if c.user_id else None, c.reason,
                             flag.created_at, flag.resolved_at,
                             users.get(flag.resolved_by) if flag.resolved_by else None,
-                            now is not None))
+                            flag.fact_key in facts,
+                            (after.key, after.ordinal) if after is not None else None))
     return out
+
+
+def _context(text: str, span: tuple[int, int]) -> tuple[str, str]:
+    left = _SPACES.sub(" ", text[max(0, span[0] - CONTEXT_CHARS):span[0]]).strip()
+    right = _SPACES.sub(" ", text[span[1]:span[1] + CONTEXT_CHARS]).strip()
+    return left, right
+
+
+def successor(session: Session, old: FactRow, cur: Current) -> FactRow | None:
+    """The fact of the current extraction that took the place of ``old`` when its figure
+    changed (a fact's key includes its figure, so "180" re-ingested as "170" is a new key):
+    a fact of the same kind with the same words on both sides of it (the context the key is
+    made of), else with the same label and the same words on one side. None when no fact, or
+    more than one, fits: a reviewer is never shown a guess between two."""
+    old_x = session.get(ExtractionRow, old.extraction_id)
+    if old_x is None:
+        return None
+    left, right = _context(old_x.text, (old.span_start, old.span_end))
+    new_x = session.get(ExtractionRow, cur.extraction_id)
+    assert new_x is not None
+    candidates = list(session.scalars(select(FactRow).where(
+        FactRow.extraction_id == cur.extraction_id, FactRow.kind == old.kind,
+        FactRow.text != old.text)))
+    both, one = [], []
+    for f in candidates:
+        l2, r2 = _context(new_x.text, (f.span_start, f.span_end))
+        if (l2, r2) == (left, right):
+            both.append(f)
+        elif (l2 == left or r2 == right) and f.label and f.label == old.label:
+            one.append(f)
+    found = both or one
+    return found[0] if len(found) == 1 else None
 
 
 def decide(session: Session, user: Principal, cur: Current, flag_id: int, decision: str,

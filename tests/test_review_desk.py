@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,6 +27,7 @@ from baocao.store.models import (
     REVIEW_STATES,
     AuditRow,
     CorrectionRow,
+    ExtractionRow,
     FactRow,
     FlagRow,
     ReviewRow,
@@ -319,6 +321,39 @@ def test_flags_list_the_old_correction_and_the_new_value(review_db: ReviewDB) ->
         assert an.get(link.split("#")[0]).status_code == 200, link
     # a reviewer who may not see the document gets nothing
     assert review_db.client("chi").get(f"/doc/{doc}/flags").status_code == 404
+
+
+def test_a_changed_figure_shows_the_fact_that_took_its_place(review_db: ReviewDB,
+                                                            tmp_path: Path) -> None:
+    """A reviewer corrected a figure; the re-ingested file has another figure there (a new
+    fact key): the flag shows the new value and links the fact standing in its place."""
+    path = SEED / "001_422e18ebd3f30e83.txt"
+    doc = review_db.doc_id("001")
+    raw = path.read_text(encoding="utf-8")
+    _, ex = parsed(path)
+    target = next(f for f in ex.facts if f.kind.value == "count" and raw.count(f.text) == 1
+                  and f.text[-1].isdigit())
+    changed = target.text[:-1] + str((int(target.text[-1]) + 3) % 10)
+    with session_scope(review_db.url) as session:
+        fact = session.scalar(select(FactRow).where(FactRow.document_id == doc,
+                                                    FactRow.text == target.text))
+        correct_fact(session, fact, "edit", {"value": 4242.0}, actor="binh", reason="sổ gốc")
+        old_key = fact.key
+    new_file = tmp_path / path.name
+    new_file.write_text(raw.replace(target.text, changed, 1), encoding="utf-8")
+    _, again = parsed(new_file)
+    again.source.sha256 = "c" * 64
+    with session_scope(review_db.url) as session:
+        save_extraction(session, again, path=str(path.resolve()), extractor_version="test")
+        new_fact = session.scalar(select(FactRow).join(ExtractionRow).where(
+            ExtractionRow.is_current.is_(True), FactRow.document_id == doc,
+            FactRow.text == changed))
+    html = review_db.client("an").get(f"/doc/{doc}/flags").text
+    section = re.search(rf'id="k-{old_key}".*?</section>', html, re.S)[0]
+    assert f'href="/doc/{doc}/fact/{new_fact.key}" class="successor">số liệu {new_fact.ordinal}<' \
+        in section
+    new_cell = re.search(r'<tr data-field="value">.*?<td class="new">([^<]*)<', section, re.S)[1]
+    assert new_cell.replace(".", "") == changed.replace(".", "")      # 170, not empty
 
 
 def test_flags_apply_again_and_drop(review_db: ReviewDB) -> None:
