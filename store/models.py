@@ -361,9 +361,10 @@ class ParsedDocumentRow(Base):
 
     Why it is stored: the checks need the Document (blocks, footnotes, outline) to rerun when a
     reviewer corrects a fact, and the review app draws tables from it. Parsing is a function of
-    the bytes, so one row per version; the review app fills it the first time a version is
-    opened (from the source file, after checking its sha256), or anyone holding the Document
-    (``review.sources.store_document``). About 15 % of the JSON's size once compressed.
+    the bytes, so one row per version; ingest writes it with the extraction (the worker encodes
+    it, compact JSON and zlib level 1, about 7 KiB a document), so opening a scan never runs OCR
+    again. For versions ingested before that, the review app fills it the first time a version
+    is opened (parsing the source file in a child process, after checking its sha256).
     """
 
     __tablename__ = "parsed_documents"

@@ -310,8 +310,9 @@ def test_audit_rows_name_who_and_when(review_db: ReviewDB) -> None:
 
 def test_documents_from_baocao_ingest_are_parsed_on_first_view(db_url: str,
                                                                 tmp_path) -> None:  # noqa: ANN001
-    """Ingest stores no Document: the app parses the source (a file, a zip member) once,
-    after checking its sha256, keeps it, and the checks rerun on it."""
+    """A version stored without its Document (ingested before ingest kept it): the app
+    parses the source (a file, a zip member) once, after checking its sha256, keeps it, and
+    the checks rerun on it."""
     import shutil
     import zipfile
 
@@ -324,6 +325,9 @@ def test_documents_from_baocao_ingest_are_parsed_on_first_view(db_url: str,
     with zipfile.ZipFile(tmp_path / "archive.zip", "w") as archive:
         archive.write(SEEDS[4], "nested/report.txt")
     ingest([str(seed), str(tmp_path / "archive.zip")], db=db_url, workers=0, quiet=True)
+    with session_scope(db_url) as session:          # ingest stored them: forget them here
+        assert session.scalar(select(func.count()).select_from(ParsedDocumentRow)) == 2
+        session.execute(delete(ParsedDocumentRow))
     add_users(db_url)
     from fastapi.testclient import TestClient
 
