@@ -52,6 +52,10 @@ FACT_ACTIONS = ("accept", "correct", "reject")
 MAX_TEXT = 500
 MAX_ADDED = 200
 _ISO = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab and line breaks allowed
+# a count of things and a place in a ranking are never below zero (a fall is a change of
+# them, written as such); scores, percentages and amounts may be
+NOT_NEGATIVE = ("count", "rank")
 
 
 class Conflict(Exception):
@@ -95,6 +99,8 @@ def parse_value(kind: str, text: str) -> float | str | None:
         return None
     if kind in DATE_KINDS:
         if _ISO.fullmatch(raw):
+            if not _real_iso(raw):  # "9999-99", "2024-02-30": not a date
+                raise InvalidInput(f"Giá trị: «{text}» không phải là một ngày có thật")
             return raw
         date = parse_date(raw)
         iso = date.iso() if date is not None else None
@@ -105,6 +111,26 @@ def parse_value(kind: str, text: str) -> float | str | None:
         return parse_number(raw, convention="vi").value
     except NumberFormatError as e:
         raise InvalidInput(f"Giá trị: «{text}» không phải là số (17.604 hoặc 89,4)") from e
+
+
+def _real_iso(raw: str) -> bool:
+    """An ISO year, year-month or date that exists, in the years reports are written."""
+    parts = [int(p) for p in raw.split("-")]
+    if not 1900 <= parts[0] <= 2100:
+        return False
+    if len(parts) == 1:
+        return True
+    if not 1 <= parts[1] <= 12:
+        return False
+    if len(parts) == 2:
+        return True
+    import datetime as dt
+
+    try:
+        dt.date(*parts)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_period_field(text: str, year: int | None) -> dict[str, Any] | None:
@@ -123,6 +149,8 @@ def read_fields(form: dict[str, str], shown: dict[str, Any], year: int | None
                 ) -> dict[str, Any]:
     """The fact as the reviewer submitted it: ``shown`` (typed) overlaid by the form."""
     out = dict(shown)
+    if any(_CONTROL.search(v) for v in form.values()):
+        raise InvalidInput("Biểu mẫu có ký tự điều khiển (NUL...): hãy gõ lại")
     kind = form.get("kind", shown.get("kind") or "count").strip()
     if kind not in KINDS:
         raise InvalidInput(f"Loại: phải là một trong {', '.join(KINDS)}")
@@ -152,6 +180,11 @@ def _consistent(fact: dict[str, Any]) -> None:
         raise InvalidInput("Giá trị: số liệu loại này là một ngày")
     if kind not in DATE_KINDS and not isinstance(value, float):
         raise InvalidInput("Giá trị: số liệu loại này cần một con số")
+    if kind in NOT_NEGATIVE and isinstance(value, float) and value < 0:
+        raise InvalidInput("Giá trị: số lượng và thứ hạng không thể âm")
+    den = fact.get("denominator")
+    if isinstance(den, float) and den <= 0:
+        raise InvalidInput("Mẫu số: phải lớn hơn 0")
 
 
 def typed(data: dict[str, Any]) -> dict[str, Any]:

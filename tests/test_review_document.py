@@ -100,6 +100,24 @@ def test_the_document_page_reads_in_vietnamese(review_db: ReviewDB) -> None:
 
 # ── decisions with fetch ───────────────────────────────────────────────────────────────
 
+def test_impossible_values_are_refused_and_nothing_is_written(review_db: ReviewDB) -> None:
+    doc = review_db.doc_id("004_1ab22aee8a00dbb0.txt")
+    key, _, _ = failed_sum(review_db, doc)
+    client = review_db.client("binh")
+    form = {**fact_form(client, doc, key), "action": "correct"}
+    for change, message in (({"kind": "count", "value": "-5"}, "không thể âm"),
+                            ({"kind": "date", "value": "9999-99"}, "ngày có thật"),
+                            ({"kind": "deadline", "value": "2024-02-30"}, "ngày có thật"),
+                            ({"label": "nhãn\x00độc"}, "ký tự điều khiển"),
+                            ({"denominator": "0"}, "Mẫu số")):
+        answer = client.post(f"/doc/{doc}/fact/{key}", data={**form, **change}, headers=JSON)
+        assert answer.status_code == 422 and message in answer.json()["error"], change
+    assert count(review_db.url, CorrectionRow, CorrectionRow.fact_key == key) == 0
+    fine = client.post(f"/doc/{doc}/fact/{key}",
+                       data={**form, "kind": "date", "value": "2024-02-29"}, headers=JSON)
+    assert fine.status_code == 200                          # a leap day is a real date
+
+
 def test_a_decision_sent_with_fetch_answers_json_to_update_the_page(review_db: ReviewDB
                                                                    ) -> None:
     from baocao.extractor.arith import vi
