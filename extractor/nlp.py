@@ -28,6 +28,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
+from baocao.extractor.memo import forget
 from baocao.extractor.vocab import Cues, cues
 
 _TOKEN = re.compile(r"\w+|[^\w\s]")
@@ -198,8 +199,10 @@ _WORDS: dict[str, tuple[str, ...]] = {}
 
 
 def new_document() -> None:
-    """Forget the previous document's word segmentations (``extractor.pipeline`` calls it)."""
+    """Forget the previous document's word segmentations and the answers of
+    ``extractor.memo`` (``extractor.pipeline`` calls it)."""
     _WORDS.clear()
+    forget()
 
 
 def words(text: str) -> list[str]:

@@ -42,6 +42,7 @@ from pydantic import BaseModel, ConfigDict
 
 from baocao.extractor.arith import typo_of, vi, written
 from baocao.extractor.checks import family
+from baocao.extractor.memo import document_memo
 from baocao.extractor.vocab import (
     VocabularyError,
     alternation,
@@ -128,9 +129,24 @@ def _any_facet_re() -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{alternation(phrases)})(?!\w)", re.IGNORECASE)
 
 
+_FACETS = document_memo()
+_FACET_PHRASES = document_memo()
+
+
 def facets_of(label: str) -> dict[str, set[str]]:
     """Facet -> the values whose phrases the label contains; where phrases overlap the longer
-    one wins ("không hài lòng" is dissatisfied, not also satisfied)."""
+    one wins ("không hài lòng" is dissatisfied, not also satisfied). Each call gets its own
+    copy of the answer remembered for this document (``extractor.memo``)."""
+    got = _FACETS.get(label)
+    if got is None:
+        got = _FACETS[label] = _facets_of(label)
+    out: dict[str, set[str]] = defaultdict(set)
+    for name, values in got.items():
+        out[name] = set(values)
+    return out
+
+
+def _facets_of(label: str) -> dict[str, set[str]]:
     out: dict[str, set[str]] = defaultdict(set)
     if not _any_facet_re().search(label):
         return out
@@ -146,7 +162,15 @@ def facets_of(label: str) -> dict[str, set[str]]:
 
 
 def facet_phrases(text: str) -> list[str]:
-    """The facet phrases a text names, in order, longest first where they overlap."""
+    """The facet phrases a text names, in order, longest first where they overlap (a copy of
+    the answer remembered for this document)."""
+    got = _FACET_PHRASES.get(text)
+    if got is None:
+        got = _FACET_PHRASES[text] = tuple(_facet_phrases(text))
+    return list(got)
+
+
+def _facet_phrases(text: str) -> list[str]:
     if not _any_facet_re().search(text):
         return []
     found: list[tuple[int, int, str]] = []
