@@ -23,6 +23,7 @@ import re
 from functools import cache
 
 from baocao.extractor.classify import Draft
+from baocao.extractor.memo import document_memo
 from baocao.extractor.nlp import words
 from baocao.extractor.numbers import PERIOD_RE
 from baocao.extractor.vocab import alternation, cues, words_re
@@ -173,8 +174,19 @@ def _generic() -> frozenset[str]:
                      [*vocab.generic_titles, *vocab.generic_labels, *vocab.rank_cues, *vocab.label_trim])
 
 
+_TRIMMED = document_memo()
+
+
 def trim(phrase: str) -> str:
-    """Strip markup, cue words and verbs from both ends of a label phrase."""
+    """Strip markup, cue words and verbs from both ends of a label phrase (the labeller trims
+    the same clause for every figure in it: answers are remembered for the document)."""
+    got = _TRIMMED.get(phrase)
+    if got is None:
+        got = _TRIMMED[phrase] = _trim(phrase)
+    return got
+
+
+def _trim(phrase: str) -> str:
     phrase = _MARKUP.sub("", phrase.strip(" ,:;-–"))
     prev = None
     while prev != phrase:

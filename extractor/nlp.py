@@ -81,21 +81,28 @@ def _doc(nlp: Language, text: str) -> Doc:
     """``text`` as a spaCy ``Doc`` of the tokens of ``token_spans``, built directly from their
     offsets (what ``get_words_and_spaces`` would align, at a fraction of its cost): a token
     owns the one space after it, so ``doc.text == text`` character for character."""
+    return _doc_spans(nlp, text)[0]
+
+
+def _doc_spans(nlp: Language, text: str) -> tuple[Doc, list[tuple[int, int]]]:
+    """``_doc`` and its tokens' (start, end) in ``text`` (token i of the Doc is text[a:b] for
+    span i: the Doc's text is ``text``)."""
     spans = token_spans(text)
     words = [text[a:b] for a, b in spans]
     nexts = [a for a, _ in spans[1:]] + [len(text)]
-    return Doc(nlp.vocab, words=words, spaces=[n > b for (_, b), n in zip(spans, nexts)])
+    doc = Doc(nlp.vocab, words=words, spaces=[n > b for (_, b), n in zip(spans, nexts)])
+    return doc, spans
 
 
 def find_cues(text: str) -> list[Cue]:
     """Every occurrence of every cue phrase in ``text`` (overlapping ones too): spaCy's
     ``PhraseMatcher`` over the text's ``Doc``, on lower-cased tokens, in order of start, then
-    of length."""
+    of length. A match's offsets are its first and last tokens' spans (what ``Token.idx``
+    gives, without making a Token for each)."""
     nlp, matcher = _matcher()
-    doc = _doc(nlp, text)
+    doc, spans = _doc_spans(nlp, text)
     strings = nlp.vocab.strings
-    found = [(doc[s].idx, doc[e - 1].idx + len(doc[e - 1]), strings[m])
-             for m, s, e in matcher(doc)]
+    found = [(spans[s][0], spans[e - 1][1], strings[m]) for m, s, e in matcher(doc)]
     return _cues(text, found)
 
 

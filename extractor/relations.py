@@ -303,6 +303,12 @@ def _abbreviations(text: str) -> dict[str, str]:
     return out
 
 
+@cache
+def _generic_units() -> frozenset[str]:
+    """The units that name no counted thing ("trường hợp", "lượt"), lower-cased once."""
+    return frozenset(u.lower() for u in relation_words().generic_units)
+
+
 class Graph:
     """The numeric facts of one extraction, with where each stands (block, sentence, clause)."""
 
@@ -320,7 +326,7 @@ class Graph:
             unit = (f.unit or "").lower()
             if unit in abbr:
                 fam = family(f.model_copy(update={"unit": abbr[unit]}))
-            if f.kind is FactKind.count and unit in {u.lower() for u in relation_words().generic_units}:
+            if f.kind is FactKind.count and unit in _generic_units():
                 fam = "count:*"
             d = f.decimals or 0
             label = " ".join(x for x in (f.label, f.subject) if x)

@@ -32,3 +32,13 @@ def test_a_new_document_forgets_every_answer() -> None:
     assert any(memo._MEMOS)
     new_document()
     assert not any(memo._MEMOS)
+
+
+def test_trim_remembered_equals_trim_computed() -> None:
+    from baocao.extractor.labels import _trim, trim
+
+    new_document()
+    phrases = ["- Tỷ lệ hồ sơ giải quyết đúng hạn đạt", "1. Số thủ tục hành chính là:", "", "  , ;"]
+    for phrase in phrases * 2:
+        assert trim(phrase) == _trim(phrase)
+    assert trim(phrases[1]) == "Số thủ tục hành chính"
