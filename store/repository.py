@@ -316,13 +316,29 @@ def _copy(connection: Connection, table: str, columns: tuple[str, ...],
     """PostgreSQL: the rows with ``COPY ... FROM STDIN`` in the current transaction, a few
     microseconds a row where ``executemany`` spends about 25 (parameters checked, dumped and
     sent one statement at a time). JSON columns go as their text, which ``jsonb`` parses."""
+    import psycopg
+    from sqlalchemy import exc
+
     quoted = ", ".join(f'"{c}"' for c in columns)
+    statement = f'COPY "{table}" ({quoted}) FROM STDIN'
     driver = connection.connection.driver_connection
     assert driver is not None
-    with driver.cursor() as cursor, cursor.copy(
-            f'COPY "{table}" ({quoted}) FROM STDIN') as copy:  # type: ignore[attr-defined]
-        for row in rows:
-            copy.write_row([row[c] for c in columns])
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+    # the driver's own errors, raised past SQLAlchemy, as SQLAlchemy would have raised them:
+    # a connection lost mid-COPY (a server restart) is invalidated, so the writer's retry
+    # (store.db.retrying) reconnects and replays the batch instead of the run dying
+    except psycopg.OperationalError as e:
+        lost = driver.closed or isinstance(e, psycopg.errors.AdminShutdown)
+        if lost:
+            connection.invalidate(e)
+        raise exc.OperationalError(statement, None, e, connection_invalidated=lost) from e
+    except psycopg.IntegrityError as e:
+        raise exc.IntegrityError(statement, None, e) from e
+    except psycopg.Error as e:
+        raise exc.DBAPIError(statement, None, e) from e
 
 
 _BULK_SQL: dict[tuple[str, str, tuple[str, ...]], str] = {}

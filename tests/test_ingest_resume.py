@@ -175,6 +175,13 @@ def _outage(url: str, application: str, seconds: float) -> int:
     engine = create_engine(resolve_url(PG_SERVER), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
+            # batched commits: between two batches the writer may be reconnecting; wait
+            # (at most 10 s) until it holds a connection, so the outage takes one from it
+            held = "SELECT count(*) FROM pg_stat_activity WHERE application_name = :app"
+            deadline = time.monotonic() + 10
+            while (not connection.execute(text(held), {"app": application}).scalar()
+                   and time.monotonic() < deadline):
+                time.sleep(0.01)
             connection.execute(text(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false'))
             try:
                 closed = len(connection.execute(text(
