@@ -79,3 +79,15 @@ class FreshPostgres:
         with self.admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
         self.admin.dispose()
+
+
+def wait_serving(base: str, tries: int = 300) -> None:
+    """Wait (``tries`` x 0.1 s at most) until a review server started at ``base`` answers."""
+    import httpx
+
+    for _ in range(tries):
+        try:
+            httpx.get(base + "/login", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)

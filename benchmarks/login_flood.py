@@ -45,6 +45,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import wait_serving  # noqa: E402
 
 PASSWORD = "ca-phe-sua-da-sang"
 MODES = {"default": {},
@@ -176,7 +178,6 @@ def flood(base: str, flooders: int, stop: threading.Event, answers: Counter[int]
 
 
 def measure(url: str, doc: int, mode: str, flooders: int, n: int) -> dict[str, Any]:
-    import httpx
 
     from baocao.review.demo import free_port
 
@@ -185,12 +186,7 @@ def measure(url: str, doc: int, mode: str, flooders: int, n: int) -> dict[str, A
                               cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(300):
-            try:
-                httpx.get(base + "/login", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_serving(base, 300)
         sampler = Sampler(server.pid)
         sampler.start()
         reviewer = signed_in(base)

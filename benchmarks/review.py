@@ -53,7 +53,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import FreshPostgres, fresh_sqlite  # noqa: E402
+from _common import FreshPostgres, fresh_sqlite, wait_serving  # noqa: E402
 
 CACHE = Path(tempfile.gettempdir()) / "baocao-bench-review"
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
@@ -204,7 +204,6 @@ def correction_ms(client: Any, doc: int, n: int) -> dict[str, float]:
 @contextmanager
 def served(url: str) -> Iterator[str]:
     """The review app over ``url`` in a uvicorn process of its own, stopped afterwards."""
-    import httpx
 
     from baocao.review.demo import free_port
 
@@ -215,12 +214,7 @@ def served(url: str) -> Iterator[str]:
         cwd=ROOT, env={**os.environ, "BAOCAO_DB": url})
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
-            try:
-                httpx.get(base + "/login", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_serving(base, 200)
         yield base
     finally:
         server.terminate()

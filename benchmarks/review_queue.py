@@ -19,19 +19,17 @@ queries, rendering; no network), p50 and p95 of ``--requests`` after two warm-up
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import FreshPostgres, fresh_sqlite  # noqa: E402
 
-from review import fill_queue  # noqa: E402
+from review import fill_queue, timed  # noqa: E402
 
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 DOCS = 10_000
@@ -84,20 +82,6 @@ def prepare(url: str) -> None:
                                     .order_by(FactRow.id).limit(500)):
             correct_fact(session, fact, "edit", {"label": "sửa"}, actor="admin",
                          user_id=admin.id)
-
-
-def timed(client: Any, path: str, n: int) -> dict[str, float]:
-    for _ in range(2):
-        assert client.get(path).status_code == 200, path
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        response = client.get(path)
-        times.append(1000 * (time.perf_counter() - start))
-        assert response.status_code == 200, path
-    times.sort()
-    return {"p50": statistics.median(times), "p95": times[min(len(times) - 1,
-                                                              int(0.95 * len(times)))]}
 
 
 def measure(url: str, requests: int) -> dict[str, dict[str, float]]:
