@@ -88,6 +88,9 @@ def templates(static: dict[str, StaticFile]) -> Environment:
     env.globals["static"] = lambda name: f"/static/{name}?v={static[name].etag}"
     env.filters["local_time"] = local_time
     env.filters["vi_number"] = vi_number
+    from baocao.review.doc_labels import labels
+
+    env.globals["words"] = labels  # the Vietnamese words of codes, for partials shared by pages
     return env
 
 

@@ -56,14 +56,6 @@ class Entry:
         return int(head) if self.entity in ("fact", "review", "document") and head.isdigit(
             ) else None
 
-    @staticmethod
-    def field(name: str) -> str:
-        return label("field", name)
-
-    @staticmethod
-    def status(code: str | None) -> str:
-        return label("check", code) if code else "—"
-
 
 def shown_value(name: str, value: Any) -> Any:
     """A field's value as a reviewer reads it: codes in Vietnamese, numbers vi-VN style."""

@@ -145,6 +145,8 @@ def test_a_decision_sent_with_fetch_answers_json_to_update_the_page(review_db: R
     sum_change = next(c for c in data["changes"] if c["rule"] == "sum")
     assert (sum_change["before"], sum_change["after"]) == ("fail", "pass")
     assert sum_change["rule_label"] == "tổng các phần"
+    whole = review_db.client("an").get("/history").text    # the admins' history says it so too
+    assert '<div class="diff">tổng các phần: ' in whole and '<div class="diff">sum: ' not in whole
     assert sum_change["after_label"] == labels().of("check_statuses", "pass") != "pass"
     assert 'data-status="pass"' in data["checks_html"]
     assert data["state"] == "in_review"
