@@ -51,7 +51,7 @@ from baocao.store.repository import (
     error_key,
     record_error,
     record_path,
-    save_prepared,
+    save_new_batch,
 )
 from baocao.store.worker import Task, process
 
@@ -197,7 +197,8 @@ class Writer:
     while the workers are busy, so a slow file does not hold a batch back), and at the end.
     A killed run loses the files in flight and the uncommitted batch, never part of one:
     the rerun reads exactly those again. The batch is one transaction, retried whole while
-    the database is unreachable (``retrying``); when another writer stored one of its
+    the database is unreachable (``retrying``), written with a few statements for all its new
+    documents (``repository.save_new_batch``); when another writer stored one of its
     documents first (a unique constraint), it is replayed one document per transaction.
 
     ``done`` is shared with :func:`plan`: other files with the bytes of a task (``pending``)
@@ -264,7 +265,9 @@ class Writer:
     def _save(self, batch: list[tuple[Task, dict[str, Any]]]) -> list[Saved | None]:
         """The batch's transaction; None for a document another writer stored first."""
         try:
-            saved: list[Saved | None] = [self._save_one(task, result) for task, result in batch]
+            saved = save_new_batch(
+                self.session, [(task.path, task.size, result["rows"]) for task, result in batch],
+                extractor_version=self.extractor_version, run_id=self.report.run_id)
             self.session.commit()
             return saved
         except IntegrityError:  # another writer stored one between our check and our insert
@@ -272,11 +275,6 @@ class Writer:
         if len(batch) == 1:
             return [None]
         return [self._save([one])[0] for one in batch]
-
-    def _save_one(self, task: Task, result: dict[str, Any]) -> Saved:
-        return save_prepared(self.session, result["rows"], path=task.path, size=task.size,
-                             extractor_version=self.extractor_version,
-                             run_id=self.report.run_id)
 
     def settle(self, task: Task, error: dict[str, Any] | None) -> None:
         """The other files with ``task``'s bytes: duplicates if stored, else bad the same way."""

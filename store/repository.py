@@ -11,8 +11,9 @@ A rerun finds the pair already stored and skips it; a killed run loses at most t
 documents whose transaction had not committed, and a unique constraint stops any
 duplicate if two writers race (the loser rolls back and reports ``skipped``).
 
-Writes are plain Core statements over rows the worker prepared (``store.rows``): the single
-writer runs about ten statements a document and nothing else. The parsed Document the worker
+Writes are plain Core statements over rows the worker prepared (``store.rows``): about ten
+statements a document (``save_prepared``), or a few for a whole batch of new documents
+(``save_new_batch``, what the single ingest writer uses). The parsed Document the worker
 encoded goes to ``parsed_documents`` in the same transaction (``store_parsed_document``), so
 whatever stores through ``save_prepared`` (the local writer, Dask workers) stores it too. Reviewers' corrections hang on
 ``(document_id, fact key)``; the key is stable across versions (see ``store.rows``).
@@ -50,7 +51,7 @@ from baocao.store.models import (
 )
 from baocao.store.rows import JSON_TEXT_COLUMNS, Prepared, fact_key, fact_keys, prepare
 
-__all__ = ["Saved", "fact_key", "fact_keys", "save_extraction", "save_prepared",
+__all__ = ["Saved", "fact_key", "fact_keys", "save_extraction", "save_prepared", "save_new_batch",
            "store_parsed_document", "Done",
            "done_work", "error_key", "record_error", "flag_corrections", "correct_fact",
            "add_fact", "summary", "list_errors"]
@@ -161,6 +162,103 @@ def save_prepared(session: Session, p: Prepared, *, path: str, extractor_version
     db.execute(_SQL.delete_errors, {"b_sha256": p.sha256, "b_path": path})
     return Saved("new", document_id, version_id, extraction_id, number, len(p.facts),
                  p.failed_rules, flags)
+
+
+def save_new_batch(session: Session, batch: list[tuple[str, int | None, Prepared]], *,
+                   extractor_version: str, run_id: int | None = None) -> list[Saved | None]:
+    """``save_prepared`` of a batch of (path, size, rows), in the caller's transaction, with a
+    few statements for the whole batch instead of about a dozen a document.
+
+    Documents met for the first time (their bytes stored nowhere, their path no document's:
+    what a bulk ingest mostly sees) go in together: one multi-row INSERT per table, ids read
+    back in the order given (``sort_by_parameter_order``), facts, checks and relations of
+    every document in one ``executemany`` (``COPY`` on PostgreSQL) each. The others (a new
+    version of a known path, bytes stored elsewhere) go through ``save_prepared`` one by one.
+    Same rows either way (tests/test_store_repository.py compares both). The caller commits;
+    a unique constraint raised here (another writer was first) rolls the batch back whole.
+    Returns one ``Saved`` per item, in order."""
+    if not batch:
+        return []
+    db = session.connection()
+    _asynchronous_commit(session)
+    shas = [p.sha256 for _, _, p in batch]
+    paths = [path for path, _, _ in batch]
+    v, d = _table(VersionRow), _table(DocumentRow)
+    known_shas = set(db.execute(select(v.c.sha256).where(v.c.sha256.in_(set(shas)))).scalars())
+    known_paths = set(db.execute(select(d.c.path).where(d.c.path.in_(set(paths)))).scalars())
+    fresh = [i for i, (path, _, p) in enumerate(batch)
+             if p.sha256 not in known_shas and path not in known_paths
+             and shas.count(p.sha256) == 1 and paths.count(path) == 1]
+    out: list[Saved | None] = [None] * len(batch)
+    if fresh:
+        for i, saved in zip(fresh, _save_fresh(db, [batch[i] for i in fresh], extractor_version,
+                                               run_id)):
+            out[i] = saved
+    chosen = set(fresh)
+    for i, (path, size, p) in enumerate(batch):
+        if i not in chosen:
+            out[i] = save_prepared(session, p, path=path, size=size,
+                                   extractor_version=extractor_version, run_id=run_id)
+    return out
+
+
+def _save_fresh(db: Connection, items: list[tuple[str, int | None, Prepared]],
+                extractor_version: str, run_id: int | None) -> list[Saved]:
+    """The new documents of ``save_new_batch``: each a document, its first version and its
+    extraction, with facts, checks, relations and the parsed Document."""
+    d, v, x = _table(DocumentRow), _table(VersionRow), _table(ExtractionRow)
+    document_ids = _inserted(db, d, [{"path": path} for path, _, _ in items])
+    db.execute(insert(_table(ReviewRow)),
+               [{"document_id": i, "state": "unreviewed"} for i in document_ids])
+    version_ids = _inserted(db, v, [
+        {"document_id": document_id, "number": 1, "sha256": p.sha256, "format": p.format,
+         "size": size, "pages": p.pages, "is_latest": True}
+        for document_id, (_, size, p) in zip(document_ids, items)])
+    extraction_ids = _inserted(db, x, [
+        {"version_id": version_id, "extractor_version": extractor_version, "is_current": True,
+         "run_id": run_id, **p.extraction} for version_id, (_, _, p) in zip(version_ids, items)])
+    parsed = [{"version_id": version_id, "schema_version": p.document_schema or "",
+               "data": p.document} for version_id, (_, _, p) in zip(version_ids, items)
+              if p.document is not None]
+    if parsed:
+        db.execute(_INSERT_PARSED, parsed)
+    facts = [{**f, "extraction_id": extraction_id, "document_id": document_id}
+             for extraction_id, document_id, (_, _, p) in zip(extraction_ids, document_ids, items)
+             for f in p.facts]
+    fact_ids = _bulk_with_ids(db, _table(FactRow), facts, extraction_ids)
+    checks = [{**c, "extraction_id": extraction_id}
+              for extraction_id, (_, _, p) in zip(extraction_ids, items) for c in p.checks]
+    check_ids = _bulk_with_ids(db, _table(CheckRow), checks, extraction_ids)
+    relations = [{"check_id": check_ids[(extraction_id, p.checks[ci]["ordinal"])],
+                  "position": pos, "fact_id": fact_ids[(extraction_id, p.facts[fi]["ordinal"])]}
+                 for extraction_id, (_, _, p) in zip(extraction_ids, items)
+                 for ci, pos, fi in p.relations]
+    if relations:
+        bulk_insert(db, _table(RelationRow), relations)
+    e = _table(ErrorRow)
+    db.execute(delete(e).where(e.c.sha256.in_([p.sha256 for _, _, p in items])
+                               | e.c.path.in_([path for path, _, _ in items])))
+    return [Saved("new", document_id, version_id, extraction_id, 1, len(p.facts),
+                  p.failed_rules, 0)
+            for document_id, version_id, extraction_id, (_, _, p)
+            in zip(document_ids, version_ids, extraction_ids, items)]
+
+
+def _inserted(db: Connection, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` (one multi-row statement) and return their ids in the rows' order."""
+    found = db.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    return [int(i) for i in found.scalars()]
+
+
+def _bulk_with_ids(db: Connection, table: Table, rows: list[dict[str, Any]],
+                   extraction_ids: list[int]) -> dict[tuple[int, str], int]:
+    """``bulk_insert`` of facts or checks of several extractions; (extraction id, ordinal) → id."""
+    if not rows:
+        return {}
+    bulk_insert(db, table, rows)
+    found = db.execute(select(table.c.extraction_id, table.c.ordinal, table.c.id)
+                       .where(table.c.extraction_id.in_(extraction_ids))).fetchall()
+    return {(extraction_id, ordinal): row_id for extraction_id, ordinal, row_id in found}
 
 
 class _Statements:

@@ -210,3 +210,92 @@ def test_the_parsed_document_is_stored_with_the_extraction_and_replaced_by_a_new
     with session_scope(db_url) as session:
         rows = list(session.scalars(select(ParsedDocumentRow)))
         assert len(rows) == 1 and decode_document(rows[0].data).warnings[-1] == "read again by v2"
+
+
+def _stored(url: str) -> dict[str, object]:
+    """Everything ingest writes for each document, keyed by path, without row ids."""
+    from baocao.store.models import DocumentRow, ParsedDocumentRow
+
+    with session_scope(url) as session:
+        out: dict[str, object] = {}
+        for document in session.scalars(select(DocumentRow)):
+            versions = []
+            for v in session.scalars(select(VersionRow).where(VersionRow.document_id == document.id)
+                                     .order_by(VersionRow.number)):
+                parsed = session.get(ParsedDocumentRow, v.id)
+                extractions = []
+                for x in session.scalars(select(ExtractionRow).where(ExtractionRow.version_id == v.id)):
+                    facts = {f.id: f for f in session.scalars(
+                        select(FactRow).where(FactRow.extraction_id == x.id))}
+                    checks = {c.id: c for c in session.scalars(
+                        select(CheckRow).where(CheckRow.extraction_id == x.id))}
+                    relations = sorted((checks[r.check_id].ordinal, r.position, facts[r.fact_id].ordinal)
+                                       for r in session.scalars(select(RelationRow).where(
+                                           RelationRow.check_id.in_(list(checks)))))
+                    extractions.append((
+                        x.extractor_version, x.is_current, x.title, x.meta, x.n_facts, x.text,
+                        sorted((f.ordinal, f.key, f.kind, f.value, f.label, f.span_start, f.data,
+                                f.document_id == document.id) for f in facts.values()),
+                        sorted((c.ordinal, c.rule, c.status, c.data) for c in checks.values()),
+                        relations))
+                versions.append((v.number, v.sha256[-8:], v.format, v.size, v.pages, v.is_latest,
+                                 parsed.data if parsed is not None else None, extractions))
+            review = session.scalar(select(ReviewRow.state).where(ReviewRow.document_id == document.id))
+            out[document.path] = (review, versions)
+        return out
+
+
+def test_a_batch_of_new_documents_is_stored_as_one_by_one(db_url: str) -> None:
+    """``save_new_batch`` (the ingest writer's few statements a batch) stores exactly what
+    ``save_prepared`` stores a document at a time: same rows, facts, checks, relations and
+    parsed Documents; a batch that mixes new documents with a new version of a known path and
+    with bytes stored before takes the slow path for those, in the same transaction."""
+    import dataclasses
+
+    from baocao.extractor.pipeline import extract_document
+    from baocao.parsers import parse
+    from baocao.store.repository import save_new_batch, save_prepared
+    from baocao.store.rows import prepare
+
+    upgrade(db_url)
+    docs = [parse(s) for s in SEEDS]
+    prepared = [prepare(extract_document(d), d) for d in docs]
+
+    def renamed(p, tag: str):  # noqa: ANN001, ANN202 - the same rows as other bytes
+        return dataclasses.replace(p, sha256=f"{tag}{p.sha256[1:]}")
+
+    with session_scope(db_url) as session:
+        for i, p in enumerate(prepared):
+            save_prepared(session, renamed(p, "a"), path=f"/one/{i}.txt", size=100 + i,
+                          extractor_version="v1")
+        session.commit()
+    with session_scope(db_url) as session:
+        saved = save_new_batch(session, [(f"/batch/{i}.txt", 100 + i, renamed(p, "b"))
+                                         for i, p in enumerate(prepared)], extractor_version="v1")
+        session.commit()
+    assert [s.status for s in saved if s] == ["new"] * len(SEEDS)
+    assert [s.n_facts for s in saved if s] == [len(p.facts) for p in prepared]
+    stored = _stored(db_url)
+    one = {k.removeprefix("/one/"): v for k, v in stored.items() if k.startswith("/one/")}
+    batch = {k.removeprefix("/batch/"): v for k, v in stored.items() if k.startswith("/batch/")}
+    for name in one:  # the shas differ by their first character only
+        assert len(one[name][1]) == 1 and one[name][1][0][6] is not None
+    assert one == batch and len(one) == len(SEEDS)
+    assert sum(len(p.facts) for p in prepared) > 100
+
+    # mixed: new, a changed file at a known path (version 2), bytes already stored, new
+    with session_scope(db_url) as session:
+        saved = save_new_batch(session, [
+            ("/batch/new-1.txt", 1, renamed(prepared[0], "c")),
+            ("/batch/1.txt", 2, renamed(prepared[2], "d")),
+            ("/elsewhere/0.txt", 3, renamed(prepared[0], "b")),
+            ("/batch/new-2.txt", 4, renamed(prepared[3], "e"))], extractor_version="v1")
+        session.commit()
+    assert [s.status if s else None for s in saved] == ["new", "new", "skipped", "new"]
+    assert [s.version_number if s else None for s in saved] == [1, 2, 1, 1]
+    stored = _stored(db_url)
+    versions = stored["/batch/1.txt"][1]
+    assert [v[0] for v in versions] == [1, 2] and [v[5] for v in versions] == [False, True]
+    assert versions[1][7][0][6] == one["2.txt"][1][0][7][0][6]  # the new version's facts
+    assert "/elsewhere/0.txt" not in stored
+    assert stored["/batch/new-2.txt"][1][0][7] == one["3.txt"][1][0][7]
