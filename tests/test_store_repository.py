@@ -4,6 +4,7 @@ are compared with new extractions (flags), audit of every decision."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -212,12 +213,12 @@ def test_the_parsed_document_is_stored_with_the_extraction_and_replaced_by_a_new
         assert len(rows) == 1 and decode_document(rows[0].data).warnings[-1] == "read again by v2"
 
 
-def _stored(url: str) -> dict[str, object]:
+def _stored(url: str) -> dict[str, Any]:
     """Everything ingest writes for each document, keyed by path, without row ids."""
     from baocao.store.models import DocumentRow, ParsedDocumentRow
 
     with session_scope(url) as session:
-        out: dict[str, object] = {}
+        out: dict[str, Any] = {}
         for document in session.scalars(select(DocumentRow)):
             versions = []
             for v in session.scalars(select(VersionRow).where(VersionRow.document_id == document.id)
