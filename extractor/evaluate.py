@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
+from baocao.datafile import load_yaml
 from baocao.schemas.extraction import Extraction
 
 LABEL_THRESHOLD = 0.5
@@ -82,7 +82,7 @@ def label_matches(predicted: str | None, gold: str | None) -> bool:
 
 
 def load_gold(path: Path) -> list[dict[str, Any]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = load_yaml(path.read_text(encoding="utf-8"))
     return list(data["facts"])
 
 
@@ -271,6 +271,6 @@ def evaluate_relations(root: Path, only: str = "",
         rel_path = gold.with_name(gold.name.replace(".yaml", ".relations.yaml"))
         if only not in doc.name or not rel_path.exists():
             continue
-        relations = yaml.safe_load(rel_path.read_text(encoding="utf-8"))["relations"]
+        relations = load_yaml(rel_path.read_text(encoding="utf-8"))["relations"]
         out.append((doc.name, score_relations(extract(doc), load_gold(gold), relations)))
     return out

@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from baocao.datafile import load_yaml as parse_yaml
 from baocao.schemas.extraction import Qualifier
 
 
@@ -91,7 +92,7 @@ class Cues(BaseModel):
 def load_yaml(name: str) -> Any:
     """A YAML file from ``extractor/data``; any syntax error becomes a VocabularyError."""
     try:
-        return yaml.safe_load((files("baocao.extractor") / "data" / name).read_text(encoding="utf-8"))
+        return parse_yaml((files("baocao.extractor") / "data" / name).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
         raise VocabularyError(f"extractor/data/{name}: {e}") from e
 

@@ -49,6 +49,7 @@ from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 from pydantic import BaseModel, ConfigDict, field_validator
 
+from baocao.datafile import load_yaml
 from baocao.parsers.base import Limits
 from baocao.parsers.builder import CellIn, DocumentBuilder
 from baocao.parsers.errors import (
@@ -240,7 +241,7 @@ def style_vocabulary() -> StyleVocabulary:
     """The style vocabulary, loaded and validated once per process."""
     try:
         text = (files("baocao.parsers") / "data" / "docx_styles.yaml").read_text(encoding="utf-8")
-        return StyleVocabulary.model_validate(yaml.safe_load(text))
+        return StyleVocabulary.model_validate(load_yaml(text))
     except (OSError, yaml.YAMLError, ValueError) as e:
         raise StyleDataError(f"parsers/data/docx_styles.yaml: {e}") from e
 

@@ -35,6 +35,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from baocao.datafile import load_yaml
+
 HeaderKind = Literal["rownum", "subject", "measure", "period", "percent", "note", "unit"]
 _NAMES = ("subject", "measure", "period")   # headers of a row-name column
 ColumnKind = Literal["rownum", "text", "percent", "number", "empty"]
@@ -63,7 +65,7 @@ class TableWordsError(ValueError):
 def table_words() -> TableWords:
     try:
         raw = (files("baocao.parsers") / "data" / "tables.yaml").read_text(encoding="utf-8")
-        return TableWords.model_validate(yaml.safe_load(raw))
+        return TableWords.model_validate(load_yaml(raw))
     except (OSError, yaml.YAMLError, ValueError) as e:
         raise TableWordsError(f"parsers/data/tables.yaml: {e}") from e
 

@@ -28,10 +28,10 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Annotated
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
 
+from baocao.datafile import load_yaml
 from baocao.parsers.base import Limits
 from baocao.parsers.builder import CellIn, DocumentBuilder
 from baocao.parsers.encoding import charset_warning, decode_document
@@ -137,7 +137,7 @@ class Rules:
 @lru_cache(maxsize=1)
 def rules() -> Rules:
     """Load and compile ``data/html.yaml`` (once per process); a bad file raises here."""
-    cues = HtmlCues.model_validate(yaml.safe_load(_DATA.read_text(encoding="utf-8")))
+    cues = HtmlCues.model_validate(load_yaml(_DATA.read_text(encoding="utf-8")))
     words = "|".join(w.replace("-", "[-_]?") for w in cues.chrome_words)
     return Rules(
         cues=cues,

@@ -47,6 +47,8 @@ from typing import TYPE_CHECKING, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from baocao.datafile import load_yaml
+
 if TYPE_CHECKING:  # the PDF layout types, without importing the PDF side at run time
     from baocao.parsers.pdf_layout import Glyph, Line, PageText
 
@@ -138,7 +140,7 @@ def scheme(name: SchemeName) -> Scheme:
     """The compiled table of ``name`` ("tcvn3" or "vni"), loaded and validated once."""
     try:
         raw = (files("baocao.parsers") / "data" / f"legacy_{name}.yaml").read_text(encoding="utf-8")
-        data = _Table.model_validate(yaml.safe_load(raw))
+        data = _Table.model_validate(load_yaml(raw))
     except (OSError, yaml.YAMLError, ValueError) as e:
         raise LegacyDataError(f"parsers/data/legacy_{name}.yaml: {e}") from e
     single = {ch: text for key, text in (data.table | data.letters).items()
@@ -312,7 +314,7 @@ def _alternation(items: Sequence[str]) -> str:
 def _speller() -> _Speller:
     try:
         raw = (files("baocao.parsers") / "data" / "vi_syllables.yaml").read_text(encoding="utf-8")
-        data = _Syllables.model_validate(yaml.safe_load(raw))
+        data = _Syllables.model_validate(load_yaml(raw))
         shape = re.compile(f"(?:{_alternation(data.onsets)})?(?:{_alternation(data.nuclei)})"
                            f"(?:{_alternation(data.codas)})?")
         return _Speller(shape, re.compile(f"(?:{_alternation(data.checked_codas)})$"),

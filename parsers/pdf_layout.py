@@ -22,9 +22,9 @@ from itertools import repeat
 from operator import itemgetter, ne
 from typing import TYPE_CHECKING
 
-import yaml
 from pydantic import BaseModel, ConfigDict
 
+from baocao.datafile import load_yaml
 from baocao.parsers.builder import CellIn, DocumentBuilder, canonical
 from baocao.schemas.document import BBox, Location
 
@@ -77,7 +77,7 @@ def _alt(items: list[str]) -> str:
 @cache
 def _page_number_re() -> re.Pattern[str]:
     """ "Trang 2", "- 2 -", "2/5", "Trang 2 trên 5": a line that is only a page number."""
-    words = PageWords.model_validate(yaml.safe_load(
+    words = PageWords.model_validate(load_yaml(
         (files("baocao.parsers") / "data" / "pdf.yaml").read_text(encoding="utf-8")))
     return re.compile(rf"^(?:{_alt(words.page_words)})?\s*[-–—]?\s*\d{{1,4}}\s*[-–—]?"
                       rf"(?:(?:{_alt(words.page_of)})\s*\d{{1,4}})?$", re.IGNORECASE)

@@ -19,10 +19,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy import ColumnElement, and_, exists, func, select, true
 from sqlalchemy.orm import Session
 
+from baocao.datafile import load_yaml
 from baocao.extractor.context import places as province_vocabulary
 from baocao.extractor.vocab import fold
 from baocao.review.auth import Principal
@@ -50,7 +50,7 @@ def _key(name: str) -> str:
 @cache
 def known_places() -> tuple[str, ...]:
     """Every place name the app knows, in file order, spelling variants included."""
-    data = yaml.safe_load(LOCAL_PLACES.read_text(encoding="utf-8")) or {}
+    data = load_yaml(LOCAL_PLACES.read_text(encoding="utf-8")) or {}
     local = [str(p).strip() for p in data.get("places") or [] if str(p).strip()]
     return tuple(dict.fromkeys([*province_vocabulary().provinces, *local]))
 

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict
 
+from baocao.datafile import load_yaml
 from baocao.schemas.extraction import CheckStatus, FactKind
 from baocao.store.models import REVIEW_STATES
 
@@ -88,7 +89,7 @@ def _require(labels: Labels) -> None:
 def load(path: Path = DATA) -> Labels:
     """Read and validate a labels file (``LabelsError`` naming the file when it is wrong)."""
     try:
-        labels = Labels.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        labels = Labels.model_validate(load_yaml(path.read_text(encoding="utf-8")))
     except (OSError, yaml.YAMLError, ValueError) as e:
         raise LabelsError(f"{path.name}: {e}") from e
     _require(labels)

@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from baocao.datafile import load_yaml
 
 DATA = Path(__file__).resolve().parent / "data" / "labels_vi.yaml"
 
@@ -24,7 +24,7 @@ class WordsError(ValueError):
 @cache
 def words() -> dict[str, Any]:
     """The whole file, checked once: every group a mapping of text to non-empty text."""
-    data = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    data = load_yaml(DATA.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or data.get("version") != 1:
         raise WordsError(f"{DATA}: expected a mapping with version: 1")
     for group, entries in data.items():
