@@ -8,6 +8,12 @@ the limit it kills that one process (SIGKILL), reports the file as a timeout and
 fresh worker, and a worker that dies (segfault, OOM killer) is reported and replaced the same
 way. Workers ignore SIGINT: Ctrl-C reaches the parent, which stops them.
 
+Each worker holds up to ``QUEUE_DEPTH`` tasks: the one it reads and the next, already in its
+pipe, so a worker that finishes never waits for the parent to hand it work while the parent
+commits a batch of results (``store.ingest.Writer``). A task's time limit starts when the
+parent sees the task before it finished (it cannot start earlier); when a worker is killed
+or dies, its queued tasks go to the new worker, and only the one it was reading is reported.
+
 Workers are forked from a fork server that has already imported and warmed the extractor
 (``store.worker.warm_up``): they start in milliseconds and share its memory copy-on-write.
 They are started lazily, so a rerun that skips every file starts none; ``start_fork_server``
@@ -19,8 +25,9 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Generic, TypeVar
 
@@ -33,6 +40,7 @@ _READY = "ready"
 _POLL_SECONDS = 1.0
 STARTUP_SECONDS = 120.0  # the first worker waits for the fork server's warm-up (2-5 s)
 MAX_CONSECUTIVE_CRASHES = 8
+QUEUE_DEPTH = 2   # tasks a worker holds: the one it reads and the next
 
 
 def _context() -> Any:
@@ -72,8 +80,13 @@ def _worker_main(conn: Connection, func: Callable[[Any], Any]) -> None:
 class _Worker(Generic[T]):
     process: Any
     conn: Connection
-    task: T | None = None
-    deadline: float = 0.0
+    tasks: deque[T] = field(default_factory=deque)  # sent, in order; the first is being read
+    deadline: float = 0.0                            # of the first
+
+    @property
+    def task(self) -> T | None:
+        """The task the worker is reading, if any."""
+        return self.tasks[0] if self.tasks else None
 
 
 class WorkerPool(Generic[T, R]):
@@ -122,17 +135,21 @@ class WorkerPool(Generic[T, R]):
             if task is _END:
                 self._exhausted = True
                 return
-            self._dispatch(self._idle_worker(), task)  # type: ignore[arg-type]
+            self._dispatch(self._least_busy(), task)  # type: ignore[arg-type]
 
     def _has_capacity(self) -> bool:
-        return len(self._workers) < self.size or any(w.task is None for w in self._workers)
+        return len(self._workers) < self.size or any(len(w.tasks) < QUEUE_DEPTH
+                                                     for w in self._workers)
 
-    def _idle_worker(self) -> _Worker[T]:
+    def _least_busy(self) -> _Worker[T]:
+        """An idle worker, a new one while the pool is not full, else the shortest queue."""
         for w in self._workers:
-            if w.task is None:
+            if not w.tasks:
                 return w
-        self._workers.append(self._start())
-        return self._workers[-1]
+        if len(self._workers) < self.size:
+            self._workers.append(self._start())
+            return self._workers[-1]
+        return min(self._workers, key=lambda w: len(w.tasks))
 
     def _start(self) -> _Worker[T]:
         """A new worker, once it says it is ready: a file's time limit never includes the
@@ -155,7 +172,9 @@ class WorkerPool(Generic[T, R]):
         return _Worker(process, parent)
 
     def _dispatch(self, worker: _Worker[T], task: T) -> None:
-        worker.task, worker.deadline = task, time.monotonic() + self.timeout
+        if not worker.tasks:
+            worker.deadline = time.monotonic() + self.timeout
+        worker.tasks.append(task)
         worker.conn.send(task)
 
     def _collect(self, busy: list[_Worker[T]]) -> Iterator[tuple[T, R]]:
@@ -172,7 +191,8 @@ class WorkerPool(Generic[T, R]):
                     self._crashed(w)
                     yield task, self.on_crash(task, w.process.exitcode)
                     continue
-                w.task, self._crashes_in_a_row = None, 0
+                w.tasks.popleft()
+                w.deadline, self._crashes_in_a_row = time.monotonic() + self.timeout, 0
                 yield task, result
             elif now > w.deadline:
                 self._replace(w)
@@ -188,10 +208,14 @@ class WorkerPool(Generic[T, R]):
         self._replace(worker)
 
     def _replace(self, worker: _Worker[T]) -> None:
-        """Kill ``worker`` (if still alive) and put a fresh process in its place."""
+        """Kill ``worker`` (if still alive) and put a fresh process in its place, which gets
+        the tasks that were queued behind the one it was reading."""
         self._stop(worker, kill=True)
-        self._workers[self._workers.index(worker)] = self._start()
+        fresh = self._start()
+        self._workers[self._workers.index(worker)] = fresh
         self.replaced += 1
+        for task in list(worker.tasks)[1:]:
+            self._dispatch(fresh, task)
 
     @staticmethod
     def _stop(worker: _Worker[T], *, kill: bool) -> None:

@@ -49,6 +49,21 @@ def test_pool_times_out_and_replaces_workers() -> None:
     assert took < 30
 
 
+def test_tasks_queued_behind_a_stuck_or_dead_file_go_to_the_new_worker() -> None:
+    """A worker holds the file it reads and the next one (``QUEUE_DEPTH``): when it is killed
+    for a time-out or dies, only the file it was reading is reported; the ones queued behind
+    it are read by its replacement, each once."""
+    from baocao.store.pool import QUEUE_DEPTH
+
+    assert QUEUE_DEPTH >= 2
+    with WorkerPool(1, work, timeout=3.0, on_timeout=lambda t: f"timeout:{t}",
+                    on_crash=lambda t, code: f"crash:{t}:{code}") as pool:
+        results = list(pool.map_unordered(["a", "hang", "b", "die", "c", "d"]))
+        assert pool.replaced == 2
+    assert sorted(results) == sorted([("a", "A"), ("hang", "timeout:hang"), ("b", "B"),
+                                      ("die", "crash:die:3"), ("c", "C"), ("d", "D")])
+
+
 def test_pool_gives_up_when_every_worker_dies() -> None:
     with WorkerPool(1, work, timeout=10, on_timeout=str, on_crash=lambda t, c: "crash") as pool:
         with pytest.raises(WorkerCrashError, match="in a row"):
