@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from baocao.datafile import load_yaml
 from baocao.extractor.vocab import VocabularyError
 
 
@@ -71,7 +72,7 @@ def frameworks() -> tuple[Framework, ...]:
     loaded: list[Framework] = []
     for name, text in _framework_files():
         try:
-            loaded.append(Framework.model_validate(yaml.safe_load(text)))
+            loaded.append(Framework.model_validate(load_yaml(text)))
         except (yaml.YAMLError, ValidationError) as e:
             raise VocabularyError(f"{name}: {e}") from e
     ids = [f.id for f in loaded]

@@ -27,6 +27,7 @@ from typing import Annotated, Literal, NamedTuple
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PositiveInt, ValidationError
 
+from baocao.datafile import load_yaml
 from baocao.extractor.vocab import VocabularyError
 
 Convention = Literal["vi", "en", "plain", "ambiguous"]
@@ -113,7 +114,7 @@ class Vocabulary(_Schema):
 def load_vocabulary(text: str, source: str = "<string>") -> Vocabulary:
     """Validate vocabulary YAML; raise VocabularyError naming ``source`` and the faulty place."""
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as exc:
         raise VocabularyError(f"{source}: not valid YAML: {exc}") from exc
     try:
