@@ -198,12 +198,15 @@ def _glyphs(textpage: pdfium.PdfTextPage, height: float, fonts: dict[int, legacy
     runs: list[legacy.GlyphRun] = []
     run_font: legacy.LegacyFont | None = None
     run_start = 0
+    text_of: dict[int, str] = {}   # code → _char(code), "" for no text: a page has few codes
     for k in range(count):
-        char = _char(codes[k])
+        char = text_of.get(code := codes[k])
+        if char is None:
+            char = text_of[code] = _char(code) or ""
         if char == " ":
             space = True
             continue
-        if char is None or not box_of(handle, k, rect_at):
+        if not char or not box_of(handle, k, rect_at):
             continue
         if fonts:
             font = fonts.get(_TEXT_OBJECT(raw, k))     # None: not drawn in a legacy font
