@@ -76,8 +76,9 @@ def main() -> int:
         child(args.child, codes[0], args.passes)
         return 0
     if not shutil.which("valgrind"):
-        print("valgrind is not installed (apt-get install valgrind)", file=sys.stderr)
-        return 2
+        # not an error for `make bench`, which runs every benchmark: nothing measured, said so
+        print("instructions: not measured, valgrind is not installed (apt-get install valgrind)")
+        return 0
     for stage in args.stage or list(STAGES):
         first = None
         for code in codes:
