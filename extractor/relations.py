@@ -440,6 +440,9 @@ class RelationFinder:
         self.out: list[Finding] = []
         self.whole_of: dict[str, Node] = {}     # part fact id -> the total it was found in
         self.pair_counts: dict[tuple[int, ...], int] = {}   # ids of the nodes -> _pair_count
+        from baocao.extractor.tables import TableViews
+
+        self.views = TableViews(doc.text)      # each table read once, whichever step asks
 
     def run(self) -> list[Finding]:
         self.table_patterns()
@@ -1144,7 +1147,7 @@ class RelationFinder:
         match is the name and the number at once: passes only, since a scan can lose a row."""
         sections: list[tuple[list[str], int, str]] = []
         for b in self.doc.blocks:
-            view = _view(self.doc, b.id) if b.table is not None else None
+            view = self.views.of(b)
             for name, rows in view.sections() if view is not None else []:
                 words = _folded_words(_ROW_NUMBER.sub("", name))
                 if sum(map(len, words)) >= 6:
@@ -1202,7 +1205,7 @@ class RelationFinder:
 
     def _row_keys(self, block: int, grid: dict[tuple[int, int], Node]) -> dict[str, int]:
         """Row name -> row of a table's figure rows, for rows whose names are unique."""
-        view = _view(self.doc, block)
+        view = self.views.of(self.doc.blocks[block])
         if view is None:
             return {}
         names: Counter_[str] = Counter_()
@@ -1236,24 +1239,29 @@ class TablePatterns:
         self.column_shares(rows)
         self.total_rows(rows)
 
-    def _pattern(self, checks: list[tuple[Node, list[Node]]]) -> tuple[int, int] | None:
+    def _pattern(self, rows: list[dict[int, Node]], a: int, g: tuple[int, ...]) -> tuple[int, int] | None:
         """(rows where the sum holds, rows where it holds with two non-zero parts), when it holds
-        in most rows and non-trivially in three; None otherwise (decided early on a bad start)."""
-        n = len(checks)
+        in most rows and non-trivially in three; None otherwise (decided early on a bad start).
+        Each row's total is its figure in column ``a``, its parts its figures in ``g``."""
+        n = len(rows)
         if n < 3:
             return None
         allowed = n - (8 * n + 9) // 10      # rows that may miss
         holding = support = missed = 0
-        for t, ps in checks:
+        for r in rows:
+            t = r[a]
             got = 0.0
             tol = t.tol
             nonzero = 0
-            for p in ps:
-                got += p.value
-                tol += p.tol
-                nonzero += p.value != 0
-            if abs(got - t.value) <= tol + 1e-9 or ((t.approx or any(p.approx for p in ps))
-                                                   and holds_sum(t, ps)):
+            approx = t.approx
+            for k in g:
+                p = r.get(k)
+                if p is not None:
+                    got += p.value
+                    tol += p.tol
+                    nonzero += p.value != 0
+                    approx = approx or p.approx
+            if abs(got - t.value) <= tol + 1e-9 or (approx and holds_sum(t, [r[k] for k in g if k in r])):
                 holding += 1
                 support += nonzero >= 2
             else:
@@ -1292,23 +1300,64 @@ class TablePatterns:
         (Tổng = Luật + Nghị định + ...), any two columns, or the same place in two groups of
         columns (the "Tổng số" group = the first group + the second). Of the patterns of one
         total column, the one that holds in most rows is judged."""
-        cols = sorted({c for r in rows.values() for c in r})
-        numeric = [c for c in cols if all(n.fact.kind in (FactKind.count, FactKind.amount, FactKind.score)
-                                           for r in rows.values() for k, n in r.items() if k == c)]
+        summable = (FactKind.count, FactKind.amount, FactKind.score)
+        not_numeric = {k for r in rows.values() for k, n in r.items() if n.fact.kind not in summable}
+        numeric = sorted({c for r in rows.values() for c in r} - not_numeric)
+        is_numeric = set(numeric)
         by_total: dict[int, list[tuple[tuple[int, int], str, list[tuple[Node, list[Node]]]]]] = defaultdict(list)
+        # the rows as bits (bit i: the i-th row of ``rows``): per column the rows that have a
+        # figure there, the rows with a dash there, and the rows whose figure there is of one
+        # measure (``_measure``), so that the rows a pattern is tried on are found with a few
+        # operations on integers instead of a pass over the rows per pattern
+        row_list = list(rows.items())
+        index = {row_no: i for i, (row_no, _) in enumerate(row_list)}
+        present: dict[int, int] = defaultdict(int)
+        by_measure: dict[int, dict[tuple[FactKind, str | None], int]] = defaultdict(dict)
+        for i, (_, r) in enumerate(row_list):
+            bit = 1 << i
+            for k, n in r.items():
+                present[k] |= bit
+                m = _measure(n)
+                by_measure[k][m] = by_measure[k].get(m, 0) | bit
+        dashed: dict[int, int] = defaultdict(int)
+        for row_no, k in self.dashes:
+            at = index.get(row_no)
+            if at is not None:
+                dashed[k] |= 1 << at
 
-        def consider(a: int, g: tuple[int, ...], detail: str) -> None:
+        def consider(a: int, g: tuple[int, ...], contiguous: bool) -> None:
             if self.across and any((k >= PAIR_OFFSET) == (a >= PAIR_OFFSET) for k in g):
                 return
-            checks = []
-            for row_no, r in rows.items():
-                if a not in r or not all(k in r or (row_no, k) in self.dashes for k in g):
-                    continue
-                parts = [r[k] for k in g if k in r]
-                if parts and all(_same_measure(r[a], p) for p in parts):
-                    checks.append((r[a], parts))
-            found = self._pattern(checks)
+            # the rows with a figure in column a and in or a dash under every column of g,
+            # a figure in one of g at least, and every figure of g of a's measure
+            usable = present[a]
+            some = 0
+            for k in g:
+                usable &= present[k] | dashed[k]
+                some |= present[k]
+            usable &= some
+            if not usable:
+                return
+            chosen = 0
+            for m, bits in by_measure[a].items():
+                hit = bits & usable
+                for k in g:
+                    if not hit:
+                        break
+                    hit &= by_measure[k].get(m, 0) | ~present[k]
+                chosen |= hit
+            if chosen.bit_count() < 3:
+                return   # _pattern needs three rows
+            picked = []
+            while chosen:
+                low = chosen & -chosen
+                picked.append(row_list[low.bit_length() - 1][1])
+                chosen ^= low
+            found = self._pattern(picked, a, g)
             if found is not None:
+                checks = [(r[a], [r[k] for k in g if k in r]) for r in picked]
+                detail = f"column {a + 1} = columns {g[0] + 1}–{g[-1] + 1}" if contiguous else \
+                    f"column {a + 1} = column {g[0] + 1} + column {g[1] + 1}"
                 by_total[a].append((found, detail, checks))
 
         for a in numeric:
@@ -1316,22 +1365,22 @@ class TablePatterns:
             for width in range(2, max(3, len(numeric))):
                 for start in numeric:
                     g = tuple(range(start, start + width))
-                    if a not in g and all(c in numeric for c in g) and g not in seen:
+                    if a not in g and all(c in is_numeric for c in g) and g not in seen:
                         seen.add(g)
-                        consider(a, g, f"column {a + 1} = columns {g[0] + 1}–{g[-1] + 1}")
+                        consider(a, g, True)
             for b, c in itertools.combinations([x for x in numeric if x != a], 2):
                 if (b, c) not in seen:
                     seen.add((b, c))
-                    consider(a, (b, c), f"column {a + 1} = column {b + 1} + column {c + 1}")
+                    consider(a, (b, c), False)
         for width in range(2, 7):
-            starts = [s for s in numeric if all(s + k in numeric for k in range(width))]
+            starts = [s for s in numeric if all(s + k in is_numeric for k in range(width))]
             for t, x, y in itertools.permutations(starts, 3):
-                spans = [set(range(s, s + width)) for s in (t, x, y)]
-                if spans[0] & spans[1] or spans[0] & spans[2] or spans[1] & spans[2] or x > y:
+                # groups [s, s + width) overlap when their starts are less than width apart
+                if x > y or abs(t - x) < width or abs(t - y) < width or abs(x - y) < width:
                     continue
                 for k in range(width):
-                    consider(t + k, (x + k, y + k), f"column {t + k + 1} = column {x + k + 1} + column {y + k + 1}")
-        view = _view(self.finder.doc, self.block)
+                    consider(t + k, (x + k, y + k), False)
+        view = self.finder.views.of(self.finder.doc.blocks[self.block]) if by_total else None
         for a, patterns in by_total.items():
             patterns.sort(key=lambda p: (-p[0][0], -p[0][1], -len(p[2][0][1])))
             (_, detail, checks), rest = patterns[0], patterns[1:]
@@ -1377,12 +1426,10 @@ class TablePatterns:
         """A total row against the rows it totals. A total in the name column ("Tổng số") totals
         the rows of its group with the same sub-row name ("Đã thực thi"); a total sub-row
         ("Bộ Công an | Tổng") totals the other sub-rows of its name."""
-        from baocao.extractor.tables import TableView
-
         block = self.finder.doc.blocks[self.block]
-        if block.table is None:
+        view = self.finder.views.of(block)   # the text only gives a declared unit, unused here
+        if view is None:
             return
-        view = TableView(block, self.finder.g.text)
         first_col = min((c for r in rows.values() for c in r), default=0)
         names = {r: {k: v for k, v in view.names_by_column(r).items() if k < first_col} for r in rows}
         groups = view.group_of_rows()
@@ -1465,11 +1512,10 @@ def _pair_count(nodes: list[Node]) -> int:
     return total
 
 
-def _view(doc: Document, block: int):  # noqa: ANN202 - extractor.tables.TableView | None
-    from baocao.extractor.tables import TableView
-
-    b = doc.blocks[block]
-    return TableView(b, doc.text) if b.table is not None else None
+def _measure(n: Node) -> tuple[FactKind, str | None]:
+    """What must agree for cells to add up (``_same_measure(a, b)`` is ``_measure(a) ==
+    _measure(b)``): the kind, and for an amount its currency."""
+    return n.fact.kind, n.fact.unit if n.fact.kind is FactKind.amount else None
 
 
 def _same_measure(a: Node, b: Node) -> bool:
