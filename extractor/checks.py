@@ -18,7 +18,7 @@ import math
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from baocao.extractor.arith import close, half_unit, num, sum_tolerance, typo_of, vi, written
 from baocao.extractor.catalog import frameworks, lookup, match_indicator
@@ -47,8 +47,13 @@ def _connectors(name: str) -> tuple[str, ...]:
 
 
 def family(f: Fact) -> str:
-    unit = (f.unit or "").lower()
-    return f"{f.kind.value}:{_family_of().get(unit, unit)}"
+    return _family(f.kind, f.unit)
+
+
+@lru_cache(maxsize=4096)
+def _family(kind: FactKind, unit: str | None) -> str:
+    unit = (unit or "").lower()
+    return f"{kind.value}:{_family_of().get(unit, unit)}"
 
 
 @cache
@@ -76,6 +81,12 @@ class Checker:
         self.text = self.ex.text
         self.facts = sorted(self.ex.facts, key=lambda f: f.span)
         self._starts = [f.span[0] for f in self.facts]
+        self._families = {id(f): family(f) for f in self.facts}   # the facts are not changed here
+
+    def family(self, f: Fact) -> str:
+        """``family(f)``, computed once per fact."""
+        got = self._families.get(id(f))
+        return got if got is not None else family(f)
 
     # -- plumbing ------------------------------------------------------------------------
     def add(self, rule: str, status: CheckStatus, facts: list[Fact], explanation: str,
@@ -176,7 +187,8 @@ class Checker:
             if total.kind not in _TOTALS or total.change or total.location.cell is not None:
                 continue  # changes are not totals; table cells are read by the table patterns
             block = self.block_of(total)
-            same = [f for f in self.facts_in(total.span[1], block.span[1]) if family(f) == family(total)
+            fam = self.family(total)
+            same = [f for f in self.facts_in(total.span[1], block.span[1]) if self.family(f) == fam
                     and not f.change]
             cue = self._cue_after(total, same, block)
             if cue is None:
@@ -230,7 +242,8 @@ class Checker:
                 total = self._total_before_marker(marker[0])
                 if total is None:
                     continue
-                parts = [f for f in in_note if family(f) == family(total)]
+                fam = self.family(total)
+                parts = [f for f in in_note if self.family(f) == fam]
                 if len(parts) >= 2:
                     # a note that opens with "Gồm", or a marker right on the counted noun
                     # ("56 trường hợp[10]") whose note lists the parts: the whole breakdown
@@ -262,7 +275,7 @@ class Checker:
                 continue
             by_family: dict[str, list[Fact]] = {}
             for t in totals:
-                by_family.setdefault(family(t), []).append(t)
+                by_family.setdefault(self.family(t), []).append(t)
             for fam, ts in by_family.items():
                 for i, total in enumerate(ts):
                     self._outline_sum(total, fam, i, children)
@@ -278,7 +291,7 @@ class Checker:
     def _outline_sum(self, total: Fact, fam: str, i: int, children: list[Section]) -> None:
         parts: list[Fact] = []
         for child in children:
-            mine = [f for f in self.facts_in(*child.span) if family(f) == fam
+            mine = [f for f in self.facts_in(*child.span) if self.family(f) == fam
                     and not f.qualifier.value == "at_most"]
             if len(mine) > i:
                 parts.append(mine[i])
@@ -300,10 +313,11 @@ class Checker:
                 continue
             total = totals[-1]  # scores are left out: achieved and lost points read alike
             following: list[Fact] = []
+            fam = self.family(total)
             for nxt in self.doc.blocks[block.id + 1:block.id + 12]:
                 if nxt.kind is BlockKind.heading:
                     break
-                mine = [f for f in self.facts_in(*nxt.span) if family(f) == family(total)]
+                mine = [f for f in self.facts_in(*nxt.span) if self.family(f) == fam]
                 following += mine[:1]
             self.sum_check(total, following, None, strict=False)
 
@@ -417,14 +431,16 @@ class Checker:
             self._labelled_complements(block)
 
     def _labelled_complements(self, block: Block) -> None:
+        labelled = [f for f in self.facts_in(*block.span)
+                    if f.kind is FactKind.percentage and not f.subject and f.label]
+        if not labelled:
+            return   # (most blocks)
         for words in cues().complement_sets:
             ordered = sorted(words, key=len, reverse=True)
             found: dict[str, Fact] = {}
-            for f in self.facts_in(*block.span):
-                if f.kind is not FactKind.percentage or f.subject or not f.label:
-                    continue
+            for f in labelled:
                 word = next((w for w in ordered if re.search(rf"(?<!\w){re.escape(w)}(?!\w)",
-                                                             f.label, re.IGNORECASE)), None)
+                                                             f.label or "", re.IGNORECASE)), None)
                 if word and word not in found:
                     found[word] = f
             if len(found) >= 2:

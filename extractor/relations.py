@@ -121,6 +121,20 @@ def _facet_res() -> list[tuple[str, str, re.Pattern[str]]]:
 
 
 @cache
+def _facet_groups() -> list[tuple[re.Pattern[str], list[tuple[str, str, re.Pattern[str]]]]]:
+    """Per facet, every phrase of its values in one pattern, beside the patterns of its values
+    (those of ``_facet_res``, in its order): a label the first does not match names no value of
+    the facet, and its values are not searched one by one."""
+    res = _facet_res()
+    out = []
+    for name, facet in relation_words().facets.items():
+        phrases = [ph for ps in facet.values.values() for ph in ps]
+        out.append((re.compile(rf"(?<!\w)(?:{alternation(phrases)})(?!\w)", re.IGNORECASE),
+                    [r for r in res if r[0] == name]))
+    return out
+
+
+@cache
 def _any_facet_re() -> re.Pattern[str]:
     """Every facet phrase in one pattern: a text it does not match names no facet (most labels),
     and is not searched once per facet value."""
@@ -151,9 +165,12 @@ def _facets_of(label: str) -> dict[str, set[str]]:
     if not _any_facet_re().search(label):
         return out
     found: list[tuple[int, int, str, str]] = []
-    for name, value, rx in _facet_res():
-        for m in rx.finditer(label):
-            found.append((m.start(), m.end(), name, value))
+    for any_value, values in _facet_groups():
+        if not any_value.search(label):
+            continue
+        for name, value, rx in values:
+            for m in rx.finditer(label):
+                found.append((m.start(), m.end(), name, value))
     for start, end, name, value in found:
         if not any(s <= start and end <= e and (e - s) > (end - start) and n == name
                    for s, e, n, _ in found):
@@ -314,8 +331,11 @@ class Graph:
 
     def __init__(self, ex: Extraction, doc: Document) -> None:
         self.ex, self.doc, self.text = ex, doc, ex.text
-        self.sent_ends = [m.start() for m in _SENT.finditer(self.text)]
         self.clause_ends = [m.start() for m in _CLAUSE.finditer(self.text)]
+        # every match of either pattern is one character: the sentence ends are the clause
+        # ends that are no ";" or ":" (what _SENT.finditer finds, without a second pass)
+        text = self.text
+        self.sent_ends = [i for i in self.clause_ends if text[i] not in ";:"]
         abbr = _abbreviations(self.text)
         self.nodes: list[Node] = []
         for f in sorted(ex.facts, key=lambda f: f.span):
@@ -348,8 +368,8 @@ class Graph:
 # -- arithmetic -------------------------------------------------------------------------------
 
 def holds_sum(total: Node, parts: list[Node]) -> bool:
-    got = sum(p.value for p in parts)
-    tol = total.tol + sum(p.tol for p in parts)
+    got = sum([p.value for p in parts])     # lists: quicker than generators for a few parts
+    tol = total.tol + sum([p.tol for p in parts])
     if total.approx or any(p.approx for p in parts):
         tol = max(tol, 0.03 * total.value)
     return abs(got - total.value) <= tol + 1e-9
@@ -477,8 +497,9 @@ class RelationFinder:
         generic = by_fam.pop("count:*", [])
         for fam, fam_nodes in by_fam.items():
             members = sorted(fam_nodes + (generic if fam.startswith("count:") else []), key=lambda n: n.order)
+            columns: dict[int, list[list[Node]]] = {}   # block -> the sibling columns near it
             for total in members:
-                self._sum_for(total, members)
+                self._sum_for(total, members, columns)
         for total in generic:   # a generic total over parts of one family
             for fam, fam_nodes in by_fam.items():
                 if fam.startswith("count:"):
@@ -489,7 +510,10 @@ class RelationFinder:
         return [n for n in fam_nodes if n is not total and lo <= n.block <= hi
                 and n.value <= total.value + total.tol and n.fact.denominator is None]
 
-    def _sum_for(self, total: Node, fam_nodes: list[Node]) -> None:
+    def _sum_for(self, total: Node, fam_nodes: list[Node],
+                 columns: dict[int, list[list[Node]]] | None = None) -> None:
+        """The sums ``total`` is the total of, among ``fam_nodes``; ``columns`` keeps the sibling
+        columns near each block for the next total of the same ``fam_nodes``."""
         pool = self._scope(total, fam_nodes)
         if len(pool) < 2:
             return
@@ -500,17 +524,25 @@ class RelationFinder:
             for i in range(len(pool) - k + 1):
                 candidates.append((tuple(pool[i:i + k]), ""))
         in_pool = {id(n) for n in pool}
-        near = [n for n in fam_nodes if total.block - 1 <= n.block <= total.block + MAX_BLOCKS_AFTER]
-        for column in self._sibling_columns(near):
+        siblings = columns.get(total.block) if columns is not None else None
+        if siblings is None:
+            near = [n for n in fam_nodes if total.block - 1 <= n.block <= total.block + MAX_BLOCKS_AFTER]
+            siblings = self._sibling_columns(near)
+            if columns is not None:
+                columns[total.block] = siblings
+        for column in siblings:
             if all(id(n) in in_pool for n in column):
                 candidates.append((tuple(column), "siblings"))
         tried = len(candidates)
         p_hit = self._p_hit(total)
         accepted: list[Finding] = []
+        alternatives = any(n.fact.alternatives for n in pool)   # the candidates' parts are of the pool
         for parts, how in candidates:
             plist = list(parts)
             note = None
             if not holds_sum(total, plist):
+                if not alternatives:
+                    continue
                 plist, note = self._with_alternative(total, plist)
                 if note is None:
                     continue
@@ -1303,7 +1335,6 @@ class TablePatterns:
         summable = (FactKind.count, FactKind.amount, FactKind.score)
         not_numeric = {k for r in rows.values() for k, n in r.items() if n.fact.kind not in summable}
         numeric = sorted({c for r in rows.values() for c in r} - not_numeric)
-        is_numeric = set(numeric)
         by_total: dict[int, list[tuple[tuple[int, int], str, list[tuple[Node, list[Node]]]]]] = defaultdict(list)
         # the rows as bits (bit i: the i-th row of ``rows``): per column the rows that have a
         # figure there, the rows with a dash there, and the rows whose figure there is of one
@@ -1360,26 +1391,30 @@ class TablePatterns:
                     f"column {a + 1} = column {g[0] + 1} + column {g[1] + 1}"
                 by_total[a].append((found, detail, checks))
 
+        run: dict[int, int] = {}    # column -> how many numeric columns follow on from it
+        for c in reversed(numeric):
+            run[c] = run.get(c + 1, 0) + 1
         for a in numeric:
-            seen: set[tuple[int, ...]] = set()
             for width in range(2, max(3, len(numeric))):
                 for start in numeric:
-                    g = tuple(range(start, start + width))
-                    if a not in g and all(c in is_numeric for c in g) and g not in seen:
-                        seen.add(g)
-                        consider(a, g, True)
+                    if run[start] >= width and not start <= a < start + width:
+                        consider(a, tuple(range(start, start + width)), True)
             for b, c in itertools.combinations([x for x in numeric if x != a], 2):
-                if (b, c) not in seen:
-                    seen.add((b, c))
+                if c != b + 1:      # two neighbours were tried as a group of width 2
                     consider(a, (b, c), False)
         for width in range(2, 7):
-            starts = [s for s in numeric if all(s + k in is_numeric for k in range(width))]
-            for t, x, y in itertools.permutations(starts, 3):
-                # groups [s, s + width) overlap when their starts are less than width apart
-                if x > y or abs(t - x) < width or abs(t - y) < width or abs(x - y) < width:
-                    continue
-                for k in range(width):
-                    consider(t + k, (x + k, y + k), False)
+            starts = [s for s in numeric if run[s] >= width]
+            # three groups [s, s + width) that do not overlap (starts at least width apart), the
+            # second before the third; in the order of itertools.permutations(starts, 3)
+            for t in starts:
+                for x in starts:
+                    if abs(t - x) < width:
+                        continue
+                    for y in starts:
+                        if y < x + width or abs(t - y) < width:
+                            continue
+                        for k in range(width):
+                            consider(t + k, (x + k, y + k), False)
         view = self.finder.views.of(self.finder.doc.blocks[self.block]) if by_total else None
         for a, patterns in by_total.items():
             patterns.sort(key=lambda p: (-p[0][0], -p[0][1], -len(p[2][0][1])))
