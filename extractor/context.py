@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Iterator
 from functools import cache
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -101,14 +102,30 @@ class Context:
         self.text = doc.text
         self.own = own
         self.default_year = default_year
+        # The periods written in the text, read as far as the lookups have needed: one scan of
+        # the whole text, resumed by _read_to (the text after the last figure is never read).
         self._periods: list[tuple[int, int, Period]] = []
-        for m in PERIOD_RE.finditer(doc.text):
-            value = parse_period(m.group(0), default_year=default_year)
+        self._starts: list[int] = []
+        self._scan: Iterator[re.Match[str]] | None = PERIOD_RE.finditer(doc.text)
+        self._read = -1   # the start of the last match read: every match before it is in _periods
+
+    def _read_to(self, hi: int) -> None:
+        """Read periods until one starting at or after ``hi`` (or the end of the text)."""
+        if self._scan is None:
+            return
+        for m in self._scan:
+            self._read = m.start()
+            value = parse_period(m.group(0), default_year=self.default_year)
             if value is not None:
                 self._periods.append((m.start(), m.end(), to_period(value)))
-        self._starts = [p[0] for p in self._periods]
+                self._starts.append(m.start())
+            if self._read >= hi:
+                return
+        self._scan = None
 
     def _last_between(self, lo: int, hi: int) -> Period | None:
+        if self._read < hi:
+            self._read_to(hi)
         i = bisect_left(self._starts, hi)
         while i > 0:
             i -= 1
