@@ -38,22 +38,31 @@ from baocao.schemas.document import Block, BlockKind, Document
 
 Form = Literal["date", "amount", "percent", "fraction", "number"]
 
+# The patterns that open with a number test what stands before it after its first digit
+# ("\d(?<![\w/]\d)" is "(?<![\w/])\d"): opening with a character set, a pattern is searched
+# for by jumping from digit to digit instead of being tried at every position of the text.
 _SYMBOL = re.compile(
-    r"""(?<![\w/])
-        \d+(?:/\d{2,4})?               # number, and the year in 108/2020/NĐ-CP
+    r"""\d(?<![\w/]\d)\d*              # not inside a word or symbol,
+        (?:/\d{2,4})?                  # number, and the year in 108/2020/NĐ-CP
         /[A-ZĐ][\w.&-]*                # type or body: QĐ-TTg, VPUBND-HCQT, NĐ-CP
         (?:[ -][A-ZĐ]{2,}[\w-]*)?      # a body split off by a space: 545/QĐ BGTVT
     """, re.VERBOSE)
 _MARKER = re.compile(r"\[\d{1,3}\]")
-_TIME = re.compile(r"(?<![\d:])\d{1,2}:\d{2}(?![\d:])")
+_TIME = re.compile(r"\d(?<![\d:]\d)\d?:\d{2}(?![\d:])")
 _FIGURE = re.compile(
-    r"""(?<![\w.,/])
-        (?P<num>\d+(?:[.,]\d+)*)               # 20.845   89,4   9.5   02
+    r"""(?P<num>\d(?<![\w.,/]\d)           # not after a letter, a digit, a mark or a slash:
+        \d*(?:[.,]\d+)*)                     # 20.845   89,4   9.5   02
         (?:\s?/\s?(?P<den>\d+(?:[.,]\d+)*))?   # /18   /1.836
         (?P<pct>\s?%)?                          # %
         (?![\w/])
     """, re.VERBOSE)
 _IDENTIFIER_GAP = r"\s*(?:số\s*)?[:.]?\s*"
+# What a block must hold for DATE_RE and AMOUNT_RE to find anything in it, searched for first
+# (with the same bounds) because these are cheap and the full patterns are not: every form of
+# DATE_RE ends with a four-digit year not followed by a digit, and AMOUNT_RE opens with a
+# digit, so its scan starts at the block's first one.
+_YEAR = re.compile(r"[12][0-9]{3}(?![0-9])")
+_DIGIT = re.compile(r"[0-9]")
 
 
 @dataclass
@@ -123,10 +132,19 @@ def _ordinal_re() -> re.Pattern[str]:
                       rf"(?P<word>{alternation(list(words))})(?!\w)", re.IGNORECASE)
 
 
+@cache
+def _ordinal_marker_re() -> re.Pattern[str]:
+    """The ordinal marker ("thứ") alone, as _ordinal_re matches it: a block without one holds
+    no rank written in words."""
+    return re.compile(re.escape(ordinal_words()[0]), re.IGNORECASE)
+
+
 def _ordinals(text: str, start: int, end: int, block: Block, taken: _Taken) -> list[Candidate]:
     """ "đứng vị trí thứ nhất", "xếp hạng thứ hai": a rank written in words."""
     _, words = ordinal_words()
     out: list[Candidate] = []
+    if _ordinal_marker_re().search(text, start, end) is None:
+        return out
     for m in _ordinal_re().finditer(text, start, end):
         s, e = m.span("word")
         if taken.overlaps(s, e):
@@ -239,7 +257,7 @@ def _contains_full_date(s: str) -> bool:
 
 def _dates(text: str, start: int, end: int, block: Block, taken: _Taken) -> list[Candidate]:
     out: list[Candidate] = []
-    for m in DATE_RE.finditer(text, start, end):
+    for m in DATE_RE.finditer(text, start, end) if _YEAR.search(text, start, end) else ():
         if taken.overlaps(*m.span()):
             continue
         value = parse_date(m.group(0))
@@ -252,7 +270,10 @@ def _dates(text: str, start: int, end: int, block: Block, taken: _Taken) -> list
 
 def _amounts(text: str, start: int, end: int, block: Block, taken: _Taken) -> list[Candidate]:
     out: list[Candidate] = []
-    for m in AMOUNT_RE.finditer(text, start, end):
+    digit = _DIGIT.search(text, start, end)
+    if digit is None:
+        return out
+    for m in AMOUNT_RE.finditer(text, digit.start(), end):
         if taken.overlaps(*m.span()):
             continue
         amount = parse_amount(m.group(0))
