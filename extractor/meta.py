@@ -155,8 +155,15 @@ def language_warning(text: str) -> str | None:
 
 
 def _words_re(phrase: str) -> str:
-    """A folded phrase matched word by word, whatever stands between the words."""
-    return r"(?<!\w)" + r"\W+".join(map(re.escape, re.findall(r"\w+", _fold(phrase)))) + r"(?!\w)"
+    """A folded phrase matched word by word, whatever stands between the words.
+
+    Its first character comes before the test that no letter precedes it ("c(?<!\\wc)ong" is
+    "(?<!\\w)cong"): an alternation of such phrases opens with a character set, which the
+    regex engine searches for instead of trying the pattern at every position."""
+    body = r"\W+".join(map(re.escape, re.findall(r"\w+", _fold(phrase)))) + r"(?!\w)"
+    if not body[:1].isalnum():
+        return r"(?<!\w)" + body
+    return rf"{body[0]}(?<!\w{body[0]}){body[1:]}"
 
 
 # ---------------------------------------------------------------- the header's own lines
@@ -216,7 +223,21 @@ def _place(head: str) -> tuple[int, str] | None:
     return run[0].start(), head[run[0].start():].strip()
 
 
+@cache
+def _motto_shape() -> tuple[int, frozenset[str] | None]:
+    """The fewest characters a motto takes (its words with one character between each two:
+    folding keeps one character for one) and the letters it can open with (None: any), so that
+    the lines that cannot hold it are told without folding them."""
+    phrases = [re.findall(r"\w+", _fold(m)) for m in layout().motto]
+    if not phrases or not all(phrases):
+        return 0, None
+    return (min(sum(map(len, words)) + len(words) - 1 for words in phrases),
+            frozenset(words[0][0] for words in phrases))
+
+
 def _cuts_motto(t: str) -> list[int]:
+    if len(t) < _motto_shape()[0]:
+        return []
     return [p for m in _res().motto.finditer(_fold(t)) for p in m.span()]
 
 
@@ -301,8 +322,18 @@ def _head_lines(doc: Document, first: int, last: int, limit: int) -> tuple[list[
     return lines, anchor
 
 
+_MOTTO_TRIM = " .-–—"
+
+
 def _is_motto(t: str) -> bool:
-    return bool(_res().motto.fullmatch(_fold(t).strip(" .-–—")))
+    shortest, firsts = _motto_shape()
+    if len(t) < shortest:
+        return False
+    if firsts is not None:   # the first character left after the trim must open a motto
+        opening = next((f for f in map(_fold, t) if f not in _MOTTO_TRIM), None)
+        if opening is None or opening not in firsts:
+            return False
+    return bool(_res().motto.fullmatch(_fold(t).strip(_MOTTO_TRIM)))
 
 
 def _number_line(t: str) -> re.Match[str] | None:
