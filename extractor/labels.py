@@ -129,11 +129,19 @@ def _place_only_re() -> re.Pattern[str]:
 def _named_in(head: str, label: str) -> bool:
     """The head phrase, or the counted noun it is made of under another name ("TTHC" for "thủ
     tục"), already stands in the label."""
-    if _folded(head) in _folded(label):
+    head, label = _folded(head), _folded(label)
+    if head in label:
         return True
-    family = next((f for f in cues().unit_families if any(_folded(u) == _folded(head) for u in f)), None)
-    return family is not None and any(re.search(rf"(?<!\w){re.escape(_folded(u))}(?!\w)", _folded(label))
-                                      for u in family)
+    family = next((names for members, names in _unit_families() if head in members), None)
+    return family is not None and any(name.search(label) for name in family)
+
+
+@cache
+def _unit_families() -> list[tuple[frozenset[str], list[re.Pattern[str]]]]:
+    """Each family of ``unit_families``: its units folded, and a whole-word pattern for each."""
+    return [(frozenset(_folded(u) for u in family),
+             [re.compile(rf"(?<!\w){re.escape(_folded(u))}(?!\w)") for u in family])
+            for family in cues().unit_families]
 
 
 def _folded(s: str) -> str:
@@ -165,6 +173,12 @@ def names_body(label: str) -> bool:
     if name is not None:   # "Sở Giao thông Vận tải có tổng số điểm": who, then what is measured
         return len(_SYLLABLE.findall(trim(label[len(name):]))) < 2
     return _body_re().match(label) is not None
+
+
+@cache
+def _after_unit_end_re() -> re.Pattern[str]:
+    """Where the words after a unit stop: a comma, or a breakdown cue ("trong đó")."""
+    return re.compile(rf",\s|\s(?:{alternation(cues().breakdown_cues)})\s", re.IGNORECASE)
 
 
 @cache
@@ -754,8 +768,7 @@ class Labeller:
             return None
         if units_only and not _unit_start_re().match(m.group(1)):
             return None
-        phrase = re.split(rf",\s|\s(?:{alternation(cues().breakdown_cues)})\s", m.group(1),
-                          flags=re.IGNORECASE)[0].strip()
+        phrase = _after_unit_end_re().split(m.group(1))[0].strip()
         phrase = re.sub(rf"\s+(?:{words_re('list_and')})\s+\d.*$", "", phrase)  # "... và 17": the next item
         return phrase if len(_SYLLABLE.findall(phrase)) >= 2 else None
 
