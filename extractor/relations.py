@@ -129,7 +129,9 @@ def _facet_groups() -> list[tuple[re.Pattern[str], list[tuple[str, str, re.Patte
     out = []
     for name, facet in relation_words().facets.items():
         phrases = [ph for ps in facet.values.values() for ph in ps]
-        out.append((re.compile(rf"(?<!\w)(?:{alternation(phrases)})(?!\w)", re.IGNORECASE),
+        # a value without phrases has an empty pattern: the facet's takes the empty alternative too
+        every = "" if all(facet.values.values()) else "|"
+        out.append((re.compile(rf"(?<!\w)(?:{every}{alternation(phrases)})(?!\w)", re.IGNORECASE),
                     [r for r in res if r[0] == name]))
     return out
 
@@ -1271,16 +1273,21 @@ class TablePatterns:
         self.column_shares(rows)
         self.total_rows(rows)
 
-    def _pattern(self, rows: list[dict[int, Node]], a: int, g: tuple[int, ...]) -> tuple[int, int] | None:
+    def _pattern(self, rows: list[dict[int, Node]], chosen: int, a: int, g: tuple[int, ...]
+                 ) -> tuple[int, int] | None:
         """(rows where the sum holds, rows where it holds with two non-zero parts), when it holds
         in most rows and non-trivially in three; None otherwise (decided early on a bad start).
-        Each row's total is its figure in column ``a``, its parts its figures in ``g``."""
-        n = len(rows)
+        The rows are those of ``rows`` whose bits ``chosen`` sets, in order; each row's total is
+        its figure in column ``a``, its parts its figures in ``g``."""
+        n = chosen.bit_count()
         if n < 3:
             return None
         allowed = n - (8 * n + 9) // 10      # rows that may miss
         holding = support = missed = 0
-        for r in rows:
+        while chosen:
+            low = chosen & -chosen
+            chosen ^= low
+            r = rows[low.bit_length() - 1]
             t = r[a]
             got = 0.0
             tol = t.tol
@@ -1341,6 +1348,7 @@ class TablePatterns:
         # measure (``_measure``), so that the rows a pattern is tried on are found with a few
         # operations on integers instead of a pass over the rows per pattern
         row_list = list(rows.items())
+        table = [r for _, r in row_list]
         index = {row_no: i for i, (row_no, _) in enumerate(row_list)}
         present: dict[int, int] = defaultdict(int)
         by_measure: dict[int, dict[tuple[FactKind, str | None], int]] = defaultdict(dict)
@@ -1350,6 +1358,7 @@ class TablePatterns:
                 present[k] |= bit
                 m = _measure(n)
                 by_measure[k][m] = by_measure[k].get(m, 0) | bit
+        few = {c: bits.bit_count() < 3 for c, bits in present.items()}   # a total in under 3 rows
         dashed: dict[int, int] = defaultdict(int)
         for row_no, k in self.dashes:
             at = index.get(row_no)
@@ -1357,7 +1366,7 @@ class TablePatterns:
                 dashed[k] |= 1 << at
 
         def consider(a: int, g: tuple[int, ...], contiguous: bool) -> None:
-            if self.across and any((k >= PAIR_OFFSET) == (a >= PAIR_OFFSET) for k in g):
+            if few[a] or self.across and any((k >= PAIR_OFFSET) == (a >= PAIR_OFFSET) for k in g):
                 return
             # the rows with a figure in column a and in or a dash under every column of g,
             # a figure in one of g at least, and every figure of g of a's measure
@@ -1377,16 +1386,14 @@ class TablePatterns:
                         break
                     hit &= by_measure[k].get(m, 0) | ~present[k]
                 chosen |= hit
-            if chosen.bit_count() < 3:
-                return   # _pattern needs three rows
-            picked = []
-            while chosen:
-                low = chosen & -chosen
-                picked.append(row_list[low.bit_length() - 1][1])
-                chosen ^= low
-            found = self._pattern(picked, a, g)
+            found = self._pattern(table, chosen, a, g)
             if found is not None:
-                checks = [(r[a], [r[k] for k in g if k in r]) for r in picked]
+                checks = []
+                while chosen:
+                    low = chosen & -chosen
+                    chosen ^= low
+                    r = table[low.bit_length() - 1]
+                    checks.append((r[a], [r[k] for k in g if k in r]))
                 detail = f"column {a + 1} = columns {g[0] + 1}–{g[-1] + 1}" if contiguous else \
                     f"column {a + 1} = column {g[0] + 1} + column {g[1] + 1}"
                 by_total[a].append((found, detail, checks))
