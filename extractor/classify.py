@@ -24,6 +24,7 @@ from baocao.schemas.extraction import FactKind, Qualifier
 _UNIT_GAP = r" ?"
 _COUNT_BEFORE_GAP = re.compile(r"[^\d;.()\[\]:\n|]{0,60}")
 _ITEM_GAP = re.compile(r"[^\d;.()\[\]:\n|]{0,60}:\s*")   # "(Hóa đơn có mã: 3.165.207.055; ..."
+_NUMERAL = re.compile(r"\d+(?:[.,]\d+)*")
 
 
 @cache
@@ -42,6 +43,11 @@ def _patterns() -> dict[str, re.Pattern[str] | str]:
                                  re.IGNORECASE),
         "pool_stop": re.compile(rf"\s+(?:{w('pool_stops')})\s+", re.IGNORECASE),
         "header_line": re.compile(rf"^[^,\n]{{2,40}},\s*(?:{w('date_word')})\b", re.IGNORECASE),
+        "range_start": re.compile(rf"(?<!\w)(?:{w('range_start')})(?!\w)", re.IGNORECASE),
+        "date_word_before": re.compile(rf"(?<!\w)(?:{w('date_word')})\s*$", re.IGNORECASE),
+        "count_word_before": re.compile(rf"(?:^|\s){w('count_word')}\s*$"),
+        "score_unit_word": re.compile(rf"(?:{alternation(cues().score_units)})(?!\w)", re.IGNORECASE),
+        "rank_word": re.compile(rf"(?<!\w)(?:{alternation(cues().rank_cues)})(?!\w)", re.IGNORECASE),
     }
 
 
@@ -252,7 +258,7 @@ class Classifier:
         if end_cue is None:
             return False
         clause = re.split(r"[.;:!?\n]", self.text[max(0, cue_start - 120):cue_start])[-1]
-        return re.search(rf"(?<!\w)(?:{words_re('range_start')})(?!\w)", clause, re.IGNORECASE) is not None
+        return _rx("range_start").search(clause) is not None
 
     # numbers and fractions ------------------------------------------------------------
     def _number(self, c: Candidate, cell: Cell | None) -> Draft | None:
@@ -269,7 +275,7 @@ class Classifier:
                 return Draft(c, FactKind.count, c.value, den, strategy="fraction-default", confidence=0.6)
             noun = re.match(r"[ \t]+([^\W\d]\w*)", self.text[c.end:c.end + 30])
             if noun is not None and float(num).is_integer() and float(den).is_integer() \
-                    and not re.match(rf"(?:{alternation(cues().score_units)})(?!\w)", noun.group(1), re.IGNORECASE) \
+                    and not _rx("score_unit_word").match(noun.group(1)) \
                     and not _not_counted_re().fullmatch(noun.group(1)):
                 # "04/04 Đoàn thanh tra", "18/20 tiêu chí": whole numbers of a thing named after them
                 return Draft(c, FactKind.count, c.value, den, unit=noun.group(1), strategy="fraction-noun",
@@ -281,8 +287,7 @@ class Classifier:
     def _date_before(self, c: Candidate) -> bool:
         """ "Ngày 6/4": a day and month without their year, not a fraction."""
         return self.cues.before("deadline_cues", c.start, self.text, r"\s*") is not None or bool(
-            re.search(rf"(?<!\w)(?:{words_re('date_word')})\s*$", self.text[max(0, c.start - 8):c.start],
-                      re.IGNORECASE))
+            _rx("date_word_before").search(self.text[max(0, c.start - 8):c.start]))
 
     def _rank(self, c: Candidate, cell: Cell | None) -> Draft | None:
         cue = self.cues.before("rank_cues", c.start, self.text, _gap("rank_gap"))
@@ -305,7 +310,7 @@ class Classifier:
         if c.fraction is None or c.fraction.denominator.value not in _pool_sizes():
             return None
         clause = re.split(r"[.;:!?\n(]", self.text[max(c.block.span[0], c.start - 100):c.start])[-1]
-        if not re.search(rf"(?<!\w)(?:{alternation(cues().rank_cues)})(?!\w)", clause, re.IGNORECASE):
+        if not _rx("rank_word").search(clause):
             return None
         return Draft(c, FactKind.rank, c.fraction.numerator.value, c.fraction.denominator.value,
                      strategy="rank-pool", confidence=0.8)
@@ -357,21 +362,20 @@ class Classifier:
         pos = c.end
         m = _rx("of_total").match(self.text, pos)
         if m is not None:  # "3 trong số 5 chỉ số thành phần": the unit comes after the total
-            nxt = re.match(r"\d+(?:[.,]\d+)*", self.text[m.end():])
+            nxt = _NUMERAL.match(self.text, m.end())
             if nxt is not None:
-                pos = m.end() + nxt.end()
+                pos = nxt.end()
         cue = self._unit_after(pos)
         if cue is None:
             return None
-        whole = re.match(rf"\s*/\s*(\d+(?:[.,]\d+)*)\s*{re.escape(cue.text)}(?!\w)", self.text[cue.end:],
-                         re.IGNORECASE)
+        whole = _of_whole_re(cue.text).match(self.text, cue.end)
         if whole is not None and c.fraction is None:   # "3.071 TTHC/4.888 TTHC": x of y things
             try:
                 den = parse_number(whole.group(1)).value
             except NumberFormatError:
                 return None
             draft = Draft(c, FactKind.count, c.value, den, unit=cue.text, strategy="unit-after")
-            draft.extra["consumes"] = str(cue.end + whole.end(1))
+            draft.extra["consumes"] = str(whole.end(1))
             return draft
         if re.match(r"\s*/\s*\w", self.text[cue.end:cue.end + 4]):
             return None  # "1,95 lượt/người/năm": a rate per something, not a count
@@ -393,8 +397,7 @@ class Classifier:
         for cue in reversed(self.cues.within("units", lo, c.start)):
             between = self.text[cue.end:c.start]
             lead = self.text[max(lo, cue.start - 12):cue.start].lower()
-            counted = _COUNT_BEFORE_GAP.fullmatch(between) and \
-                re.search(rf"(?:^|\s){words_re('count_word')}\s*$", lead)
+            counted = _COUNT_BEFORE_GAP.fullmatch(between) and _rx("count_word_before").search(lead)
             item = _ITEM_GAP.fullmatch(between) and \
                 re.search(r"(?:^|[(;])\s*$", self.text[max(lo - 2, cue.start - 3):cue.start])
             if counted or item:
@@ -451,6 +454,12 @@ def unit_abbreviations(text: str, index: CueIndex) -> dict[str, str]:
         if initials == m.group(1):
             out[m.group(1)] = unit.text
     return out
+
+
+@cache
+def _of_whole_re(unit: str) -> re.Pattern[str]:
+    """ "/4.888 TTHC" after "3.071 TTHC": the whole the count is of, in the same unit."""
+    return re.compile(rf"\s*/\s*(\d+(?:[.,]\d+)*)\s*{re.escape(unit)}(?!\w)", re.IGNORECASE)
 
 
 @cache
@@ -513,12 +522,14 @@ def _clean_pool(pool: str) -> str | None:
     return pool or None
 
 
+# A greedy ".*" tries the sentence breaks from the right: the rightmost is the last one (two
+# breaks cannot overlap, their second character being white space).
+_LAST_SENTENCE_BREAK = re.compile(r".*[.!?]\s", re.DOTALL)
+
+
 def _sentence_around(text: str, pos: int, floor: int) -> tuple[int, int]:
-    m = None
-    for m in re.finditer(r"[.!?]\s", text[floor:pos]):
-        pass
-    start = floor + m.end() if m else floor
-    return start, pos
+    m = _LAST_SENTENCE_BREAK.match(text, floor, pos)
+    return (m.end() if m else floor), pos
 
 
 @cache

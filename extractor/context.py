@@ -11,6 +11,7 @@ level that heads its part of the sentence ("Cấp huyện: Số hồ sơ ...").
 
 from __future__ import annotations
 
+import os
 import re
 from bisect import bisect_left
 from collections.abc import Iterator
@@ -45,6 +46,15 @@ def _subject_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
     named = re.compile(rf"(?<!\w)(?i:{alt})\.?\s+{_name()}")
     levels = re.compile(rf"(?<!\w)(?:{words_re('levels')})(?!\w)", re.IGNORECASE)
     return named, levels
+
+
+@cache
+def _levels_opening() -> re.Pattern[str] | None:
+    """What every level opens with ("cấp"), with the levels' flags, or None: a level is looked
+    for from the first one only (the text before it can hold none)."""
+    words = cues().connectors["levels"]
+    opening = os.path.commonprefix(words) if words else ""
+    return re.compile(re.escape(opening), re.IGNORECASE) if opening else None
 
 
 def named_prefix(phrase: str) -> str | None:
@@ -179,8 +189,11 @@ class Context:
             inner = named.match(after.group(1).strip())
             if inner:
                 return inner.group(0).strip()
-        level = None
-        for level in levels.finditer(self.text, block.span[0], d.start):
+        level, start = None, block.span[0]
+        if (opening := _levels_opening()) is not None:
+            first = opening.search(self.text, start, d.start)
+            start = first.start() if first else d.start
+        for level in levels.finditer(self.text, start, d.start):
             pass
         return level.group(0) if level else None
 
@@ -194,15 +207,19 @@ def _table_period(text: str, default_year: int | None) -> Period | None:
     return to_period(value) if value is not None else None
 
 
+# The end of the last sentence or clause break before a position: a greedy ".*" tries the
+# breaks from the right, so only the text after the last one is read. The breaks cannot overlap
+# (the second character of "[.!?;]\s" is white space, never a break mark or "("), so the
+# rightmost break is the last one a left-to-right scan finds.
+_LAST_SENTENCE_BREAK = re.compile(r".*[.!?;]\s", re.DOTALL)
+_LAST_CLAUSE_BREAK = re.compile(r".*(?:[.!?;,:]\s|\()", re.DOTALL)
+
+
 def _sentence_start(text: str, floor: int, pos: int) -> int:
-    m = None
-    for m in re.finditer(r"[.!?;]\s", text[floor:pos]):
-        pass
-    return floor + m.end() if m else floor
+    m = _LAST_SENTENCE_BREAK.match(text, floor, pos)
+    return m.end() if m else floor
 
 
 def _clause_start(text: str, floor: int, pos: int) -> int:
-    m = None
-    for m in re.finditer(r"[.!?;,:]\s|\(", text[floor:pos]):
-        pass
-    return floor + m.end() if m else floor
+    m = _LAST_CLAUSE_BREAK.match(text, floor, pos)
+    return m.end() if m else floor
