@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from baocao.extractor.classify import Draft
 from baocao.extractor.numbers import PERIOD_RE, PeriodValue, parse_period
 from baocao.extractor.vocab import alternation, cues, load_model, words_re
-from baocao.schemas.document import Document
+from baocao.schemas.document import Cell, Document
 from baocao.schemas.extraction import Period
 
 _CAP = "A-ZĐÂĂÊÔƠƯÁÀẢÃẠÉÈẺẼẸÍÌỈĨỊÓÒỎÕỌÚÙỦŨỤÝỲỶỸỴ"
@@ -118,6 +118,7 @@ class Context:
         self._starts: list[int] = []
         self._scan: Iterator[re.Match[str]] | None = PERIOD_RE.finditer(doc.text)
         self._read = -1   # the start of the last match read: every match before it is in _periods
+        self._headers: dict[int, list[Cell]] = {}   # a table's header cells, by block id
 
     def _read_to(self, hi: int) -> None:
         """Read periods until one starting at or after ``hi`` (or the end of the text)."""
@@ -153,8 +154,11 @@ class Context:
             if found is not None:
                 return found
         if d.cell is not None and block.table is not None:
-            for h in block.table.cells:
-                if h.header and h.col <= d.cell.col < h.col + h.col_span:
+            headers = self._headers.get(block.id)
+            if headers is None:
+                headers = self._headers[block.id] = [h for h in block.table.cells if h.header]
+            for h in headers:
+                if h.col <= d.cell.col < h.col + h.col_span:
                     found = self._last_between(*h.span)
                     if found:
                         return found

@@ -271,7 +271,10 @@ def _layout_lines(text: str) -> list[str]:
         return [text.strip()]
     for cuts in (_cuts_motto, _cuts_number, _cuts_place_date):
         parts = [piece for part in parts for piece in _cut(part, cuts(part))]
-    return [p for p in (part.strip(" \t\n|*#") for part in parts) if re.search(r"\w", p)]
+    return [p for p in (part.strip(" \t\n|*#") for part in parts) if _WORD.search(p)]
+
+
+_WORD = re.compile(r"\w")
 
 
 def _cut(text: str, at: list[int]) -> list[str]:
@@ -749,23 +752,32 @@ def _legal_bases(doc: Document, blocks: list[Block]) -> list[LegalBasis]:
 
 # ---------------------------------------------------------------- recipients and signer
 
+_SIGNATURE_LEAD = re.compile(r"[*_ ]*")   # what _signature strips off a block before its opener
+
+
+def _opens_with(text: str, span: tuple[int, int], openers: tuple[str, ...]) -> bool:
+    """``text[span].lstrip("*_ ").startswith(openers)``, tested in place (no copy of the block)."""
+    lead = _SIGNATURE_LEAD.match(text, *span)
+    return lead is not None and text.startswith(openers, lead.end(), span[1])
+
+
 def _signature(meta: Meta, doc: Document) -> None:
     """"Nơi nhận:" and its list, then the signer's title in capitals and the name: on lines of
     their own, on one line ("KT. CHỦ TỊCH PHÓ CHỦ TỊCH Lê Văn An"), or in the cells of
     the signature table beside the list."""
     openers = tuple(layout().recipients_openers)
     blocks = [b for b in doc.blocks if b.kind is not BlockKind.footnote]
-    texts = [t.lstrip("*_ ") for t in (_block_text(doc, b) for b in blocks)]
-    start = next((i for i, t in enumerate(texts) if t.startswith(openers)), None)
+    start = next((i for i, b in enumerate(blocks) if _opens_with(doc.text, b.span, openers)), None)
     if start is None:
         return
     block = blocks[start]
+    texts = [_block_text(doc, b).lstrip("*_ ") for b in blocks[start:]]   # from the opener on
     if block.kind is BlockKind.table and block.table is not None:
         cells = [c.text for c in block.table.cells]
-        own = next((c for c in cells if c.startswith(openers)), texts[start])
-        after = [c for c in cells if c != own] + texts[start + 1:start + 4]
+        own = next((c for c in cells if c.startswith(openers)), texts[0])
+        after = [c for c in cells if c != own] + texts[1:4]
     else:
-        own, after = texts[start], texts[start + 1:]
+        own, after = texts[0], texts[1:]
     meta.recipients = _items(own.split(":", 1)[1] if ":" in own else "")
     while after and after[0].startswith(("-", "–", "+", "•")):
         meta.recipients += _items(after.pop(0))
