@@ -187,6 +187,8 @@ _FRACTION = r"""
     (?![^\S\r\n]?/)                # and no third part follows: 23/6/2022, 108/2020/NĐ-CP
 """
 
+# Every form ends with a four-digit year: extractor.candidates runs DATE_RE only in a block
+# where a year-like number stands (_YEAR); a form without a year must change that guard too.
 _DATE = r"""
     (?<![\w/.,])                                   # not inside a word, number, symbol or fraction
     (?:
@@ -254,6 +256,8 @@ _PERIOD = r"""
     )
 """
 
+# Opens with a digit (the number): extractor.candidates starts its AMOUNT_RE scan at a block's
+# first digit.
 _AMOUNT = r"""
     (?<!\w) (?<![0-9][.,])                 # the start of a numeral
     (?P<num>%(num)s) (?![.,][0-9])         # the number
