@@ -4,6 +4,7 @@ Run from the repository root (PostgreSQL: BAOCAO_TEST_PG or postgres@127.0.0.1:5
 
     .venv/bin/python benchmarks/ingest.py                  # 1,000 documents, every config
     .venv/bin/python benchmarks/ingest.py --docs 200 --no-postgresql
+    .venv/bin/python benchmarks/ingest.py --pairs 3    # worker scaling only, median of 3
 
 Generates ``--docs`` files into a temporary folder (reused between runs) by cycling through
 ``corpus/seeds`` and ``corpus/docs`` — text, HTML, DOCX and both kinds of PDF — changing a
@@ -337,6 +338,9 @@ def main() -> None:
                     help="also ingest with a commit per document (BAOCAO_COMMIT_DOCS=1)")
     ap.add_argument("--writer-only", action="store_true",
                     help="only the writer-alone and Document-cost figures")
+    ap.add_argument("--pairs", type=int, default=0,
+                    help="only the worker scaling: N runs of 1 then 2 workers on the mixed "
+                         "archive per database, the median speed-up reported")
     ap.add_argument("--one", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
@@ -349,6 +353,9 @@ def main() -> None:
         writer_report(backends, args.docs)
         return
     folder = generate(args.docs)
+    if args.pairs:
+        scaling(folder, backends, args.pairs)
+        return
     files = sorted(folder.iterdir())
     pdfs = [f for f in files if f.suffix == ".pdf"]
     print(f"{len(files)} documents in {folder} ({len(pdfs)} PDF); machine: {os.cpu_count()} cores")
@@ -367,15 +374,44 @@ def main() -> None:
                 plan.append((f"ingest mixed, {workers} worker{'s' * (workers > 1)}, "
                              f"{backend}{suffix}", [folder], backend, workers, env))
     for name, inputs, backend, workers, env in plan:
-        if backend == "sqlite":
-            results[name] = in_subprocess(inputs, fresh_sqlite(CACHE, f"bench-{workers}.db"),
-                                          workers, env)
-        else:
-            with FreshPostgres(PG_SERVER, "baocao_bench") as url:
-                results[name] = in_subprocess(inputs, url, workers, env)
+        results[name] = ingest_into(backend, inputs, workers, env)
         print(row(name, results[name]), flush=True)
     summarize(results, [suffix for suffix, _ in commits])
     writer_report(backends, args.docs)
+
+
+def ingest_into(backend: str, inputs: list[Path], workers: int,
+                env: dict[str, str] | None = None) -> dict[str, Any]:
+    """One ingest in a fresh subprocess and a fresh database of ``backend``."""
+    if backend == "sqlite":
+        return in_subprocess(inputs, fresh_sqlite(CACHE, f"bench-{workers}.db"), workers, env)
+    with FreshPostgres(PG_SERVER, "baocao_bench") as url:
+        return in_subprocess(inputs, url, workers, env)
+
+
+def scaling(folder: Path, backends: list[str], pairs: int) -> None:
+    """``pairs`` runs of 1 then 2 workers per database, one right after the other, so that a
+    shared machine's slow minutes fall on both sides of a ratio; the median ratio is the
+    figure. Beside it, the ratio corrected for how fast the cores ran in each run (worker CPU
+    ms a document, 1 worker over 2): what the pool makes of the CPU it gets."""
+    import statistics
+
+    print(f"{len(list(folder.iterdir()))} documents in {folder}; {pairs} pairs of runs; "
+          f"machine: {os.cpu_count()} cores")
+    for backend in backends:
+        ratios, corrected = [], []
+        for _ in range(pairs):
+            one = ingest_into(backend, [folder], 1)
+            two = ingest_into(backend, [folder], 2)
+            ratios.append(two["docs_s"] / one["docs_s"])
+            corrected.append(ratios[-1] * two["worker_cpu_ms"] / one["worker_cpu_ms"])
+            print(f"{backend}: 1 worker {one['docs_s']:.1f} docs/s ({one['worker_cpu_ms']:.0f} "
+                  f"ms CPU a document), 2 workers {two['docs_s']:.1f} docs/s "
+                  f"({two['worker_cpu_ms']:.0f} ms): {ratios[-1]:.2f}x; load average "
+                  f"{two['load']:.1f}", flush=True)
+        print(f"{backend}: 2 workers = {statistics.median(ratios):.2f}x 1 worker, median of "
+              f"{pairs} (range {min(ratios):.2f}-{max(ratios):.2f}; corrected for core speed "
+              f"{statistics.median(corrected):.2f}x); goal >= 1.85x", flush=True)
 
 
 def summarize(results: dict[str, dict[str, Any]], suffixes: list[str]) -> None:
