@@ -1555,17 +1555,14 @@ def _pair_count(nodes: list[Node]) -> int:
 
 
 def _measure(n: Node) -> tuple[FactKind, str | None]:
-    """What must agree for cells to add up (``_same_measure(a, b)`` is ``_measure(a) ==
-    _measure(b)``): the kind, and for an amount its currency."""
+    """What must agree for cells to add up: the kind, and for an amount its currency. Cells of
+    one table may add up across columns whose headers name different counted things ("Luật",
+    "Nghị định" under "Văn bản")."""
     return n.fact.kind, n.fact.unit if n.fact.kind is FactKind.amount else None
 
 
 def _same_measure(a: Node, b: Node) -> bool:
-    """Cells of one table may add up across columns whose headers name different counted things
-    ("Luật", "Nghị định" under "Văn bản"): the same kind (and currency) is what must agree."""
-    if a.fact.kind is not b.fact.kind:
-        return False
-    return a.fact.kind is not FactKind.amount or a.fact.unit == b.fact.unit
+    return _measure(a) == _measure(b)
 
 
 def find_relations(ex: Extraction, doc: Document, existing: list[Check]) -> list[Check]:
