@@ -234,6 +234,57 @@ def test_pdf_tables_match_pdfplumber_find_tables(path: Path) -> None:
         assert mine == _plumber_tables(path, page.number), f"page {page.number}"
 
 
+def _nested_forms_pdf(path: Path) -> Path:
+    """A page with two lines of its own and a form XObject drawn twice, whose own nested form
+    draws a rectangle and a line: paths at three depths."""
+    canvas = Canvas(str(path), pagesize=A4)
+    canvas.beginForm("inner")
+    canvas.rect(10, 10, 50, 20)
+    canvas.line(0, 0, 100, 0)
+    canvas.endForm()
+    canvas.beginForm("outer")
+    canvas.line(0, 0, 0, 100)
+    canvas.doForm("inner")
+    canvas.endForm()
+    canvas.line(72, 700, 500, 700)
+    canvas.doForm("outer")
+    canvas.translate(0, 300)
+    canvas.doForm("outer")
+    canvas.line(72, 100, 500, 100)
+    canvas.showPage()
+    canvas.save()
+    return path
+
+
+@pytest.mark.parametrize("cap", [1, 4, 10**6])
+def test_pdf_object_count_is_pypdfium2_get_objects_capped(cap: int, tmp_path: Path) -> None:
+    """``_count_objects`` walks the page with raw PDFium calls; its count must be what
+    pypdfium2's ``get_objects`` yields (form XObjects included), stopped at ``cap``."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    from baocao.parsers.pdf import _count_objects
+
+    files = [_nested_forms_pdf(tmp_path / "forms.pdf"), *sorted(CORPUS.glob("*.pdf")),
+             *([TOTRINH] if TOTRINH.exists() else []), *SCANNED[:2]]
+    counted = []
+    for path in files:
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            for index in range(len(pdf)):
+                page = pdf[index]
+                for kind in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_TEXT,
+                             pdfium_c.FPDF_PAGEOBJ_IMAGE):
+                    expected = min(cap, sum(1 for _ in page.get_objects(filter=[kind])))
+                    assert _count_objects(page, kind, cap) == expected, (path.name, index, kind)
+                    counted.append(expected)
+                page.close()
+        finally:
+            pdf.close()
+    # the drawn file: 2 lines on the page, and 2 x (1 line + (1 rect + 1 line)) in forms
+    assert counted[0] == min(cap, 8)
+
+
 # ------------------------------------------------------------------------------ real documents
 
 @pytest.mark.realdocs
