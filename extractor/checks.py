@@ -28,6 +28,7 @@ from baocao.schemas.extraction import Check, CheckStatus, Evidence, Extraction, 
 
 PASS, FAIL, UNSURE = CheckStatus.passed, CheckStatus.failed, CheckStatus.unverifiable
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
+_NON_SPACE = re.compile(r"\S")
 _TOTALS = (FactKind.count, FactKind.score)
 # Qualifiers that make a figure vague (an estimate, "ước đạt 65,7", is a precise provisional figure)
 _VAGUE = {"about", "more_than", "less_than", "range"}   # "tối đa 100 điểm" is an exact maximum
@@ -82,6 +83,11 @@ class Checker:
         self.facts = sorted(self.ex.facts, key=lambda f: f.span)
         self._starts = [f.span[0] for f in self.facts]
         self._families = {id(f): family(f) for f in self.facts}   # the facts are not changed here
+        self._by_id: dict[str, Fact] = {}
+        self._by_block: dict[int, list[Fact]] = {}    # in span order, as self.facts
+        for f in self.facts:
+            self._by_id.setdefault(f.id, f)
+            self._by_block.setdefault(f.location.block, []).append(f)
 
     def family(self, f: Fact) -> str:
         """``family(f)``, computed once per fact."""
@@ -196,8 +202,8 @@ class Checker:
             start, word = cue
             if word == "(":
                 inside = self._paren_facts(start, same)
-                if inside and re.match(rf"\(\s*(?:{words_re('subset_openers')})", self.text[start:],
-                                       re.IGNORECASE):
+                if inside and re.compile(rf"\(\s*(?:{words_re('subset_openers')})",
+                                         re.IGNORECASE).match(self.text, start):
                     self.subset_check(total, inside[0])
                 elif len(inside) >= 2:
                     self.sum_check(total, inside, inside, strict=True)
@@ -223,10 +229,20 @@ class Checker:
         if 0 <= paren and total.span[1] + paren < end and not re.search(r"\d", segment[:paren]) \
                 and (m is None or paren < m.start()):
             return total.span[1] + paren, "("
-        if m is not None and (total.span[1] + m.start() < end or
-                              self.text[end + 1:].lstrip().lower().startswith(m.group(0).lower())):
+        if m is not None and (total.span[1] + m.start() < end or self._next_words_are(end + 1, m.group(0))):
             return total.span[1] + m.start(), m.group(0)
         return None
+
+    def _next_words_are(self, pos: int, words: str) -> bool:
+        """``self.text[pos:].lstrip().lower().startswith(words.lower())``, reading only the
+        words there: copying and lower-casing the rest of a long report for every total made
+        this quadratic. (Lower-casing is per character, but for a final sigma, which looks a
+        few characters ahead: the margin covers it.)"""
+        first = _NON_SPACE.search(self.text, pos)
+        if first is None:
+            return not words.lower()
+        at = first.start()
+        return self.text[at:at + len(words) + 64].lower().startswith(words.lower())
 
     def _paren_facts(self, start: int, same: list[Fact]) -> list[Fact]:
         close_at = self.text.find(")", start)
@@ -255,8 +271,8 @@ class Checker:
 
     def _total_before_marker(self, pos: int) -> Fact | None:
         block = self.doc.block_at(pos)           # once, not once per fact
-        before = [f for f in self.facts if f.span[1] <= pos and f.kind in _TOTALS
-                  and f.location.block == block.id]  # type: ignore[union-attr]
+        before = [f for f in self._by_block.get(block.id, ())  # type: ignore[union-attr]
+                  if f.span[1] <= pos and f.kind in _TOTALS]
         if not before:
             return None
         last = before[-1]
@@ -464,7 +480,7 @@ class Checker:
                  100.0, round(got, 6), tol)
 
     def _fact(self, fact_id: str) -> Fact:
-        return next(f for f in self.facts if f.id == fact_id)
+        return self._by_id[fact_id]
 
     # -- scores ----------------------------------------------------------------------------
     def points(self) -> None:
@@ -526,9 +542,11 @@ class Checker:
             d, r = num(diff), num(ref)
             own_value = r - d if direction == "lower" else r + d
             tol = half_unit(diff.decimals) + half_unit(ref.decimals) + half_unit(ref.decimals)
-            owns = [f for f in self.facts if f.kind is FactKind.score and f.span[0] < diff.span[0]
-                    and not f.subject and f.id != diff.id]
-            match = next((f for f in reversed(owns) if close(num(f), own_value, tol)), None)
+            # the nearest score before it (facts are in span order: read back from it, lazily)
+            earlier = map(self.facts.__getitem__,
+                          range(bisect_left(self._starts, diff.span[0]) - 1, -1, -1))
+            match = next((f for f in earlier if f.kind is FactKind.score and not f.subject
+                          and f.id != diff.id and close(num(f), own_value, tol)), None)
             op = "+" if direction == "lower" else "−"
             if match is not None:
                 self.add("difference", PASS, [match, diff, ref],
@@ -565,8 +583,8 @@ class Checker:
 
     def _paren_enumeration(self, count: Fact) -> None:
         """ "02 chỉ số thành phần (chỉ số số hóa ... và chỉ số thanh toán ...)": named in parens."""
-        m = re.match(rf"\s*{re.escape(count.unit or '')}\s*\(([^()]{{3,300}})\)", self.text[count.span[1]:],
-                     re.IGNORECASE)
+        m = re.compile(rf"\s*{re.escape(count.unit or '')}\s*\(([^()]{{3,300}})\)",
+                       re.IGNORECASE).match(self.text, count.span[1])   # no copy of the rest
         if m is None:
             return
         if re.search(r"\d", m.group(1)) or num(count) > 50:

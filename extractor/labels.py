@@ -20,6 +20,7 @@ The label comes from the nearest place that names it, in this order:
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from functools import cache
 
 from baocao.extractor.classify import Draft
@@ -368,10 +369,14 @@ class Labeller:
         prev_end = 0
         prev: tuple[Draft, str | None] | None = None
         self._done: list[tuple[Draft, str | None]] = []
+        # the same, per block: the lookups that only want figures of one block read these
+        # instead of all the figures before (quadratic in a long report's figures)
+        self._in_block: defaultdict[int, list[tuple[Draft, str | None]]] = defaultdict(list)
         for d in drafts:
             label = self._one(d, prev_end, prev)
             out.append(label)
             self._done.append((d, label))
+            self._in_block[d.candidate.block.id].append((d, label))
             prev_end = d.end
             prev = (d, label)
         return out
@@ -424,8 +429,9 @@ class Labeller:
         if re.search(rf"(?<!\w)(?:{words_re('compared_to')})(?:\s+(?:{words_re('level_words')}))?\s*$",
                      self.text[max(0, d.start - 30):d.start], re.IGNORECASE):
             # "tăng 1,7% ..., giảm hơn một nửa so với mức 3,8% của năm 2024": the same measure
-            same = next(((p, lab) for p, lab in reversed(self._done) if lab and p.kind is d.kind
-                         and p.unit == d.unit and self._same_sentence(p, d)), None)
+            same = next(((p, lab) for p, lab in reversed(self._in_block[d.candidate.block.id])
+                         if lab and p.kind is d.kind and p.unit == d.unit
+                         and self._same_sentence(p, d)), None)
             if same is not None:
                 w = same[0].extra.get("change_word")
                 return re.sub(rf"(?:\s*–)?\s*{re.escape(w)}$", "", same[1], flags=re.IGNORECASE).strip() \
@@ -638,8 +644,7 @@ class Labeller:
     def _block_neighbour(self, d: Draft) -> str | None:
         """Last resort: the nearest labelled figure of the same paragraph, same kind first
         ("(Năm 2022: đạt 49,1/100 điểm, ...)" after the sentence that names the measure)."""
-        mine = [(p, lab) for p, lab in reversed(self._done)
-                if lab and p.candidate.block.id == d.candidate.block.id]
+        mine = [(p, lab) for p, lab in reversed(self._in_block[d.candidate.block.id]) if lab]
         mine.sort(key=lambda pl: pl[0].kind is not d.kind)
         return mine[0][1] if mine else None
 
@@ -688,8 +693,10 @@ class Labeller:
             if not cues_:
                 return None
             anchor, home = cues_[-1].start(), block
-        for prev, label in reversed(self._done):
-            if prev.end > anchor or home is None or prev.candidate.block.id != home.id:
+        if home is None:
+            return None
+        for prev, label in reversed(self._in_block[home.id]):
+            if prev.end > anchor:
                 continue
             if _SENTENCE_GAP.search(self.text, prev.end, anchor) or anchor - prev.end > 150:
                 return None
