@@ -21,9 +21,10 @@ after %%EOF, a DOCX zip comment). Then, in the same run:
 - memory per worker: peak RSS and USS (memory unique to the worker, the rest shared
   copy-on-write with the fork server), and the mean RSS while the first 100 files are ingested
   against the last 100 (goal: flat as the archive grows);
-- CPU milliseconds per document in the parent (hashing, storing) and in the workers, and the
-  load average at the end: on a shared machine the wall-clock speed-up of a second worker is
-  capped by whatever else runs; CPU per document is not;
+- CPU milliseconds per document in the parent (hashing, storing) and in the workers, what the
+  rest of the machine spent meanwhile (``/proc/stat``: the database server, the fork server's
+  warm-up, the kernel), and the load average at the end: on a shared machine the wall-clock
+  speed-up of a second worker is capped by whatever else runs; CPU per document is not;
 - with ``--per-document-commits``, the same ingests with the writer committing each document
   on its own (``BAOCAO_COMMIT_DOCS=1``, as before batching) beside the batched default;
 - the single writer alone (``Writer.stored`` over results prepared beforehand, pickled as the
@@ -162,6 +163,17 @@ class Sampler:
         self.thread.join()
 
 
+def machine_busy() -> float:
+    """CPU seconds the whole machine has spent busy since boot, every core and process
+    (``/proc/stat``: all but idle and iowait); NaN where there is no ``/proc/stat``."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return float("nan")
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def run_one(inputs: list[str], db: str, workers: int) -> dict[str, Any]:
     """Ingest ``inputs`` into ``db`` with a sampler watching the workers (child process)."""
     from baocao.store import ingest as ingest_module
@@ -176,9 +188,11 @@ def run_one(inputs: list[str], db: str, workers: int) -> dict[str, Any]:
     ingest_module.Progress.update = update  # type: ignore[method-assign]
     sampler.thread.start()
     cpu_before = sum(sampler.me.cpu_times()[:2])
+    busy_before = machine_busy()
     called = time.perf_counter()
     report = ingest_module.ingest(inputs, db=db, workers=workers, quiet=True)
     call_seconds = time.perf_counter() - called
+    busy = machine_busy() - busy_before
     sampler.stop()
     parent_cpu = sum(sampler.me.cpu_times()[:2]) - cpu_before - sampler.own_cpu
     n = report.files
@@ -195,6 +209,10 @@ def run_one(inputs: list[str], db: str, workers: int) -> dict[str, Any]:
             "parent_cpu_ms": 1000 * parent_cpu / max(report.processed, 1),
             "worker_cpu_ms": 1000 * sum(sampler.cpu.values()) / max(report.processed, 1),
             "sampler_cpu_ms": 1000 * sampler.own_cpu / max(report.processed, 1),
+            # what else the machine ran during the call, a document: the database server, the
+            # fork server's warm-up, the kernel, anything else on the machine (NaN: unknown)
+            "other_cpu_ms": 1000 * (busy - parent_cpu - sum(sampler.cpu.values())
+                                    - sampler.own_cpu) / max(report.processed, 1),
             "load": os.getloadavg()[0]}
 
 
@@ -407,8 +425,9 @@ def scaling(folder: Path, backends: list[str], pairs: int) -> None:
             corrected.append(ratios[-1] * two["worker_cpu_ms"] / one["worker_cpu_ms"])
             print(f"{backend}: 1 worker {one['docs_s']:.1f} docs/s ({one['worker_cpu_ms']:.0f} "
                   f"ms CPU a document), 2 workers {two['docs_s']:.1f} docs/s "
-                  f"({two['worker_cpu_ms']:.0f} ms): {ratios[-1]:.2f}x; load average "
-                  f"{two['load']:.1f}", flush=True)
+                  f"({two['worker_cpu_ms']:.0f} ms; parent {two['parent_cpu_ms']:.1f} ms, "
+                  f"the rest of the machine {two['other_cpu_ms']:.1f} ms): {ratios[-1]:.2f}x; "
+                  f"load average {two['load']:.1f}", flush=True)
         print(f"{backend}: 2 workers = {statistics.median(ratios):.2f}x 1 worker, median of "
               f"{pairs} (range {min(ratios):.2f}-{max(ratios):.2f}; corrected for core speed "
               f"{statistics.median(corrected):.2f}x); goal >= 1.85x", flush=True)
@@ -427,6 +446,8 @@ def summarize(results: dict[str, dict[str, Any]], suffixes: list[str]) -> None:
                 continue
             worker, parent = two["worker_cpu_ms"], two["parent_cpu_ms"]
             bound = min(2 * worker / (worker + parent), worker / parent)
+            other = two["other_cpu_ms"]
+            everything = 2 * worker / (worker + parent + other)
             print(f"{backend}{suffix or ', batched commits'}: 2 workers = "
                   f"{two['docs_s'] / one['docs_s']:.2f}x 1 worker "
                   f"({two['docs_s']:.1f} vs {one['docs_s']:.1f} docs/s; the whole ingest() "
@@ -435,7 +456,10 @@ def summarize(results: dict[str, dict[str, Any]], suffixes: list[str]) -> None:
                   f"{two['load']:.1f}); goal >= 1.85x. On 2 idle cores, CPU per document "
                   f"({worker:.0f} ms in a worker, {parent:.1f} ms in the parent, start-up "
                   f"included; not counting the database server's, nor this benchmark's memory "
-                  f"sampler, {two['sampler_cpu_ms']:.1f} ms) allows {bound:.2f}x")
+                  f"sampler, {two['sampler_cpu_ms']:.1f} ms) allows {bound:.2f}x; with what "
+                  f"else the machine ran during the 2-worker run ({other:.1f} ms a document: "
+                  f"the database server, the fork server's warm-up, the kernel) "
+                  f"{everything:.2f}x")
 
 
 if __name__ == "__main__":

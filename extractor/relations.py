@@ -333,9 +333,10 @@ def _generic_units() -> frozenset[str]:
 
 class _Placed:
     """Nodes in document order (a subsequence of ``Graph.nodes``), indexed by what the share
-    lookups ask of them: their sentence, their block, where they start. Each lookup gives the
-    nodes a scan of the whole list would, in the same order; scans made the shares quadratic
-    in a long report's figures (1.3 of 13 profiled seconds of a 500-page report's extraction)."""
+    and sum lookups ask of them: their sentence, their block, where they start. Each lookup
+    gives the nodes a scan of the whole list would, in the same order
+    (tests/test_long_reports.py); scanning every node for every figure made the shares and
+    sums quadratic in a long report's figures (``benchmarks/parse_pdf.py``'s 500 pages)."""
 
     def __init__(self, nodes: list[Node]) -> None:
         self.nodes = nodes
